@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .res_partner import CORRESPONDENCE_TYPES
+
+INFORMATION_FLOWS = [("outbound", "Outbound"), ("inbound", "Inbound")]
+INITIATORS = [("us", "Us"), ("them", "Them")]
+
+
+class SalesInteractionTemplate(models.Model):
+    """How an interaction is made and what it costs: a business letter, an e-mail, a meeting, a response.
+
+    Its values are the defaults of segments and interaction log entries; its language lines hold the
+    subject, body and attachments that each contact receives in its own language.
+    """
+
+    _name = "sales.interaction.template"
+    _inherit = "sales.code.mixin"
+    _description = "Interaction Template"
+    _check_company_auto = True
+
+    group_id = fields.Many2one("sales.interaction.group", string="Interaction Group", required=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", string="Company", index=True, help="Leave empty to share the template between companies."
+    )
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", help="The currency of the unit cost: the company's."
+    )
+    unit_cost = fields.Monetary(string="Unit Cost", currency_field="currency_id")
+    unit_duration = fields.Float(string="Unit Duration (Min.)", digits=(16, 2))
+    information_flow = fields.Selection(INFORMATION_FLOWS, default="outbound")
+    initiated_by = fields.Selection(INITIATORS, default="us")
+    campaign_id = fields.Many2one(
+        "sales.campaign", string="Campaign", check_company=True, help="The campaign segments take over with this template."
+    )
+    campaign_target = fields.Boolean(help="Contacts of this interaction are targets of the campaign.")
+    campaign_response = fields.Boolean(help="This interaction records a response to the campaign.")
+    correspondence_type = fields.Selection(
+        CORRESPONDENCE_TYPES,
+        string="Correspondence Type (Default)",
+        default="email",
+        help="How the interaction is delivered when the contact has no preference of its own.",
+    )
+    ignore_contact_correspondence_type = fields.Boolean(
+        string="Ignore Contact Correspondence Type",
+        help="Always deliver with this template's correspondence type, whatever the contact prefers.",
+    )
+    language_ids = fields.One2many(
+        "sales.interaction.template.language", "template_id", string="Languages", copy=True
+    )
+    lang_default = fields.Selection(
+        selection="_get_languages",
+        string="Language (Default)",
+        help="The version sent to contacts whose language has no version of its own.",
+    )
+
+    _sql_constraints = [
+        ("unit_cost_positive", "CHECK(unit_cost >= 0)", "The unit cost may not be negative."),
+        ("unit_duration_positive", "CHECK(unit_duration >= 0)", "The unit duration may not be negative."),
+    ]
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for template in self:
+            template.currency_id = (template.company_id or self.env.company).currency_id
+
+    @api.constrains("lang_default", "language_ids")
+    def _check_lang_default(self):
+        for template in self:
+            if template.lang_default and template.language_ids and template.lang_default not in template.language_ids.mapped("lang"):
+                raise ValidationError(
+                    self.env._(
+                        "The default language of interaction template %(template)s must be one of its languages.",
+                        template=template.display_name,
+                    )
+                )
+
+    def _get_language(self, lang):
+        """The language line for ``lang``, else the one of the default language, else the first one."""
+        self.ensure_one()
+        lines = self.language_ids
+        return (
+            lines.filtered(lambda line: line.lang == lang)[:1]
+            or lines.filtered(lambda line: line.lang == self.lang_default)[:1]
+            or lines[:1]
+        )

@@ -1,0 +1,47 @@
+from odoo import api, fields, models
+
+
+class SalesInteractionTemplateLanguage(models.Model):
+    """One language version of an interaction template: subject, body and attachments.
+
+    The body is a QWeb template rendered for each contact (``object`` is the contact) by Odoo's mail
+    rendering engine, as ``mail.template`` bodies are.
+    """
+
+    _name = "sales.interaction.template.language"
+    _description = "Interaction Template Language"
+    _order = "template_id, lang"
+    _rec_name = "lang"
+
+    template_id = fields.Many2one(
+        "sales.interaction.template", string="Interaction Template", required=True, ondelete="cascade", index=True
+    )
+    lang = fields.Selection(selection="_get_languages", string="Language", required=True)
+    subject = fields.Char()
+    body_html = fields.Html(
+        string="Body",
+        sanitize="email_outgoing",  # keeps the QWeb placeholders, as mail.template bodies do
+        help="Letter or e-mail text. Placeholders such as <t t-out=\"object.name\"/> are filled per contact.",
+    )
+    attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "sales_interaction_template_language_attachment_rel",
+        "template_language_id",
+        "attachment_id",
+        string="Attachments",
+    )
+
+    _sql_constraints = [
+        ("template_lang_unique", "UNIQUE(template_id, lang)", "A template has one version per language."),
+    ]
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    def _render_body(self, partner_ids):
+        """Render the body for the given contacts in this line's language: ``{partner_id: html}``."""
+        self.ensure_one()
+        return self.env["mail.render.mixin"].with_context(lang=self.lang)._render_template(
+            self.body_html or "", "res.partner", list(partner_ids), engine="qweb", options={"post_process": True}
+        )

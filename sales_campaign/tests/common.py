@@ -1,0 +1,116 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class SalesCampaignCommon(TransactionCase):
+    """Users of both roles in two companies, and a small set of contacts built for the tests.
+
+    Tests do not rely on the demo data: each builds what it asserts on.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        cls.company = cls.env.ref("base.main_company")
+        cls.company_2 = cls.env["res.company"].create({"name": "Nordic Subsidiary AS"})
+        cls.manager = new_test_user(
+            cls.env,
+            login="sc_manager",
+            name="Marketing Manager",
+            groups="sales_campaign.group_sales_campaign_manager,sales_team.group_sale_salesman_all_leads",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.staff = new_test_user(
+            cls.env,
+            login="sc_staff",
+            name="Marketing Staff",
+            groups="sales_campaign.group_sales_campaign_user,sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.staff_2 = new_test_user(
+            cls.env,
+            login="sc_staff_2",
+            name="Marketing Staff Nordic",
+            groups="sales_campaign.group_sales_campaign_user",
+            company_id=cls.company_2.id,
+            company_ids=[cls.company_2.id],
+        )
+        cls.manager_2 = new_test_user(
+            cls.env,
+            login="sc_manager_2",
+            name="Marketing Manager Nordic",
+            groups="sales_campaign.group_sales_campaign_manager",
+            company_id=cls.company_2.id,
+            company_ids=[cls.company_2.id],
+        )
+        cls.employee = new_test_user(cls.env, login="sc_employee", name="Plain Employee", groups="base.group_user")
+
+        Resp = cls.env["sales.job.responsibility"]
+        cls.resp_purchase, cls.resp_sales, cls.resp_it = Resp.create(
+            [
+                {"code": "T-PURCHASE", "name": "Purchasing"},
+                {"code": "T-SALES", "name": "Sales"},
+                {"code": "T-IT", "name": "IT"},
+            ]
+        )
+        Rel = cls.env["sales.business.relation"]
+        cls.rel_cust, cls.rel_pros, cls.rel_vend = Rel.create(
+            [
+                {"code": "T-CUST", "name": "Customer"},
+                {"code": "T-PROS", "name": "Prospect"},
+                {"code": "T-VEND", "name": "Vendor"},
+            ]
+        )
+        cls.mailing_news = cls.env["sales.mailing.group"].create({"code": "T-NEWS", "name": "Newsletter"})
+        cls.industry_retail = cls.env.ref("base.res_partner_industry_G")
+        cls.industry_it = cls.env.ref("base.res_partner_industry_J")
+
+        Partner = cls.env["res.partner"]
+        cls.customer_co = Partner.create(
+            {
+                "name": "Customer Company",
+                "is_company": True,
+                "industry_id": cls.industry_retail.id,
+                "business_relation_ids": [(6, 0, cls.rel_cust.ids)],
+            }
+        )
+        cls.prospect_co = Partner.create(
+            {
+                "name": "Prospect Company",
+                "is_company": True,
+                "industry_id": cls.industry_it.id,
+                "business_relation_ids": [(6, 0, cls.rel_pros.ids)],
+            }
+        )
+        cls.customer_buyer, cls.customer_it, cls.prospect_buyer, cls.prospect_seller = Partner.create(
+            [
+                {
+                    "name": "Carla Customer-Buyer",
+                    "parent_id": cls.customer_co.id,
+                    "email": "carla@customer.example",
+                    "job_responsibility_ids": [(6, 0, cls.resp_purchase.ids)],
+                },
+                {
+                    "name": "Ivan Customer-IT",
+                    "parent_id": cls.customer_co.id,
+                    "email": "ivan@customer.example",
+                    "job_responsibility_ids": [(6, 0, cls.resp_it.ids)],
+                },
+                {
+                    "name": "Paula Prospect-Buyer",
+                    "parent_id": cls.prospect_co.id,
+                    "email": "paula@prospect.example",
+                    "job_responsibility_ids": [(6, 0, (cls.resp_purchase | cls.resp_it).ids)],
+                    "mailing_group_ids": [(6, 0, cls.mailing_news.ids)],
+                    "correspondence_type": "hard_copy",
+                },
+                {
+                    "name": "Sven Prospect-Seller",
+                    "parent_id": cls.prospect_co.id,
+                    "job_responsibility_ids": [(6, 0, cls.resp_sales.ids)],
+                    "exclude_from_segments": True,
+                },
+            ]
+        )
