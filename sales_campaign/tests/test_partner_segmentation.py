@@ -77,7 +77,7 @@ class TestPartnerSegmentation(SalesCampaignCommon):
         self.assertFalse(visitor.exclude_from_segments)
 
     def test_codes_are_upper_case_and_unique(self):
-        resp = self.env["sales.job.responsibility"].create({"code": " mgt ", "name": "Management"})
-        self.assertEqual(resp.code, "MGT")
+        resp = self.env["sales.job.responsibility"].create({"code": " t-mgt ", "name": "Management"})
+        self.assertEqual(resp.code, "T-MGT")
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.env["sales.job.responsibility"].create({"code": "Mgt", "name": "Management again"})
+            self.env["sales.job.responsibility"].create({"code": "T-Mgt", "name": "Management again"})

@@ -1,0 +1,243 @@
+"""Screenshots of the running demo in headless Chromium, for the README and for review.
+
+Start the demo first (``./dev run``), then::
+
+    ~/.cache/sales_campaign/venv/bin/python tools/screenshots.py [--out docs/screenshots] [shot ...]
+
+Each shot opens a page of the web client as a demo user (through the Chrome DevTools protocol, with
+Debian's ``chromium``), waits until the page has settled, optionally plays a few clicks, and saves a PNG.
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import requests
+import websocket
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Browser:
+    """A headless Chromium driven through the DevTools protocol: just what screenshots need."""
+
+    def __init__(self, width=1440, height=900):
+        self.profile = tempfile.mkdtemp(prefix="sc-chromium-")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+        if not binary:
+            sys.exit("screenshots: chromium not found (apt-get install chromium)")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
+                    pages = [t for t in json.load(response) if t["type"] == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                sys.exit("screenshots: chromium did not start")
+            time.sleep(0.2)
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
+        self.next_id = 0
+        self.send("Page.enable")
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
+    def send(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, selector, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.evaluate(f"!!document.querySelector({json.dumps(selector)})"):
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"timeout waiting for {selector}")
+
+    def settle(self, quiet=1.0, timeout=30):
+        """Wait until the web client shows no loading indicator for ``quiet`` seconds."""
+        deadline = time.time() + timeout
+        calm_since = None
+        while time.time() < deadline:
+            busy = self.evaluate(
+                "document.readyState !== 'complete' || !!document.querySelector('.o_loading_indicator, .o_blockUI')"
+            )
+            if busy:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = time.time()
+            elif time.time() - calm_since >= quiet:
+                return
+            time.sleep(0.1)
+
+    def open(self, url):
+        self.send("Page.navigate", url=url)
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.process.terminate()
+            self.process.wait(10)
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class Odoo:
+    """JSON-RPC access to the demo database, to find the records to show."""
+
+    def __init__(self, base_url, db, login, password):
+        self.base_url = base_url
+        self.session = requests.Session()
+        response = self.session.post(
+            f"{base_url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "params": {"db": db, "login": login, "password": password}},
+            timeout=60,
+        ).json()
+        if response.get("error") or not response.get("result", {}).get("uid"):
+            sys.exit(f"screenshots: cannot log in as {login}: {response.get('error')}")
+        self.session_id = self.session.cookies["session_id"]
+
+    def call(self, model, method, *args, **kwargs):
+        response = self.session.post(
+            f"{self.base_url}/web/dataset/call_kw",
+            json={"jsonrpc": "2.0", "params": {"model": model, "method": method, "args": args, "kwargs": kwargs}},
+            timeout=120,
+        ).json()
+        if response.get("error"):
+            raise RuntimeError(response["error"]["data"]["message"])
+        return response["result"]
+
+    def ref(self, xmlid):
+        module, name = xmlid.split(".")
+        found = self.call("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], ["res_id"])
+        return found[0]["res_id"]
+
+
+def click(browser, selector):
+    browser.wait_for(selector)
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+    browser.settle()
+
+
+SHOTS = {}
+
+
+def shot(name):
+    def register(func):
+        SHOTS[name] = func
+        return func
+
+    return register
+
+
+@shot("campaign-form")
+def campaign_form(browser, odoo, base_url):
+    """The campaign card of the demo's campaign (the first campaign found)."""
+    campaign_ids = odoo.call("sales.campaign", "search", [], order="id desc", limit=1)
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action/{campaign_ids[0]}")
+    browser.wait_for(".o_form_view .o_field_widget[name=title]")
+
+
+@shot("campaign-list")
+def campaign_list(browser, odoo, base_url):
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action")
+    browser.wait_for(".o_list_view")
+
+
+@shot("contact-segmentation")
+def contact_segmentation(browser, odoo, base_url):
+    partner_id = odoo.ref("sales_campaign.res_partner_jan_de_vries_demo")
+    browser.open(f"{base_url}/odoo/action-sales_campaign.res_partner_action_campaign_contacts/{partner_id}")
+    browser.wait_for(".o_form_view")
+    browser.settle()
+    browser.evaluate(
+        "[...document.querySelectorAll('.o_notebook .nav-link')].find(a => a.textContent.trim() === 'Segmentation').click()"
+    )
+
+
+@shot("contacts-by-responsibility")
+def contacts_grouped(browser, odoo, base_url):
+    browser.open(f"{base_url}/odoo/action-sales_campaign.res_partner_action_campaign_contacts?view_type=list")
+    browser.wait_for(".o_list_view")
+    browser.settle()
+    browser.evaluate("document.querySelector('.o_searchview_dropdown_toggler').click()")
+    click(browser, ".o_group_by_menu .o_menu_item:nth-child(4), .o_dropdown_container.o_group_by_menu span")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://localhost:8069")
+    parser.add_argument("--db", default="sales_campaign")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    parser.add_argument("shots", nargs="*", help=f"which shots to take (default: all of {', '.join(SHOTS)})")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    odoo = Odoo(args.base_url, args.db, args.login, args.password)
+    browser = Browser()
+    try:
+        browser.send(
+            "Network.setCookie", name="session_id", value=odoo.session_id, url=args.base_url, httpOnly=True
+        )
+        for name in args.shots or SHOTS:
+            SHOTS[name](browser, odoo, args.base_url)
+            browser.settle()
+            path = os.path.join(args.out, f"{name}.png")
+            browser.screenshot(path)
+            print(path)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
