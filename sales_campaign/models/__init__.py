@@ -8,3 +8,9 @@ from . import sales_campaign
 from . import sales_interaction_group
 from . import sales_interaction_template
 from . import sales_interaction_template_language
+from . import sales_segment_history
+from . import sales_segment_criteria
+from . import sales_segment_criteria_line
+from . import sales_segment_language
+from . import sales_segment
+from . import sales_segment_line

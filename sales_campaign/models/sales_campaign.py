@@ -48,10 +48,19 @@ class SalesCampaign(models.Model):
     date_end = fields.Date(string="Ending Date", tracking=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", check_company=True, tracking=True)
     note = fields.Html(string="Notes")
+    segment_ids = fields.One2many("sales.segment", "campaign_id", string="Segments")
+    segment_count = fields.Integer(string="No. of Segments", compute="_compute_segment_count")
 
     _sql_constraints = [
         ("number_unique", "UNIQUE(number)", "This campaign number is already used."),
     ]
+
+    def _compute_segment_count(self):
+        counts = dict(
+            self.env["sales.segment"]._read_group([("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"])
+        )
+        for campaign in self:
+            campaign.segment_count = counts.get(campaign, 0)
 
     @api.model
     def _group_expand_status_ids(self, statuses, domain):
@@ -100,3 +109,10 @@ class SalesCampaign(models.Model):
     def action_open_quotations(self):
         self.ensure_one()
         return self.utm_campaign_id.action_redirect_to_quotations()
+
+    def action_open_segments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_segment_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        action["context"] = {"default_campaign_id": self.id, "default_description": self.title}
+        return action

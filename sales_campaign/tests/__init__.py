@@ -3,3 +3,11 @@ from . import test_partner_segmentation
 from . import test_interaction_template
 from . import test_security
 from . import test_demo_data
+from . import test_segment_add
+from . import test_segment_steps
+from . import test_segment_defaults
+from . import test_segment_criteria
+from . import test_segment_export
+from . import test_segment_security
+from . import test_segment_performance
+from . import test_walkthrough_segments

@@ -1,4 +1,5 @@
-from odoo.tests import TransactionCase, new_test_user
+from odoo import models
+from odoo.tests import Form, TransactionCase, new_test_user
 
 
 class SalesCampaignCommon(TransactionCase):
@@ -114,3 +115,54 @@ class SalesCampaignCommon(TransactionCase):
                 },
             ]
         )
+
+
+class SalesSegmentCommon(SalesCampaignCommon):
+    """Segments built through the wizards, as the users do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.template = cls.env["sales.interaction.template"].create(
+            {
+                "code": "T-THANKS",
+                "name": "Thank-you letter",
+                "group_id": cls.env.ref("sales_campaign.sales_interaction_group_letter").id,
+                "correspondence_type": "email",
+                "unit_cost": 1.5,
+                "unit_duration": 3,
+                "lang_default": "en_US",
+                "language_ids": [(0, 0, {"lang": "en_US", "subject": "Thank you for visiting our booth"})],
+            }
+        )
+        cls.campaign = cls.env["sales.campaign"].create({"title": "Office Futurus trade show"})
+
+    def new_segment(self, **values):
+        return self.env["sales.segment"].create({"description": "Trade show visitors", **values})
+
+    def run_wizard(self, segment, mode="add", confirm_all=False, **values):
+        """Fill the contacts wizard like a user and press OK; returns the action it gives back."""
+        Wizard = self.env["sales.segment.contacts.wizard"].with_context(
+            default_segment_id=segment.id, default_mode=mode, sales_segment_confirm_all=confirm_all
+        )
+        form = Form(Wizard)
+        for name, value in values.items():
+            if isinstance(value, models.BaseModel):
+                getattr(form, name).clear()
+                for record in value:
+                    getattr(form, name).add(record)
+            else:
+                setattr(form, name, value)
+        return form.save().action_apply()
+
+    def add(self, segment, **values):
+        return self.run_wizard(segment, "add", **values)
+
+    def reduce(self, segment, **values):
+        return self.run_wizard(segment, "reduce", **values)
+
+    def refine(self, segment, **values):
+        return self.run_wizard(segment, "refine", **values)
+
+    def contacts(self, segment):
+        return segment.line_ids.partner_id

@@ -1,0 +1,802 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from .res_partner import CORRESPONDENCE_TYPES
+from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
+
+# Header fields whose change is offered to the lines ("update the lines?"), in the order they are applied.
+LINE_DEFAULT_FIELDS = (
+    "template_id",
+    "campaign_id",
+    "campaign_target",
+    "campaign_response",
+    "user_id",
+    "correspondence_type",
+    "ignore_contact_correspondence_type",
+    "lang_default",
+)
+# Criteria keys that are filter groups on contacts, with the model each refers to.
+FILTER_GROUPS = {
+    "job_responsibility_ids": "sales.job.responsibility",
+    "business_relation_ids": "sales.business.relation",
+    "industry_ids": "res.partner.industry",
+    "mailing_group_ids": "sales.mailing.group",
+    "partner_ids": "res.partner",
+}
+ADD_OPTIONS = (
+    "allow_existing_contacts",
+    "expand_contact_companies",
+    "allow_related_companies",
+    "ignore_exclusion",
+    "exclude_blacklisted",
+)
+REMOVE_OPTIONS = ("entire_companies",)
+
+
+class SalesSegment(models.Model):
+    """A target segment: the contacts one interaction goes to, mined step by step.
+
+    Lines are added and removed set-wise in SQL (segments of 100,000 contacts are normal). A removed line
+    is archived with the step that removed it, and each line remembers the step that added it, so that
+    **Go back** restores a step exactly (lines come back with their manual edits) with two statements.
+    """
+
+    _name = "sales.segment"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _description = "Segment"
+    _order = "id desc"
+    _rec_names_search = ["name", "description"]
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="No.", required=True, copy=False, readonly=True, index="trigram", default=lambda self: self.env._("New")
+    )
+    description = fields.Char(tracking=True)
+    date = fields.Date(default=fields.Date.context_today, required=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Salesperson of the lines; when empty, each line takes its contact's salesperson.",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    state = fields.Selection([("draft", "Draft"), ("logged", "Logged")], default="draft", required=True, tracking=True)
+
+    # Campaign
+    campaign_id = fields.Many2one(
+        "sales.campaign",
+        string="Campaign",
+        check_company=True,
+        tracking=True,
+        index="btree_not_null",
+        compute="_compute_campaign_id",
+        store=True,
+        readonly=False,
+    )
+    campaign_target = fields.Boolean(
+        compute="_compute_campaign_flags",
+        store=True,
+        readonly=False,
+        help="The lines' contacts are targets of the campaign.",
+    )
+    campaign_response = fields.Boolean(
+        compute="_compute_campaign_flags",
+        store=True,
+        readonly=False,
+        help="The lines record responses to the campaign.",
+    )
+
+    # Interaction defaults
+    template_id = fields.Many2one(
+        "sales.interaction.template", string="Interaction Template", check_company=True, tracking=True
+    )
+    interaction_group_id = fields.Many2one(related="template_id.group_id", string="Interaction Group")
+    language_ids = fields.One2many("sales.segment.language", "segment_id", string="Languages", copy=True)
+    lang_default = fields.Selection(
+        selection="_get_languages",
+        string="Language (Default)",
+        compute="_compute_from_template",
+        store=True,
+        readonly=False,
+        help="The version for contacts whose language has no version of its own.",
+    )
+    subject_default = fields.Char(
+        string="Subject (Default)", compute="_compute_subject_default", inverse="_inverse_subject_default"
+    )
+    correspondence_type = fields.Selection(
+        CORRESPONDENCE_TYPES,
+        string="Correspondence Type (Default)",
+        compute="_compute_from_template",
+        store=True,
+        readonly=False,
+    )
+    ignore_contact_correspondence_type = fields.Boolean(
+        compute="_compute_from_template",
+        store=True,
+        readonly=False,
+        help="Use the default correspondence type for every line, whatever its contact prefers.",
+    )
+    send_attachment = fields.Boolean(help="Send the attachment of each language with the letters and e-mails.")
+    information_flow = fields.Selection(
+        INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False
+    )
+    initiated_by = fields.Selection(INITIATORS, compute="_compute_from_template", store=True, readonly=False)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    unit_cost = fields.Monetary(compute="_compute_from_template", store=True, readonly=False)
+    unit_duration = fields.Float(
+        string="Unit Duration (Min.)", digits=(16, 2), compute="_compute_from_template", store=True, readonly=False
+    )
+
+    # Lines and history
+    line_ids = fields.One2many("sales.segment.line", "segment_id", string="Lines")
+    line_count = fields.Integer(string="No. of Lines", compute="_compute_line_count", store=True)
+    history_ids = fields.One2many("sales.segment.history", "segment_id", string="History")
+    history_count = fields.Integer(string="No. of Steps", compute="_compute_history_count")
+    pending_line_update = fields.Json(
+        copy=False,
+        help="Header values changed since the lines were last brought in line: {field: value before}.",
+    )
+    pending_line_update_text = fields.Text(compute="_compute_pending_line_update_text")
+
+    _sql_constraints = [
+        ("name_unique", "UNIQUE(name)", "This segment number is already used."),
+        ("unit_cost_positive", "CHECK(unit_cost >= 0)", "The unit cost may not be negative."),
+        ("unit_duration_positive", "CHECK(unit_duration >= 0)", "The unit duration may not be negative."),
+    ]
+
+    # ------------------------------------------------------------------------------------------------
+    # Computes and constraints
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.depends("template_id")
+    def _compute_from_template(self):
+        """Choosing a template copies its defaults to the header, as Business Central does."""
+        for segment in self:
+            template = segment.template_id
+            if not template:
+                continue
+            segment.update(
+                {
+                    "lang_default": template.lang_default or template.language_ids[:1].lang or segment.lang_default,
+                    "correspondence_type": template.correspondence_type,
+                    "ignore_contact_correspondence_type": template.ignore_contact_correspondence_type,
+                    "information_flow": template.information_flow,
+                    "initiated_by": template.initiated_by,
+                    "unit_cost": template.unit_cost,
+                    "unit_duration": template.unit_duration,
+                }
+            )
+
+    @api.depends("template_id")
+    def _compute_campaign_id(self):
+        """A template's campaign is taken when the segment has none; it never replaces a chosen campaign."""
+        for segment in self:
+            if segment.template_id.campaign_id and not segment.campaign_id:
+                segment.campaign_id = segment.template_id.campaign_id
+
+    @api.depends("campaign_id", "template_id")
+    def _compute_campaign_flags(self):
+        for segment in self:
+            if not segment.campaign_id:
+                segment.campaign_target = segment.campaign_response = False
+            elif segment.template_id.campaign_id == segment.campaign_id:
+                segment.campaign_target = segment.template_id.campaign_target
+                segment.campaign_response = segment.template_id.campaign_response
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        counts = dict(self.env["sales.segment.line"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
+        for segment in self:
+            segment.line_count = counts.get(segment, 0)
+
+    def _compute_history_count(self):
+        counts = dict(self.env["sales.segment.history"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
+        for segment in self:
+            segment.history_count = counts.get(segment, 0)
+
+    @api.depends("lang_default", "language_ids.lang", "language_ids.subject")
+    def _compute_subject_default(self):
+        for segment in self:
+            segment.subject_default = segment.language_ids.filtered(lambda row: row.lang == segment.lang_default)[:1].subject
+
+    def _inverse_subject_default(self):
+        for segment in self:
+            row = segment.language_ids.filtered(lambda row: row.lang == segment.lang_default)[:1]
+            if row:
+                row.subject = segment.subject_default
+            elif segment.lang_default:
+                segment.language_ids = [(0, 0, {"lang": segment.lang_default, "subject": segment.subject_default})]
+            elif segment.subject_default:
+                raise UserError(self.env._("Choose the default language before its subject."))
+
+    @api.depends("pending_line_update")
+    def _compute_pending_line_update_text(self):
+        for segment in self:
+            changed = segment.pending_line_update or {}
+            labels = [self._fields[fname]._description_string(self.env) for fname in changed if fname in self._fields]
+            segment.pending_line_update_text = ", ".join(labels)
+
+    @api.constrains("campaign_target", "campaign_response", "campaign_id")
+    def _check_campaign_flags(self):
+        for segment in self:
+            if (segment.campaign_target or segment.campaign_response) and not segment.campaign_id:
+                raise ValidationError(
+                    self.env._("Segment %(segment)s needs a campaign to be a campaign target or response.", segment=segment.name)
+                )
+
+    # ------------------------------------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        new_label = self.env._("New")
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == new_label:
+                vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
+        segments = super().create(vals_list)
+        for segment, vals in zip(segments, vals_list):
+            if vals.get("template_id") and "language_ids" not in vals:
+                segment._copy_template_languages()
+            segment._ensure_default_language()
+        return segments
+
+    def write(self, vals):
+        if (
+            any(segment.state != "draft" for segment in self)
+            and set(vals) - {"message_main_attachment_id"}
+            and not self.env.context.get("sales_segment_logging")
+        ):
+            raise UserError(self.env._("A logged segment can no longer be changed."))
+        # Values the lines were defaulted from, to offer the change to the lines afterwards.
+        tracked = LINE_DEFAULT_FIELDS if set(vals) & set(LINE_DEFAULT_FIELDS) else ()
+        before = {segment.id: {fname: segment._line_default_value(fname) for fname in tracked} for segment in self}
+        result = super().write(vals)
+        if "template_id" in vals:
+            for segment in self:
+                segment._copy_template_languages()
+        if "lang_default" in vals or "template_id" in vals:
+            self._ensure_default_language()
+        if tracked:
+            self._note_line_defaults_change(before)
+        return result
+
+    def _line_default_value(self, fname):
+        value = self[fname]
+        return value.id if isinstance(value, models.BaseModel) else value
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for vals in vals_list:
+            vals.pop("line_ids", None)
+        return vals_list
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_logged(self):
+        if any(segment.state == "logged" for segment in self) and not self.env.context.get("sales_segment_logging"):
+            raise UserError(self.env._("A logged segment cannot be deleted: cancel its logged segment instead."))
+
+    def _copy_template_languages(self):
+        """Rebuild the segment's languages from its template's (subjects and attachments)."""
+        self.ensure_one()
+        commands = [(5, 0, 0)] + [
+            (0, 0, {"lang": row.lang, "subject": row.subject, "attachment_ids": [(6, 0, row.attachment_ids.ids)]})
+            for row in self.template_id.language_ids
+        ]
+        super(SalesSegment, self).write({"language_ids": commands})
+
+    def _ensure_default_language(self):
+        """The default language must be one of the segment's languages: add it when it is not."""
+        for segment in self:
+            if segment.lang_default and segment.lang_default not in segment.language_ids.mapped("lang"):
+                segment.language_ids = [(0, 0, {"lang": segment.lang_default})]
+
+    # ------------------------------------------------------------------------------------------------
+    # Header defaults -> lines ("update the lines?")
+    # ------------------------------------------------------------------------------------------------
+
+    def _note_line_defaults_change(self, before):
+        """Remember which defaults changed, with their old values, until the user applies or keeps them."""
+        if self.env.context.get("sales_segment_update_lines"):
+            for segment in self:
+                changed = {fname: old for fname, old in before[segment.id].items() if segment._line_default_value(fname) != old}
+                if changed:
+                    segment._apply_line_defaults(changed)
+            return
+        for segment in self:
+            if not segment.line_count:
+                continue
+            pending = dict(segment.pending_line_update or {})
+            for fname, old in before[segment.id].items():
+                if fname not in pending and segment._line_default_value(fname) != old:
+                    pending[fname] = old
+            if pending != (segment.pending_line_update or {}):
+                super(SalesSegment, segment).write({"pending_line_update": pending or False})
+
+    def action_apply_line_defaults(self):
+        """Bring the lines in line with the header defaults that changed (the user confirmed)."""
+        for segment in self:
+            segment._check_draft()
+            if segment.pending_line_update:
+                segment._apply_line_defaults(segment.pending_line_update)
+                super(SalesSegment, segment).write({"pending_line_update": False})
+        return True
+
+    def action_keep_lines(self):
+        """Keep the lines as they are (the user declined the update)."""
+        self._check_draft()
+        super().write({"pending_line_update": False})
+        return True
+
+    def _apply_line_defaults(self, changed):
+        """Write the header's new values to the lines, as Business Central does.
+
+        A new template goes to every line (with its language and subject). Other values go to the lines
+        that use the header's template, so lines given another template by hand keep theirs.
+        """
+        self.ensure_one()
+        Line = self.env["sales.segment.line"]
+        Line.flush_model()
+        old_template = changed.get("template_id", self.template_id.id)
+        if "template_id" in changed:
+            where = SQL("TRUE")
+        elif old_template:
+            where = SQL("line.template_id = %s", old_template)
+        else:
+            where = SQL("line.template_id IS NULL")
+        defaults = self._sql_line_defaults(SQL("partner"))
+        columns = []
+        if "template_id" in changed or "lang_default" in changed:
+            columns += ["template_id", "lang", "subject"]
+        if {"campaign_id", "campaign_target", "campaign_response"} & set(changed):
+            columns += ["campaign_id", "campaign_target", "campaign_response"]
+        if "user_id" in changed:
+            columns += ["user_id"]
+        if {"correspondence_type", "ignore_contact_correspondence_type", "template_id"} & set(changed):
+            columns += ["correspondence_type"]
+        if not columns:
+            return 0
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sales_segment_line AS line SET %(assignments)s, write_uid = %(uid)s,
+                          write_date = (now() AT TIME ZONE 'UTC')
+                     FROM res_partner AS partner
+                    WHERE partner.id = line.partner_id AND line.segment_id = %(segment)s AND line.active AND %(where)s""",
+                assignments=SQL(", ").join(SQL("%s = %s", SQL.identifier(column), defaults[column]) for column in columns),
+                uid=self.env.uid,
+                segment=self.id,
+                where=where,
+            )
+        )
+        count = self.env.cr.rowcount
+        Line.invalidate_model(columns)
+        return count
+
+    def _apply_subject_change(self, lang, old_subject, new_subject):
+        """A language's subject changed: lines of that language that kept the old subject take the new one."""
+        self.ensure_one()
+        self.env["sales.segment.line"].flush_model(["subject", "lang", "template_id"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sales_segment_line SET subject = %s
+                    WHERE segment_id = %s AND active AND lang = %s AND subject IS NOT DISTINCT FROM %s
+                      AND template_id IS NOT DISTINCT FROM %s""",
+                new_subject or None,
+                self.id,
+                lang,
+                old_subject or None,
+                self.template_id.id or None,
+            )
+        )
+        self.env["sales.segment.line"].invalidate_model(["subject"])
+
+    def _sql_line_defaults(self, partner):
+        """The values of a new line for the contact at SQL alias ``partner``: {column: SQL expression}.
+
+        The one definition of a line's defaults (Business Central's rules of "Segment Line" validation):
+        used by the set-wise insert of steps and by lines added or re-defaulted one by one.
+        """
+        self.ensure_one()
+        langs = {row.lang: row.subject for row in self.language_ids}
+        if langs:
+            lang = SQL(
+                "(CASE WHEN %(partner)s.lang IN %(langs)s THEN %(partner)s.lang ELSE %(default)s END)",
+                partner=partner,
+                langs=tuple(langs),
+                default=self.lang_default or None,
+            )
+            subject = SQL(
+                "(CASE %s %s END)",
+                lang,
+                SQL(" ").join(SQL("WHEN %s THEN %s", code, subj or None) for code, subj in langs.items()),
+            )
+        else:
+            lang = SQL("%s.lang", partner)
+            subject = SQL("NULL::varchar")
+        default_type = self.correspondence_type or None
+        if self.ignore_contact_correspondence_type and default_type:
+            correspondence = SQL("%s::varchar", default_type)
+        else:
+            correspondence = SQL("COALESCE(%s.correspondence_type, %s)", partner, default_type)
+        return {
+            "partner_id": SQL("%s.id", partner),
+            "company_partner_id": SQL("%s.commercial_partner_id", partner),
+            "user_id": SQL("COALESCE(%s, %s.user_id)", self.user_id.id or None, partner),
+            "lang": lang,
+            "subject": subject,
+            "correspondence_type": correspondence,
+            "template_id": SQL("%s::integer", self.template_id.id or None),
+            "campaign_id": SQL("%s::integer", self.campaign_id.id or None),
+            "campaign_target": SQL("%s", bool(self.campaign_target)),
+            "campaign_response": SQL("%s", bool(self.campaign_response)),
+        }
+
+    # ------------------------------------------------------------------------------------------------
+    # Criteria: which contacts a step matches
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model
+    def _segment_base_domain(self):
+        """The contacts a segment may hold: persons and companies, not addresses, colleagues or ourselves."""
+        # sudo: only the ids of the companies' own partners are read, to leave them out.
+        own_partners = self.env["res.company"].sudo().search([]).partner_id
+        return [("type", "=", "contact"), ("partner_share", "=", True), ("id", "not in", own_partners.ids)]
+
+    @api.model
+    def _criteria_has_filters(self, criteria):
+        return bool(
+            any(criteria.get(key) for key in FILTER_GROUPS)
+            or self._criteria_partner_domain(criteria)
+        )
+
+    @api.model
+    def _criteria_partner_domain(self, criteria):
+        text = (criteria.get("partner_domain") or "").strip()
+        if not text or text == "[]":
+            return []
+        try:
+            domain = safe_eval(text, {"uid": self.env.uid, "context_today": fields.Date.context_today(self)})
+        except Exception as error:
+            raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
+        if not isinstance(domain, (list, tuple)):
+            raise UserError(self.env._("The contact filter is not a valid filter."))
+        return list(domain)
+
+    @api.model
+    def _criteria_domain(self, criteria):
+        """The contact domain of a step's filter groups: every group that is set must match."""
+        domain = self._criteria_partner_domain(criteria)
+        if criteria.get("job_responsibility_ids"):
+            domain.append(("job_responsibility_ids", "in", criteria["job_responsibility_ids"]))
+        if criteria.get("business_relation_ids"):
+            # Persons carry their company's business relations (a commercial field).
+            domain.append(("business_relation_ids", "in", criteria["business_relation_ids"]))
+        if criteria.get("industry_ids"):
+            domain.append(("industry_id", "in", criteria["industry_ids"]))
+        if criteria.get("mailing_group_ids"):
+            domain.append(("mailing_group_ids", "in", criteria["mailing_group_ids"]))
+        if criteria.get("partner_ids"):
+            domain.append(("id", "in", criteria["partner_ids"]))
+        return domain
+
+    def _criteria_matched_query(self, criteria, extra_domain=()):
+        """The contacts matching ``criteria`` that the current user may read: a parenthesized subquery of ids."""
+        Partner = self.env["res.partner"]
+        try:
+            query = Partner._search(self._segment_base_domain() + list(extra_domain) + self._criteria_domain(criteria))
+        except (ValueError, KeyError, TypeError) as error:
+            raise UserError(self.env._("The contact filter cannot be used: %(error)s", error=error)) from error
+        return query.subselect()
+
+    def _check_criteria_references(self, criteria):
+        """Records a criteria refers to must still exist (saved criteria outlive what they name)."""
+        missing = []
+        for key, model in FILTER_GROUPS.items():
+            ids = criteria.get(key) or []
+            if ids:
+                found = set(self.env[model].sudo().with_context(active_test=False).browse(ids).exists().ids)
+                missing += [f"{self.env[model]._description} #{rid}" for rid in ids if rid not in found]
+        return missing
+
+    # ------------------------------------------------------------------------------------------------
+    # Steps: add, reduce, refine, manual changes, go back
+    # ------------------------------------------------------------------------------------------------
+
+    def _check_draft(self):
+        for segment in self:
+            if segment.state != "draft":
+                raise UserError(self.env._("Segment %(segment)s is logged: its lines can no longer change.", segment=segment.name))
+
+    def _new_step(self, action, criteria):
+        self.ensure_one()
+        return self.env["sales.segment.history"].create(
+            {
+                "segment_id": self.id,
+                "action": action,
+                "criteria": criteria,
+                "description": self.env["sales.segment.history"]._describe_criteria(action, criteria),
+            }
+        )
+
+    def _run_step(self, action, criteria):
+        """Run one step (``add``, ``reduce``, ``refine``) with ``criteria``; returns the history step."""
+        self.ensure_one()
+        self._check_draft()
+        if action == "add":
+            return self._step_add(criteria)
+        if action in ("reduce", "refine"):
+            return self._step_remove(criteria, refine=action == "refine")
+        raise UserError(self.env._("Unknown segment step %(action)s.", action=action))
+
+    def _step_add(self, criteria, action="add"):
+        """Add the matching contacts in one INSERT ... SELECT (Business Central's Add Contacts order).
+
+        Match → expand to whole companies → add the companies → drop excluded, blacklisted and existing
+        contacts → insert sorted by company, then company before persons, then name.
+        """
+        options = criteria.get("options") or {}
+        step = self._new_step(action, criteria)
+        Line = self.env["sales.segment.line"]
+        Line.flush_model()
+        self.env["res.partner"].flush_model()
+        matched = self._criteria_matched_query(criteria)
+        expanded = matched
+        if options.get("expand_contact_companies"):
+            # The companies of matched persons, with all their persons.
+            expanded = SQL(
+                """(SELECT id FROM res_partner WHERE commercial_partner_id IN (
+                       SELECT commercial_partner_id FROM res_partner WHERE id IN %s AND parent_id IS NOT NULL)
+                   UNION %s)""",
+                matched,
+                matched,
+            )
+        if options.get("allow_related_companies"):
+            expanded = SQL("(SELECT commercial_partner_id FROM res_partner WHERE id IN %s UNION %s)", expanded, expanded)
+        extra = [("id", "in", expanded)] if expanded is not matched else []
+        if not options.get("ignore_exclusion"):
+            extra.append(("exclude_from_segments", "=", False))
+        if options.get("exclude_blacklisted"):
+            extra.append(("is_blacklisted", "=", False))
+        if not options.get("allow_existing_contacts"):
+            extra.append(
+                ("id", "not in", SQL("(SELECT partner_id FROM sales_segment_line WHERE segment_id = %s AND active)", self.id))
+            )
+        if expanded is matched:
+            final = self._criteria_matched_query(criteria, extra)
+        else:
+            # Expanded contacts pass the base domain and the record rules again.
+            final = self._criteria_matched_query({}, extra)
+        added = self._insert_lines(final, step)
+        step.added_count = added
+        return step
+
+    def _insert_lines(self, partner_ids_query, step):
+        """Insert one line per contact of the subquery, defaulted from the header; returns the count."""
+        defaults = self._sql_line_defaults(SQL("partner"))
+        columns = list(defaults)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO sales_segment_line
+                       (segment_id, company_id, active, added_step_id, create_uid, create_date, write_uid, write_date, %(columns)s)
+                   SELECT %(segment)s, %(company)s, TRUE, %(step)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
+                          now() AT TIME ZONE 'UTC', %(values)s
+                     FROM res_partner AS partner
+                     LEFT JOIN res_partner AS company ON company.id = partner.commercial_partner_id
+                    WHERE partner.id IN %(partners)s
+                    ORDER BY company.name, company.id, partner.is_company DESC, partner.name, partner.id""",
+                columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+                values=SQL(", ").join(defaults[column] for column in columns),
+                segment=self.id,
+                company=self.company_id.id,
+                step=step.id,
+                uid=self.env.uid,
+                partners=partner_ids_query,
+            )
+        )
+        count = self.env.cr.rowcount
+        self._lines_changed()
+        return count
+
+    def _step_remove(self, criteria, refine):
+        """Reduce removes the lines whose contact matches; Refine those whose contact does not.
+
+        With *entire companies*, the candidates are all contacts of the companies in the segment, and a
+        match (or a miss) counts for the whole company.
+        """
+        options = criteria.get("options") or {}
+        step = self._new_step("refine" if refine else "reduce", criteria)
+        self.env["sales.segment.line"].flush_model()
+        self.env["res.partner"].flush_model()
+        column = "company_partner_id" if options.get("entire_companies") else "partner_id"
+        in_segment = SQL(
+            "(SELECT %s FROM sales_segment_line WHERE segment_id = %s AND active)", SQL.identifier(column), self.id
+        )
+        if options.get("entire_companies"):
+            matched = self._criteria_matched_query(criteria, [("commercial_partner_id", "in", in_segment)])
+            condition = SQL("line.company_partner_id IN (SELECT commercial_partner_id FROM res_partner WHERE id IN %s)", matched)
+        else:
+            matched = self._criteria_matched_query(criteria, [("id", "in", in_segment)])
+            condition = SQL("line.partner_id IN %s", matched)
+        if refine:
+            condition = SQL("NOT (%s)", condition)  # line columns are never NULL here: NOT is exact
+        removed = self._archive_lines(condition, step)
+        step.removed_count = removed
+        return step
+
+    def _archive_lines(self, condition, step):
+        """Take the active lines matching the SQL ``condition`` (alias ``line``) out, in the name of ``step``."""
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step_id = %s, write_uid = %s,
+                          write_date = now() AT TIME ZONE 'UTC'
+                    WHERE line.segment_id = %s AND line.active AND %s""",
+                step.id,
+                self.env.uid,
+                self.id,
+                condition,
+            )
+        )
+        count = self.env.cr.rowcount
+        self._lines_changed()
+        return count
+
+    def _lines_changed(self):
+        """Lines were written in SQL: drop what the cache knows of them and recount."""
+        self.env["sales.segment.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+        self.modified(["line_ids"])
+
+    def action_go_back(self):
+        """Undo the last step exactly: its added lines go, the lines it removed come back as they were."""
+        self.ensure_one()
+        self._check_draft()
+        step = self.env["sales.segment.history"].search([("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1)
+        if not step:
+            raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
+        self.env["sales.segment.line"].flush_model()
+        self.env.cr.execute(SQL("DELETE FROM sales_segment_line WHERE segment_id = %s AND added_step_id = %s", self.id, step.id))
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sales_segment_line SET active = TRUE, removed_step_id = NULL
+                    WHERE segment_id = %s AND removed_step_id = %s""",
+                self.id,
+                step.id,
+            )
+        )
+        self._lines_changed()
+        description = step.display_name
+        step.unlink()
+        return self._notify(self.env._("Went back before step %(step)s.", step=description))
+
+    def _notify(self, message, counts=None):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": message,
+                "sticky": False,
+                "counts": counts or {},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _record_manual_step(self, action, partners, lines):
+        """A line added or removed by hand is a step of its own, so that Go back undoes it too."""
+        self.ensure_one()
+        step = self._new_step(action, {"partner_ids": partners.ids})
+        if action == "manual_add":
+            step.added_count = len(lines)
+            lines.write({"added_step_id": step.id})
+        else:
+            step.removed_count = len(lines)
+        return step
+
+    # ------------------------------------------------------------------------------------------------
+    # Saved criteria
+    # ------------------------------------------------------------------------------------------------
+
+    def _reuse_criteria(self, saved_criteria):
+        """Replay the steps of saved criteria against today's data; each becomes a step of this segment."""
+        self.ensure_one()
+        self._check_draft()
+        missing = []
+        for line in saved_criteria.line_ids:
+            missing += self._check_criteria_references(line.criteria or {})
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Criteria %(code)s refer to records that no longer exist: %(records)s. Correct or delete the criteria.",
+                    code=saved_criteria.code,
+                    records=", ".join(missing),
+                )
+            )
+        steps = self.env["sales.segment.history"]
+        for line in saved_criteria.line_ids.sorted("sequence"):
+            action = {"manual_add": "add", "manual_remove": "reduce"}.get(line.action, line.action)
+            steps |= self._run_step(action, line.criteria or {})
+        return steps
+
+    # ------------------------------------------------------------------------------------------------
+    # Actions of the form
+    # ------------------------------------------------------------------------------------------------
+
+    def _open_contacts_wizard(self, mode):
+        self.ensure_one()
+        self._check_draft()
+        titles = {
+            "add": self.env._("Add Contacts"),
+            "reduce": self.env._("Reduce Contacts"),
+            "refine": self.env._("Refine Contacts"),
+        }
+        return {
+            "type": "ir.actions.act_window",
+            "name": titles[mode],
+            "res_model": "sales.segment.contacts.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_segment_id": self.id, "default_mode": mode},
+        }
+
+    def action_add_contacts(self):
+        return self._open_contacts_wizard("add")
+
+    def action_reduce_contacts(self):
+        return self._open_contacts_wizard("reduce")
+
+    def action_refine_contacts(self):
+        return self._open_contacts_wizard("refine")
+
+    def action_save_criteria(self):
+        self.ensure_one()
+        if not self.history_count:
+            raise UserError(self.env._("Segment %(segment)s has no step to save as criteria yet.", segment=self.name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Save Criteria"),
+            "res_model": "sales.segment.save.criteria.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_segment_id": self.id},
+        }
+
+    def action_reuse_criteria(self):
+        self.ensure_one()
+        self._check_draft()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reuse Criteria"),
+            "res_model": "sales.segment.reuse.criteria.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_segment_id": self.id},
+        }
+
+    def action_open_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Lines of %(segment)s", segment=self.name),
+            "res_model": "sales.segment.line",
+            "view_mode": "list,pivot",
+            "domain": [("segment_id", "=", self.id)],
+            "context": {"default_segment_id": self.id},
+        }
+
+    def action_export_xlsx(self):
+        """Export the lines of these segments to an Excel workbook (one sheet per segment)."""
+        if not self:
+            raise UserError(self.env._("Select the segments to export."))
+        attachment = self.env["sales.segment.xlsx.export"]._export(self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }

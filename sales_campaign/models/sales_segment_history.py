@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+
+ACTIONS = [
+    ("add", "Add Contacts"),
+    ("reduce", "Reduce Contacts"),
+    ("refine", "Refine Contacts"),
+    ("manual_add", "Added by Hand"),
+    ("manual_remove", "Removed by Hand"),
+]
+
+
+class SalesSegmentHistory(models.Model):
+    """One step of a segment: what was asked (the criteria) and what it added or removed.
+
+    The steps are the segment's criteria too: Save Criteria stores them, Reuse Criteria replays them.
+    """
+
+    _name = "sales.segment.history"
+    _description = "Segment History Step"
+    _order = "segment_id, sequence desc, id desc"
+
+    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="segment_id.company_id", store=True, index=True)
+    sequence = fields.Integer(string="Step", readonly=True)
+    action = fields.Selection(ACTIONS, required=True, readonly=True)
+    criteria = fields.Json(readonly=True, help="The filters and options of the step, to replay it.")
+    description = fields.Text(string="Filters", readonly=True)
+    added_count = fields.Integer(string="Added", readonly=True)
+    removed_count = fields.Integer(string="Removed", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("sequence"):
+                last = self.search([("segment_id", "=", vals["segment_id"])], order="sequence desc", limit=1)
+                vals["sequence"] = last.sequence + 1
+        return super().create(vals_list)
+
+    @api.depends("sequence", "action")
+    def _compute_display_name(self):
+        actions = dict(self._fields["action"]._description_selection(self.env))
+        for step in self:
+            step.display_name = f"{step.sequence}. {actions.get(step.action, '')}"
+
+    @api.model
+    def _describe_criteria(self, action, criteria):
+        """The criteria in words, in the user's language, as the history shows them."""
+        parts = []
+        labels = {
+            "job_responsibility_ids": ("sales.job.responsibility", self.env._("Job responsibility")),
+            "business_relation_ids": ("sales.business.relation", self.env._("Business relation")),
+            "industry_ids": ("res.partner.industry", self.env._("Industry")),
+            "mailing_group_ids": ("sales.mailing.group", self.env._("Mailing group")),
+            "partner_ids": ("res.partner", self.env._("Contacts")),
+        }
+        for key, (model, label) in labels.items():
+            ids = criteria.get(key) or []
+            if ids:
+                records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
+                names = records.mapped("display_name")
+                if len(names) > 5:
+                    names = names[:5] + [self.env._("%(count)s more", count=len(names) - 5)]
+                parts.append(f"{label}: {', '.join(names)}")
+        for key, label in self._extra_criteria_labels().items():
+            if criteria.get(key):
+                parts.append(f"{label}: {criteria[key]}")
+        domain = (criteria.get("partner_domain") or "").strip()
+        if domain and domain != "[]":
+            parts.append(self.env._("Contact filter: %(domain)s", domain=domain))
+        option_labels = {
+            "allow_existing_contacts": self.env._("allow existing contacts"),
+            "expand_contact_companies": self.env._("expand contact companies"),
+            "allow_related_companies": self.env._("allow related companies"),
+            "ignore_exclusion": self.env._("ignore exclusion"),
+            "exclude_blacklisted": self.env._("leave out blacklisted e-mail addresses"),
+            "entire_companies": self.env._("entire companies"),
+        }
+        options = [label for key, label in option_labels.items() if (criteria.get("options") or {}).get(key)]
+        if options:
+            parts.append(self.env._("Options: %(options)s", options=", ".join(options)))
+        if not parts:
+            parts.append(self.env._("No filter"))
+        return "\n".join(parts)
+
+    @api.model
+    def _extra_criteria_labels(self):
+        """Hook: more filter groups, {criteria key: label}."""
+        return {}

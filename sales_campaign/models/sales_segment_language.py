@@ -1,0 +1,44 @@
+from odoo import api, fields, models
+
+
+class SalesSegmentLanguage(models.Model):
+    """One language version of a segment's interaction: the subject and attachments its contacts get."""
+
+    _name = "sales.segment.language"
+    _description = "Segment Interaction Language"
+    _order = "segment_id, lang"
+    _rec_name = "lang"
+
+    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
+    lang = fields.Selection(selection="_get_languages", string="Language", required=True)
+    subject = fields.Char()
+    attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "sales_segment_language_attachment_rel",
+        "segment_language_id",
+        "attachment_id",
+        string="Attachments",
+    )
+    is_default = fields.Boolean(string="Default", compute="_compute_is_default")
+
+    _sql_constraints = [
+        ("segment_lang_unique", "UNIQUE(segment_id, lang)", "A segment has one version per language."),
+    ]
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.depends("segment_id.lang_default", "lang")
+    def _compute_is_default(self):
+        for row in self:
+            row.is_default = row.lang == row.segment_id.lang_default
+
+    def write(self, vals):
+        """A new subject reaches the lines of that language that still have the old one (not edited by hand)."""
+        old_subjects = {row.id: row.subject for row in self} if "subject" in vals else {}
+        result = super().write(vals)
+        for row in self:
+            if row.id in old_subjects and old_subjects[row.id] != row.subject:
+                row.segment_id._apply_subject_change(row.lang, old_subjects[row.id], row.subject)
+        return result

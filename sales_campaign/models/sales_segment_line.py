@@ -1,0 +1,158 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .res_partner import CORRESPONDENCE_TYPES
+
+
+class SalesSegmentLine(models.Model):
+    """One contact of a segment, with the values its interaction will be logged with.
+
+    Lines taken out by a step are archived with that step (``removed_step_id``) rather than deleted, so
+    that Go back brings them back exactly as they were.
+    """
+
+    _name = "sales.segment.line"
+    _description = "Segment Line"
+    _order = "id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one("res.partner", string="Contact", required=True, index=True, ondelete="cascade")
+    company_partner_id = fields.Many2one(
+        "res.partner", string="Company", index=True, help="The contact's company (the contact itself for companies)."
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson")
+    lang = fields.Selection(selection="_get_languages", string="Language")
+    correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
+    subject = fields.Char()
+    template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", check_company=True)
+    campaign_id = fields.Many2one("sales.campaign", string="Campaign", check_company=True, index="btree_not_null")
+    campaign_target = fields.Boolean()
+    campaign_response = fields.Boolean()
+    added_step_id = fields.Many2one("sales.segment.history", string="Added by Step", ondelete="set null", index="btree_not_null")
+    removed_step_id = fields.Many2one(
+        "sales.segment.history", string="Removed by Step", ondelete="set null", index="btree_not_null"
+    )
+
+    email = fields.Char(related="partner_id.email", string="E-mail")
+    phone = fields.Char(related="partner_id.phone")
+    is_blacklisted = fields.Boolean(related="partner_id.is_blacklisted", string="Blacklisted")
+    in_other_campaign = fields.Boolean(
+        string="Target of Another Campaign",
+        compute="_compute_in_other_campaign",
+        search="_search_in_other_campaign",
+        help="The contact is already a target of another campaign that has not ended.",
+    )
+    segment_state = fields.Selection(related="segment_id.state", string="Segment Status")
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    # ------------------------------------------------------------------------------------------------
+    # Overlap with other campaigns
+    # ------------------------------------------------------------------------------------------------
+
+    def _other_campaign_targets_sql(self):
+        """SQL: ids of lines whose contact is a target of another campaign that has not ended.
+
+        Targets are the contacts of campaign-target lines of other segments. Overridden to add the
+        contacts of logged target interactions.
+        """
+        return SQL(
+            """SELECT line.id
+                 FROM sales_segment_line AS line
+                 JOIN sales_segment_line AS other
+                   ON other.partner_id = line.partner_id AND other.segment_id != line.segment_id
+                  AND other.active AND other.campaign_target
+                 JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
+                 JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
+                 LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
+                WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
+                  AND (campaign.date_end IS NULL OR campaign.date_end >= %s)
+                  AND NOT COALESCE(status.fold, FALSE)""",
+            fields.Date.context_today(self),
+        )
+
+    def _compute_in_other_campaign(self):
+        lines = self.filtered("id")
+        found = set()
+        if lines:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL("SELECT id FROM (%s) AS overlap WHERE id IN %s", self._other_campaign_targets_sql(), tuple(lines.ids))
+            )
+            found = {row[0] for row in self.env.cr.fetchall()}
+        for line in self:
+            line.in_other_campaign = line.id in found
+
+    def _search_in_other_campaign(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("This filter only supports being true or false."))
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", SQL("(%s)", self._other_campaign_targets_sql()))]
+
+    # ------------------------------------------------------------------------------------------------
+    # Lines added and removed by hand are history steps
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Lines added by hand take the segment's defaults and become an undoable step."""
+        for vals in vals_list:
+            if vals.get("segment_id") and not vals.get("company_id"):
+                vals["company_id"] = self.env["sales.segment"].browse(vals["segment_id"]).company_id.id
+        lines = super().create(vals_list)
+        if self.env.context.get("sales_segment_raw_lines"):
+            return lines
+        for segment in lines.segment_id:
+            segment._check_draft()
+            segment_lines = lines.filtered(lambda line: line.segment_id == segment)
+            segment_lines._apply_segment_defaults()
+            segment._record_manual_step("manual_add", segment_lines.partner_id, segment_lines)
+        return lines
+
+    def _apply_segment_defaults(self):
+        """(Re)set these lines' values from their segment, by the rules of a new line."""
+        for segment in self.segment_id:
+            lines = self.filtered(lambda line: line.segment_id == segment)
+            defaults = segment._sql_line_defaults(SQL("partner"))
+            columns = [column for column in defaults if column != "partner_id"]
+            self.flush_recordset()
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE sales_segment_line AS line SET %s
+                         FROM res_partner AS partner WHERE partner.id = line.partner_id AND line.id IN %s""",
+                    SQL(", ").join(SQL("%s = %s", SQL.identifier(column), defaults[column]) for column in columns),
+                    tuple(lines.ids),
+                )
+            )
+            lines.invalidate_recordset(columns)
+
+    def write(self, vals):
+        if "partner_id" in vals:
+            raise UserError(self.env._("The contact of a segment line cannot change: add a line for the other contact."))
+        if not self.env.context.get("sales_segment_logging"):
+            self.segment_id._check_draft()
+        return super().write(vals)
+
+    def unlink(self):
+        """Lines removed by hand are archived with a step of their own, so that Go back restores them.
+
+        They are deleted for good with their segment.
+        """
+        if self.env.context.get("sales_segment_force_delete"):
+            return super().unlink()
+        self.check_access("unlink")
+        for segment in self.segment_id:
+            segment._check_draft()
+            lines = self.filtered(lambda line: line.segment_id == segment and line.active)
+            if lines:
+                step = segment._record_manual_step("manual_remove", lines.partner_id, lines)
+                lines.write({"active": False, "removed_step_id": step.id})
+        self.segment_id._lines_changed()
+        return True

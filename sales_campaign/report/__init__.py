@@ -1,0 +1,1 @@
+from . import sales_segment_xlsx_export

@@ -1,0 +1,62 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo.tests import tagged, users
+
+from .common import SalesSegmentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentExport(SalesSegmentCommon):
+    def read_back(self, action):
+        attachment_id = int(action["url"].split("/web/content/")[1].split("?")[0])
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        return attachment, openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+
+    @users("sc_staff")
+    def test_export_content(self):
+        self.prospect_co.sudo().write({"street": "Hoofdstraat 1", "zip": "1234 AB", "city": "Utrecht", "country_id": self.env.ref("base.nl").id})
+        self.prospect_buyer.sudo().write({"phone": "+31 30 123 4567"})
+        segment = self.new_segment(campaign_id=self.campaign.id, template_id=self.template.id)
+        segment.campaign_target = True
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        attachment, workbook = self.read_back(segment.action_export_xlsx())
+        self.assertEqual(attachment.name, f"{segment.name}.xlsx")
+        sheet = workbook[segment.name]
+        rows = list(sheet.iter_rows(values_only=True))
+        header = rows[0]
+        self.assertEqual(header[:4], ("Contact", "Company", "E-mail", "Phone"))
+        self.assertEqual(len(rows), 3)
+        by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+        paula = by_name["Paula Prospect-Buyer"]
+        self.assertEqual(paula["Company"], "Prospect Company")
+        self.assertEqual(paula["E-mail"], "paula@prospect.example")
+        self.assertEqual(paula["Phone"], "+31 30 123 4567")
+        self.assertEqual((paula["Street"], paula["Zip"], paula["City"], paula["Country"]), ("Hoofdstraat 1", "1234 AB", "Utrecht", "Netherlands"))
+        self.assertEqual(paula["Job Responsibilities"], "IT, Purchasing")
+        self.assertEqual(paula["Business Relations"], "Prospect")
+        self.assertEqual(paula["Language"], "English (US)")
+        self.assertEqual(paula["Campaign"], self.campaign.display_name)
+        self.assertEqual((paula["Campaign Target"], paula["Campaign Response"]), ("Yes", "No"))
+        self.assertEqual(by_name["Carla Customer-Buyer"]["Business Relations"], "Customer")
+        # Bold frozen header with an autofilter.
+        self.assertTrue(sheet["A1"].font.bold)
+        self.assertEqual(sheet.freeze_panes, "A2")
+        self.assertEqual(sheet.auto_filter.ref, "A1:Q3")
+        self.assertGreater(sheet.column_dimensions["A"].width, 20)
+
+    @users("sc_staff")
+    def test_export_from_the_list_of_segments(self):
+        first, second = self.new_segment(), self.new_segment()
+        self.add(first, job_responsibility_ids=self.resp_purchase)
+        self.add(second, job_responsibility_ids=self.resp_it)
+        action = self.env.ref("sales_campaign.sales_segment_action_export_xlsx").with_context(
+            active_model="sales.segment", active_ids=(first | second).ids
+        ).run()
+        attachment, workbook = self.read_back(action)
+        self.assertEqual(workbook.sheetnames, [first.name, second.name])
+        self.assertIn(first.name, attachment.name)
+        self.assertIn(second.name, attachment.name)
+        self.assertEqual(workbook[second.name].max_row, 3)

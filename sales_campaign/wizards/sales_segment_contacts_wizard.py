@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.sales_segment import ADD_OPTIONS, REMOVE_OPTIONS
+
+MODES = [("add", "Add Contacts"), ("reduce", "Reduce Contacts"), ("refine", "Refine Contacts")]
+
+
+class SalesSegmentContactsWizard(models.TransientModel):
+    """Add, Reduce or Refine the contacts of a segment with groups of filters (all set groups must match)."""
+
+    _name = "sales.segment.contacts.wizard"
+    _description = "Add, Reduce or Refine Segment Contacts"
+
+    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
+    mode = fields.Selection(MODES, required=True, default="add")
+
+    # Filter groups
+    partner_domain = fields.Char(string="Contact Filter", default="[]")
+    job_responsibility_ids = fields.Many2many("sales.job.responsibility", string="Job Responsibilities")
+    business_relation_ids = fields.Many2many("sales.business.relation", string="Business Relations")
+    industry_ids = fields.Many2many("res.partner.industry", string="Industries")
+    mailing_group_ids = fields.Many2many("sales.mailing.group", string="Mailing Groups")
+
+    # Options of Add
+    allow_existing_contacts = fields.Boolean(help="Add contacts even when the segment has them already.")
+    expand_contact_companies = fields.Boolean(
+        string="Expand Contact Companies", help="Add the company of each matching person with all its persons."
+    )
+    allow_related_companies = fields.Boolean(help="Add the company of each contact as well.")
+    ignore_exclusion = fields.Boolean(help="Add contacts flagged Exclude from segments as well.")
+    exclude_blacklisted = fields.Boolean(
+        string="Leave Out Blacklisted E-mails", help="Leave out contacts whose e-mail address is blacklisted."
+    )
+    # Option of Reduce and Refine
+    entire_companies = fields.Boolean(
+        help="Compare whole companies: a matching contact brings its company and all its persons along."
+    )
+
+    has_filters = fields.Boolean(compute="_compute_has_filters")
+    match_count = fields.Integer(string="Matching Contacts", compute="_compute_has_filters")
+
+    @api.depends("partner_domain", "job_responsibility_ids", "business_relation_ids", "industry_ids", "mailing_group_ids")
+    def _compute_has_filters(self):
+        Segment = self.env["sales.segment"]
+        for wizard in self:
+            criteria = wizard._criteria()
+            try:
+                wizard.has_filters = Segment._criteria_has_filters(criteria)
+                wizard.match_count = self.env["res.partner"].search_count(
+                    Segment._segment_base_domain() + Segment._criteria_domain(criteria)
+                )
+            except (UserError, ValueError, KeyError, TypeError):
+                # An unfinished contact filter: the count shows once it is valid.
+                wizard.has_filters = True
+                wizard.match_count = 0
+
+    def _criteria(self):
+        """The wizard's filters and options as the criteria a history step keeps."""
+        self.ensure_one()
+        options = ADD_OPTIONS if self.mode == "add" else REMOVE_OPTIONS
+        criteria = {
+            "partner_domain": self.partner_domain or "[]",
+            "job_responsibility_ids": self.job_responsibility_ids.ids,
+            "business_relation_ids": self.business_relation_ids.ids,
+            "industry_ids": self.industry_ids.ids,
+            "mailing_group_ids": self.mailing_group_ids.ids,
+            "options": {option: bool(self[option]) for option in options if self[option]},
+        }
+        return {key: value for key, value in criteria.items() if value and value != "[]"}
+
+    def action_apply(self):
+        """Run the step and tell how many lines it added or removed."""
+        self.ensure_one()
+        segment = self.segment_id
+        criteria = self._criteria()
+        if self.mode == "add" and not segment._criteria_has_filters(criteria):
+            if not self.env.context.get("sales_segment_confirm_all"):
+                raise UserError(
+                    self.env._(
+                        "No filter is set: every contact would be added to segment %(segment)s. "
+                        "Set a filter, or confirm that you want all contacts.",
+                        segment=segment.name,
+                    )
+                )
+        step = segment._run_step(self.mode, criteria)
+        if self.mode == "add":
+            message = self.env._(
+                "%(count)s contacts added to segment %(segment)s.", count=step.added_count, segment=segment.name
+            )
+        else:
+            message = self.env._(
+                "%(count)s contacts removed from segment %(segment)s.", count=step.removed_count, segment=segment.name
+            )
+        return segment._notify(message, {"added": step.added_count, "removed": step.removed_count})
