@@ -204,13 +204,95 @@ def contact_segmentation(browser, odoo, base_url):
     )
 
 
-@shot("contacts-by-responsibility")
-def contacts_grouped(browser, odoo, base_url):
-    browser.open(f"{base_url}/odoo/action-sales_campaign.res_partner_action_campaign_contacts?view_type=list")
-    browser.wait_for(".o_list_view")
+def click_text(browser, selector, text):
+    """Click the element matching ``selector`` whose text is ``text``."""
+    script = (
+        f"[...document.querySelectorAll({json.dumps(selector)})]"
+        f".find(el => el.textContent.trim() === {json.dumps(text)})"
+    )
+    deadline = time.time() + 30
+    while not browser.evaluate(f"!!({script})"):
+        if time.time() > deadline:
+            raise RuntimeError(f"no {selector} with text {text!r}")
+        time.sleep(0.25)
+    browser.evaluate(f"{script}.click()")
     browser.settle()
-    browser.evaluate("document.querySelector('.o_searchview_dropdown_toggler').click()")
-    click(browser, ".o_group_by_menu .o_menu_item:nth-child(4), .o_dropdown_container.o_group_by_menu span")
+
+
+def story_segment(odoo, description, steps):
+    """A segment of the demo story made through the wizards over RPC; returns its id."""
+    segment_id = odoo.call("sales.segment", "create", {"description": description})
+    for mode, values in steps:
+        wizard_id = odoo.call(
+            "sales.segment.contacts.wizard", "create", {"segment_id": segment_id, "mode": mode, **values}
+        )
+        odoo.call("sales.segment.contacts.wizard", "action_apply", [wizard_id])
+    return segment_id
+
+
+def open_segment(browser, base_url, segment_id, tab=None):
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_segment_action/{segment_id}")
+    browser.wait_for(".o_form_view .o_field_widget[name=description]")
+    browser.settle()
+    if tab:
+        click_text(browser, ".o_notebook .nav-link", tab)
+
+
+def purchase_and_customer(odoo):
+    purchase = odoo.ref("sales_campaign.sales_job_responsibility_purchase_demo")
+    customer = odoo.ref("sales_campaign.sales_business_relation_cust_demo")
+    return purchase, customer
+
+
+@shot("segment-after-add")
+def segment_after_add(browser, odoo, base_url):
+    purchase, _customer = purchase_and_customer(odoo)
+    segment_id = story_segment(
+        odoo, "Office Futurus trade show visitors", [("add", {"job_responsibility_ids": [(6, 0, [purchase])]})]
+    )
+    open_segment(browser, base_url, segment_id)
+
+
+@shot("segment-after-reduce")
+def segment_after_reduce(browser, odoo, base_url):
+    purchase, customer = purchase_and_customer(odoo)
+    segment_id = story_segment(
+        odoo,
+        "Office Futurus trade show visitors",
+        [
+            ("add", {"job_responsibility_ids": [(6, 0, [purchase])]}),
+            ("reduce", {"business_relation_ids": [(6, 0, [customer])]}),
+        ],
+    )
+    open_segment(browser, base_url, segment_id)
+
+
+@shot("segment-history")
+def segment_history(browser, odoo, base_url):
+    purchase, customer = purchase_and_customer(odoo)
+    segment_id = story_segment(
+        odoo,
+        "Office Futurus trade show visitors",
+        [
+            ("add", {"job_responsibility_ids": [(6, 0, [purchase])], "expand_contact_companies": True}),
+            ("reduce", {"business_relation_ids": [(6, 0, [customer])], "entire_companies": True}),
+        ],
+    )
+    open_segment(browser, base_url, segment_id, tab="History")
+
+
+@shot("add-contacts-wizard")
+def add_contacts_wizard(browser, odoo, base_url):
+    segment_id = odoo.call("sales.segment", "create", {"description": "Office Futurus trade show visitors"})
+    open_segment(browser, base_url, segment_id)
+    click_text(browser, ".o_form_statusbar button", "Add Contacts")
+    browser.wait_for(".modal .o_field_widget[name=job_responsibility_ids] input")
+    browser.evaluate("document.querySelector('.modal .o_field_widget[name=job_responsibility_ids] input').focus()")
+    browser.send("Input.insertText", text="PURCHASE")
+    browser.wait_for(".o-autocomplete--dropdown-item")
+    browser.settle()
+    browser.evaluate("document.querySelector('.o-autocomplete--dropdown-item a, .o-autocomplete--dropdown-item').click()")
+    browser.settle()
 
 
 def main():

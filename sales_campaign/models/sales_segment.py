@@ -365,12 +365,10 @@ class SalesSegment(models.Model):
             return 0
         self.env.cr.execute(
             SQL(
-                """UPDATE sales_segment_line AS line SET %(assignments)s, write_uid = %(uid)s,
-                          write_date = (now() AT TIME ZONE 'UTC')
+                """UPDATE sales_segment_line AS line SET %(assignments)s
                      FROM res_partner AS partner
                     WHERE partner.id = line.partner_id AND line.segment_id = %(segment)s AND line.active AND %(where)s""",
                 assignments=SQL(", ").join(SQL("%s = %s", SQL.identifier(column), defaults[column]) for column in columns),
-                uid=self.env.uid,
                 segment=self.id,
                 where=where,
             )
@@ -427,7 +425,6 @@ class SalesSegment(models.Model):
             correspondence = SQL("COALESCE(%s.correspondence_type, %s)", partner, default_type)
         return {
             "partner_id": SQL("%s.id", partner),
-            "company_partner_id": SQL("%s.commercial_partner_id", partner),
             "user_id": SQL("COALESCE(%s, %s.user_id)", self.user_id.id or None, partner),
             "lang": lang,
             "subject": subject,
@@ -583,10 +580,8 @@ class SalesSegment(models.Model):
         columns = list(defaults)
         self.env.cr.execute(
             SQL(
-                """INSERT INTO sales_segment_line
-                       (segment_id, company_id, active, added_step_id, create_uid, create_date, write_uid, write_date, %(columns)s)
-                   SELECT %(segment)s, %(company)s, TRUE, %(step)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
-                          now() AT TIME ZONE 'UTC', %(values)s
+                """INSERT INTO sales_segment_line (segment_id, active, added_step, %(columns)s)
+                   SELECT %(segment)s, TRUE, %(step)s, %(values)s
                      FROM res_partner AS partner
                      LEFT JOIN res_partner AS company ON company.id = partner.commercial_partner_id
                     WHERE partner.id IN %(partners)s
@@ -594,9 +589,7 @@ class SalesSegment(models.Model):
                 columns=SQL(", ").join(SQL.identifier(column) for column in columns),
                 values=SQL(", ").join(defaults[column] for column in columns),
                 segment=self.id,
-                company=self.company_id.id,
-                step=step.id,
-                uid=self.env.uid,
+                step=step.sequence,
                 partners=partner_ids_query,
             )
         )
@@ -614,13 +607,15 @@ class SalesSegment(models.Model):
         step = self._new_step("refine" if refine else "reduce", criteria)
         self.env["sales.segment.line"].flush_model()
         self.env["res.partner"].flush_model()
-        column = "company_partner_id" if options.get("entire_companies") else "partner_id"
-        in_segment = SQL(
-            "(SELECT %s FROM sales_segment_line WHERE segment_id = %s AND active)", SQL.identifier(column), self.id
-        )
+        in_segment = SQL("(SELECT partner_id FROM sales_segment_line WHERE segment_id = %s AND active)", self.id)
         if options.get("entire_companies"):
-            matched = self._criteria_matched_query(criteria, [("commercial_partner_id", "in", in_segment)])
-            condition = SQL("line.company_partner_id IN (SELECT commercial_partner_id FROM res_partner WHERE id IN %s)", matched)
+            companies_in_segment = SQL("(SELECT commercial_partner_id FROM res_partner WHERE id IN %s)", in_segment)
+            matched = self._criteria_matched_query(criteria, [("commercial_partner_id", "in", companies_in_segment)])
+            condition = SQL(
+                """line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN (
+                       SELECT commercial_partner_id FROM res_partner WHERE id IN %s))""",
+                matched,
+            )
         else:
             matched = self._criteria_matched_query(criteria, [("id", "in", in_segment)])
             condition = SQL("line.partner_id IN %s", matched)
@@ -631,14 +626,16 @@ class SalesSegment(models.Model):
         return step
 
     def _archive_lines(self, condition, step):
-        """Take the active lines matching the SQL ``condition`` (alias ``line``) out, in the name of ``step``."""
+        """Take the active lines matching the SQL ``condition`` (alias ``line``) out, in the name of ``step``.
+
+        Only unindexed columns change (the step says who and when), so PostgreSQL updates the rows in
+        place (HOT) without touching the indexes: what keeps Reduce and Refine fast on large segments.
+        """
         self.env.cr.execute(
             SQL(
-                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step_id = %s, write_uid = %s,
-                          write_date = now() AT TIME ZONE 'UTC'
+                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step = %s
                     WHERE line.segment_id = %s AND line.active AND %s""",
-                step.id,
-                self.env.uid,
+                step.sequence,
                 self.id,
                 condition,
             )
@@ -661,13 +658,14 @@ class SalesSegment(models.Model):
         if not step:
             raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
         self.env["sales.segment.line"].flush_model()
-        self.env.cr.execute(SQL("DELETE FROM sales_segment_line WHERE segment_id = %s AND added_step_id = %s", self.id, step.id))
+        self.env.cr.execute(
+            SQL("DELETE FROM sales_segment_line WHERE segment_id = %s AND added_step = %s", self.id, step.sequence)
+        )
         self.env.cr.execute(
             SQL(
-                """UPDATE sales_segment_line SET active = TRUE, removed_step_id = NULL
-                    WHERE segment_id = %s AND removed_step_id = %s""",
+                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = %s",
                 self.id,
-                step.id,
+                step.sequence,
             )
         )
         self._lines_changed()
@@ -694,7 +692,7 @@ class SalesSegment(models.Model):
         step = self._new_step(action, {"partner_ids": partners.ids})
         if action == "manual_add":
             step.added_count = len(lines)
-            lines.write({"added_step_id": step.id})
+            lines.write({"added_step": step.sequence})
         else:
             step.removed_count = len(lines)
         return step

@@ -69,7 +69,7 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                           line.campaign_target, line.campaign_response
                      FROM sales_segment_line line
                      JOIN res_partner partner ON partner.id = line.partner_id
-                     LEFT JOIN res_partner company ON company.id = line.company_partner_id AND company.id != partner.id
+                     LEFT JOIN res_partner company ON company.id = partner.commercial_partner_id AND company.id != partner.id
                      LEFT JOIN res_country country ON country.id = partner.country_id
                      LEFT JOIN res_partner_industry industry ON industry.id = partner.industry_id
                      LEFT JOIN sales_campaign campaign ON campaign.id = line.campaign_id
