@@ -24,7 +24,7 @@ class SalesSegmentLine(models.Model):
     _check_company_auto = True
 
     segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="segment_id.company_id")
+    company_id = fields.Many2one(related="segment_id.company_id", string="Segment Company")
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, index=True, ondelete="cascade")
     company_partner_id = fields.Many2one(
