@@ -21,6 +21,8 @@
         "wizards/sales_segment_contacts_wizard_views.xml",
         "wizards/sales_segment_save_criteria_wizard_views.xml",
         "wizards/sales_segment_reuse_criteria_wizard_views.xml",
+        "wizards/sales_segment_log_wizard_views.xml",
+        "report/sales_interaction_letter_report.xml",
         "views/res_partner_views.xml",
         "views/sales_job_responsibility_views.xml",
         "views/sales_business_relation_views.xml",
@@ -32,6 +34,8 @@
         "views/sales_segment_views.xml",
         "views/sales_segment_line_views.xml",
         "views/sales_segment_criteria_views.xml",
+        "views/sales_interaction_log_views.xml",
+        "views/sales_logged_segment_views.xml",
         "views/sales_campaign_menus.xml",
     ],
     "demo": [
@@ -39,5 +43,6 @@
         "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
         "demo/sales_campaign_demo.xml",
+        "demo/sales_interaction_demo.xml",
     ],
 }

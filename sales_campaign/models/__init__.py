@@ -14,3 +14,8 @@ from . import sales_segment_criteria_line
 from . import sales_segment_language
 from . import sales_segment
 from . import sales_segment_line
+from . import sales_campaign_entry
+from . import sales_logged_segment
+from . import sales_interaction_log
+from . import mail_mail
+from . import mail_thread

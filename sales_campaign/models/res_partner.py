@@ -46,6 +46,54 @@ class ResPartner(models.Model):
         help="How this contact prefers to receive letters from us; empty means no preference.",
     )
 
+    sales_interaction_count = fields.Integer(
+        string="Interactions",
+        compute="_compute_sales_interaction_count",
+        groups="sales_campaign.group_sales_campaign_user",
+    )
+
+    def _compute_sales_interaction_count(self):
+        """Interactions with the contact, and for a company with its persons too (not cancelled)."""
+        counts = dict(
+            self.env["sales.interaction.log"]._read_group(
+                [("company_partner_id", "in", self.commercial_partner_id.ids), ("cancelled", "=", False)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            if partner.is_company:
+                partner.sales_interaction_count = sum(
+                    count for person, count in counts.items() if person.commercial_partner_id == partner
+                )
+            else:
+                partner.sales_interaction_count = counts.get(partner, 0)
+
+    def action_open_sales_interactions(self):
+        self.ensure_one()
+        field = "company_partner_id" if self.is_company else "partner_id"
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Interactions of %(contact)s", contact=self.display_name),
+            "res_model": "sales.interaction.log",
+            "view_mode": "list,form,pivot,graph",
+            "domain": [(field, "=", self.id)],
+            "context": {"default_partner_id": self.id, "search_default_not_cancelled": 1},
+        }
+
+    def action_log_sales_interaction(self):
+        """Log one interaction with this contact by hand."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Interaction"),
+            "res_model": "sales.interaction.log",
+            "view_mode": "form",
+            "views": [(self.env.ref("sales_campaign.sales_interaction_log_view_form").id, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
     @api.model
     def _commercial_fields(self):
         return super()._commercial_fields() + ["business_relation_ids"]

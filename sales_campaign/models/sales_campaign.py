@@ -50,10 +50,42 @@ class SalesCampaign(models.Model):
     note = fields.Html(string="Notes")
     segment_ids = fields.One2many("sales.segment", "campaign_id", string="Segments")
     segment_count = fields.Integer(string="No. of Segments", compute="_compute_segment_count")
+    interaction_count = fields.Integer(string="No. of Interactions", compute="_compute_interaction_count")
+    campaign_entry_count = fields.Integer(string="No. of Campaign Entries", compute="_compute_interaction_count")
 
     _sql_constraints = [
         ("number_unique", "UNIQUE(number)", "This campaign number is already used."),
     ]
+
+    def _compute_interaction_count(self):
+        """Interactions and campaign entries that are not cancelled."""
+        domain = [("campaign_id", "in", self.ids), ("cancelled", "=", False)]
+        interactions = dict(self.env["sales.interaction.log"]._read_group(domain, ["campaign_id"], ["__count"]))
+        entries = dict(self.env["sales.campaign.entry"]._read_group(domain, ["campaign_id"], ["__count"]))
+        for campaign in self:
+            campaign.interaction_count = interactions.get(campaign, 0)
+            campaign.campaign_entry_count = entries.get(campaign, 0)
+
+    def action_open_interactions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Interactions"),
+            "res_model": "sales.interaction.log",
+            "view_mode": "list,form,pivot,graph",
+            "domain": [("campaign_id", "=", self.id)],
+            "context": {"default_campaign_id": self.id, "search_default_not_cancelled": 1},
+        }
+
+    def action_open_campaign_entries(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Campaign Entries"),
+            "res_model": "sales.campaign.entry",
+            "view_mode": "list,form",
+            "domain": [("campaign_id", "=", self.id)],
+        }
 
     def _compute_segment_count(self):
         counts = dict(

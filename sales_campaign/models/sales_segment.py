@@ -1,3 +1,5 @@
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -24,7 +26,12 @@ FILTER_GROUPS = {
     "industry_ids": "res.partner.industry",
     "mailing_group_ids": "sales.mailing.group",
     "partner_ids": "res.partner",
+    # Interaction history: contacts with a logged interaction of these templates, campaigns, logged segments
+    "interaction_template_ids": "sales.interaction.template",
+    "interaction_campaign_ids": "sales.campaign",
+    "logged_segment_ids": "sales.logged.segment",
 }
+INTERACTION_GROUPS = ("interaction_template_ids", "interaction_campaign_ids", "logged_segment_ids")
 ADD_OPTIONS = (
     "allow_existing_contacts",
     "expand_contact_companies",
@@ -33,6 +40,8 @@ ADD_OPTIONS = (
     "exclude_blacklisted",
 )
 REMOVE_OPTIONS = ("entire_companies",)
+# How many contacts an error message names before "and N more".
+LISTED_CONTACTS = 10
 
 
 class SalesSegment(models.Model):
@@ -140,6 +149,10 @@ class SalesSegment(models.Model):
         help="Header values changed since the lines were last brought in line: {field: value before}.",
     )
     pending_line_update_text = fields.Text(compute="_compute_pending_line_update_text")
+    logged_segment_ids = fields.One2many("sales.logged.segment", "segment_id", string="Logged Segments")
+    logged_segment_id = fields.Many2one(
+        "sales.logged.segment", string="Logged Segment", compute="_compute_logged_segment_id"
+    )
 
     _sql_constraints = [
         ("name_unique", "UNIQUE(name)", "This segment number is already used."),
@@ -195,6 +208,11 @@ class SalesSegment(models.Model):
         counts = dict(self.env["sales.segment.line"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
         for segment in self:
             segment.line_count = counts.get(segment, 0)
+
+    @api.depends("logged_segment_ids")
+    def _compute_logged_segment_id(self):
+        for segment in self:
+            segment.logged_segment_id = segment.logged_segment_ids[:1]
 
     def _compute_history_count(self):
         counts = dict(self.env["sales.segment.history"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
@@ -481,7 +499,30 @@ class SalesSegment(models.Model):
             domain.append(("mailing_group_ids", "in", criteria["mailing_group_ids"]))
         if criteria.get("partner_ids"):
             domain.append(("id", "in", criteria["partner_ids"]))
+        if any(criteria.get(key) for key in INTERACTION_GROUPS):
+            domain.append(("id", "in", self._interaction_history_query(criteria)))
         return domain
+
+    @api.model
+    def _interaction_history_query(self, criteria):
+        """SQL: the contacts with a logged interaction matching the interaction history filters.
+
+        Cancelled interactions count only when a logged segment is named (Reuse Log takes a logged
+        segment's contacts as they were logged).
+        """
+        conditions = []
+        if criteria.get("interaction_template_ids"):
+            conditions.append(SQL("entry.template_id IN %s", tuple(criteria["interaction_template_ids"])))
+        if criteria.get("interaction_campaign_ids"):
+            conditions.append(SQL("entry.campaign_id IN %s", tuple(criteria["interaction_campaign_ids"])))
+        if criteria.get("logged_segment_ids"):
+            conditions.append(SQL("entry.logged_segment_id IN %s", tuple(criteria["logged_segment_ids"])))
+        else:
+            conditions.append(SQL("NOT entry.cancelled"))
+        # Only the interactions of the companies the user works in.
+        conditions.append(SQL("entry.company_id IN %s", tuple(self.env.companies.ids)))
+        self.env["sales.interaction.log"].flush_model()
+        return SQL("(SELECT entry.partner_id FROM sales_interaction_log AS entry WHERE %s)", SQL(" AND ").join(conditions))
 
     def _criteria_matched_query(self, criteria, extra_domain=()):
         """The contacts matching ``criteria`` that the current user may read: a parenthesized subquery of ids."""
@@ -696,6 +737,143 @@ class SalesSegment(models.Model):
         else:
             step.removed_count = len(lines)
         return step
+
+    # ------------------------------------------------------------------------------------------------
+    # Logging
+    # ------------------------------------------------------------------------------------------------
+
+    def _lock_for_logging(self):
+        """Take the segment for this transaction; a second user logging it at the same time is told so."""
+        self.ensure_one()
+        self.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT state FROM sales_segment WHERE id = %s FOR UPDATE NOWAIT", self.id))
+                state = self.env.cr.fetchone()[0]
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as error:
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s is being logged or changed by another user right now. "
+                    "Reload it in a moment: it may have been logged already.",
+                    segment=self.name,
+                )
+            ) from error
+        if state != "draft":
+            raise UserError(self.env._("Segment %(segment)s has already been logged.", segment=self.name))
+
+    def _check_loggable(self, send, missing_email_as_hard_copy=False):
+        """Refuse to log with one message that names everything missing."""
+        self.ensure_one()
+        Line = self.env["sales.segment.line"]
+        Line.flush_model()
+        problems = []
+        if not self.description:
+            problems.append(self.env._("a description"))
+        if not self.line_count:
+            raise UserError(self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=self.name))
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*) FILTER (WHERE COALESCE(line.template_id, %(template)s) IS NULL),
+                          array_agg(DISTINCT line.lang) FILTER (WHERE line.correspondence_type IS NOT NULL),
+                          array_agg(partner.id ORDER BY partner.name) FILTER (
+                              WHERE line.correspondence_type = 'email'
+                                AND COALESCE(partner.email_normalized, '') = '')
+                     FROM sales_segment_line AS line
+                     JOIN res_partner AS partner ON partner.id = line.partner_id
+                    WHERE line.segment_id = %(segment)s AND line.active""",
+                template=self.template_id.id or None,
+                segment=self.id,
+            )
+        )
+        without_template, delivered_langs, without_email = self.env.cr.fetchone()
+        if without_template:
+            problems.append(
+                self.env._("an interaction template (%(count)s lines have none)", count=without_template)
+                if self.template_id
+                else self.env._("an interaction template")
+            )
+        if send:
+            known = set(self.language_ids.mapped("lang"))
+            unversioned = [lang or "" for lang in delivered_langs or [] if lang not in known]
+            if unversioned and not self.lang_default:
+                names = dict(self.env["res.lang"].get_installed())
+                problems.append(
+                    self.env._(
+                        "a default language, or a language version for %(langs)s",
+                        langs=", ".join(sorted(names.get(lang, lang or self.env._("no language")) for lang in unversioned)),
+                    )
+                )
+            templates = self.template_id | Line.search([("segment_id", "=", self.id)]).template_id
+            without_text = templates.filtered(lambda template: not template.language_ids)
+            if delivered_langs and without_text:
+                problems.append(
+                    self.env._(
+                        "a text in interaction template %(templates)s to print or send",
+                        templates=", ".join(without_text.mapped("display_name")),
+                    )
+                )
+        if problems:
+            raise UserError(
+                self.env._("Segment %(segment)s cannot be logged yet: it needs %(problems)s.", segment=self.name, problems="; ".join(problems))
+            )
+        if send and without_email and not missing_email_as_hard_copy:
+            partners = self.env["res.partner"].browse(without_email[:LISTED_CONTACTS])
+            names = ", ".join(partners.mapped("display_name"))
+            if len(without_email) > LISTED_CONTACTS:
+                names += self.env._(" and %(count)s more", count=len(without_email) - LISTED_CONTACTS)
+            raise UserError(
+                self.env._(
+                    "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
+                    "Give them one, change their lines to hard copy, or log with the option to send them a letter instead.",
+                    names=names,
+                )
+            )
+
+    def action_log(self):
+        """Open the Log wizard."""
+        self.ensure_one()
+        self._check_draft()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Segment %(segment)s", segment=self.name),
+            "res_model": "sales.segment.log.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_segment_id": self.id},
+        }
+
+    def _reuse_logged_segment(self, logged_segment):
+        """Add the contacts of a logged segment (Business Central's Reuse Log), as one undoable step."""
+        self.ensure_one()
+        self._check_draft()
+        return self._run_step(
+            "add",
+            {
+                "logged_segment_ids": logged_segment.ids,
+                "options": {"allow_existing_contacts": True, "ignore_exclusion": True},
+            },
+        )
+
+    def action_reuse_log(self):
+        self.ensure_one()
+        self._check_draft()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reuse Log"),
+            "res_model": "sales.segment.reuse.criteria.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_segment_id": self.id, "default_reuse_from": "logged"},
+        }
+
+    def action_open_logged_segment(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sales.logged.segment",
+            "res_id": self.logged_segment_id.id,
+            "view_mode": "form",
+        }
 
     # ------------------------------------------------------------------------------------------------
     # Saved criteria

@@ -52,6 +52,9 @@ class SalesSegmentHistory(models.Model):
             "industry_ids": ("res.partner.industry", self.env._("Industry")),
             "mailing_group_ids": ("sales.mailing.group", self.env._("Mailing group")),
             "partner_ids": ("res.partner", self.env._("Contacts")),
+            "interaction_template_ids": ("sales.interaction.template", self.env._("Interactions with template")),
+            "interaction_campaign_ids": ("sales.campaign", self.env._("Interactions in campaign")),
+            "logged_segment_ids": ("sales.logged.segment", self.env._("Contacts of logged segment")),
         }
         for key, (model, label) in labels.items():
             ids = criteria.get(key) or []

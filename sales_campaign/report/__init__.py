@@ -1,1 +1,2 @@
 from . import sales_segment_xlsx_export
+from . import sales_interaction_letter

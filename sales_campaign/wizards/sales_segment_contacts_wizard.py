@@ -21,6 +21,15 @@ class SalesSegmentContactsWizard(models.TransientModel):
     business_relation_ids = fields.Many2many("sales.business.relation", string="Business Relations")
     industry_ids = fields.Many2many("res.partner.industry", string="Industries")
     mailing_group_ids = fields.Many2many("sales.mailing.group", string="Mailing Groups")
+    interaction_template_ids = fields.Many2many(
+        "sales.interaction.template", string="Interaction Templates", help="Contacts with a logged interaction of these templates."
+    )
+    interaction_campaign_ids = fields.Many2many(
+        "sales.campaign", string="Interaction Campaigns", help="Contacts with a logged interaction in these campaigns."
+    )
+    logged_segment_ids = fields.Many2many(
+        "sales.logged.segment", string="Logged Segments", help="Contacts of these logged segments."
+    )
 
     # Options of Add
     allow_existing_contacts = fields.Boolean(help="Add contacts even when the segment has them already.")
@@ -40,7 +49,16 @@ class SalesSegmentContactsWizard(models.TransientModel):
     has_filters = fields.Boolean(compute="_compute_has_filters")
     match_count = fields.Integer(string="Matching Contacts", compute="_compute_has_filters")
 
-    @api.depends("partner_domain", "job_responsibility_ids", "business_relation_ids", "industry_ids", "mailing_group_ids")
+    @api.depends(
+        "partner_domain",
+        "job_responsibility_ids",
+        "business_relation_ids",
+        "industry_ids",
+        "mailing_group_ids",
+        "interaction_template_ids",
+        "interaction_campaign_ids",
+        "logged_segment_ids",
+    )
     def _compute_has_filters(self):
         Segment = self.env["sales.segment"]
         for wizard in self:
@@ -65,6 +83,9 @@ class SalesSegmentContactsWizard(models.TransientModel):
             "business_relation_ids": self.business_relation_ids.ids,
             "industry_ids": self.industry_ids.ids,
             "mailing_group_ids": self.mailing_group_ids.ids,
+            "interaction_template_ids": self.interaction_template_ids.ids,
+            "interaction_campaign_ids": self.interaction_campaign_ids.ids,
+            "logged_segment_ids": self.logged_segment_ids.ids,
             "options": {option: bool(self[option]) for option in options if self[option]},
         }
         return {key: value for key, value in criteria.items() if value and value != "[]"}

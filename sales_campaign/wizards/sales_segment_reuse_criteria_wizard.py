@@ -1,21 +1,43 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class SalesSegmentReuseCriteriaWizard(models.TransientModel):
-    """Replay saved criteria on a segment against today's contacts."""
+    """Replay saved criteria on a segment against today's contacts, or add the contacts of a logged segment."""
 
     _name = "sales.segment.reuse.criteria.wizard"
     _description = "Reuse Segment Criteria"
 
     segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
-    criteria_id = fields.Many2one("sales.segment.criteria", string="Criteria", required=True)
+    reuse_from = fields.Selection(
+        [("criteria", "Saved Criteria"), ("logged", "Logged Segment")], required=True, default="criteria"
+    )
+    criteria_id = fields.Many2one("sales.segment.criteria", string="Criteria")
+    logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment")
     segment_step_count = fields.Integer(related="segment_id.history_count")
     criteria_line_ids = fields.One2many(related="criteria_id.line_ids")
+    logged_interaction_count = fields.Integer(related="logged_segment_id.interaction_count")
 
     def action_reuse(self):
         self.ensure_one()
-        steps = self.segment_id._reuse_criteria(self.criteria_id)
-        return self.segment_id._notify(
+        segment = self.segment_id
+        if self.reuse_from == "logged":
+            if not self.logged_segment_id:
+                raise UserError(self.env._("Choose the logged segment whose contacts to add."))
+            step = segment._reuse_logged_segment(self.logged_segment_id)
+            return segment._notify(
+                self.env._(
+                    "%(count)s contacts of logged segment %(logged)s added to segment %(segment)s.",
+                    count=step.added_count,
+                    logged=self.logged_segment_id.name,
+                    segment=segment.name,
+                ),
+                {"added": step.added_count, "removed": 0},
+            )
+        if not self.criteria_id:
+            raise UserError(self.env._("Choose the saved criteria to reuse."))
+        steps = segment._reuse_criteria(self.criteria_id)
+        return segment._notify(
             self.env._(
                 "Criteria %(code)s replayed in %(count)s steps: %(added)s contacts added, %(removed)s removed.",
                 code=self.criteria_id.code,

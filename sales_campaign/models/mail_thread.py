@@ -1,0 +1,15 @@
+from odoo import models
+from odoo.tools import html2plaintext
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    def _routing_handle_bounce(self, email_message, message_dict):
+        """A bounced campaign e-mail puts its interaction log entry in error, with the bounce as reason."""
+        result = super()._routing_handle_bounce(email_message, message_dict)
+        if message_dict.get("bounced_msg_ids"):
+            self.env["sales.interaction.log"]._set_bounced(
+                message_dict["bounced_msg_ids"], html2plaintext(message_dict.get("body") or "")[:500]
+            )
+        return result

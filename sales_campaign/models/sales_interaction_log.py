@@ -1,0 +1,242 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .res_partner import CORRESPONDENCE_TYPES
+from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
+
+DELIVERY_STATUSES = [
+    ("not_applicable", "Not Applicable"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("error", "Error"),
+    ("blocked", "Blocked"),
+]
+EVALUATIONS = [
+    ("very_positive", "Very Positive"),
+    ("positive", "Positive"),
+    ("neutral", "Neutral"),
+    ("negative", "Negative"),
+    ("very_negative", "Very Negative"),
+]
+# What may still change on an entry once it is logged: the ledger is read-only otherwise.
+EDITABLE_FIELDS = {"evaluation", "attempt_failed", "opportunity_id", "comment"}
+# Written by the logging and delivery processes only.
+PROCESS_FIELDS = {
+    "delivery_status",
+    "delivery_failure_reason",
+    "mail_mail_id",
+    "mail_message_id",
+    "message_id",
+    "cancelled",
+    "logged_segment_id",
+    "campaign_entry_id",
+    "correspondence_type",
+}
+
+
+class SalesInteractionLog(models.Model):
+    """An interaction log entry: one letter, e-mail, meeting or response with one contact.
+
+    The ledger of everything that happened with contacts: entries are created by logging a segment
+    (set-wise) or one by one from a contact, and are read-only afterwards except for the evaluation,
+    the failed-attempt flag, the opportunity and a comment. Cancelled entries are left out of every
+    statistic and are the only ones that can be deleted.
+    """
+
+    _name = "sales.interaction.log"
+    _description = "Interaction Log Entry"
+    _order = "date desc, id desc"
+    _rec_name = "description"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", required=True, index=True, ondelete="restrict", check_company=True
+    )
+    company_partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact's Company",
+        index=True,
+        compute="_compute_company_partner_id",
+        store=True,
+        help="The company of the contact at the time of the interaction (the contact itself for companies).",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    date = fields.Datetime(string="Date and Time", required=True, default=fields.Datetime.now, index=True)
+    template_id = fields.Many2one(
+        "sales.interaction.template", string="Interaction Template", required=True, index=True, check_company=True
+    )
+    group_id = fields.Many2one(
+        "sales.interaction.group",
+        string="Interaction Group",
+        compute="_compute_from_template",
+        store=True,
+        readonly=False,
+        index=True,
+    )
+    description = fields.Char(required=True)
+    subject = fields.Char()
+    lang = fields.Selection(selection="_get_languages", string="Language")
+    correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
+    information_flow = fields.Selection(INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False)
+    initiated_by = fields.Selection(INITIATORS, compute="_compute_from_template", store=True, readonly=False)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    cost = fields.Monetary(compute="_compute_from_template", store=True, readonly=False)
+    duration = fields.Float(
+        string="Duration (Min.)", digits=(16, 2), compute="_compute_from_template", store=True, readonly=False
+    )
+    campaign_id = fields.Many2one(
+        "sales.campaign",
+        string="Campaign",
+        index="btree_not_null",
+        check_company=True,
+        compute="_compute_from_template",
+        store=True,
+        readonly=False,
+    )
+    campaign_entry_id = fields.Many2one(
+        "sales.campaign.entry", string="Campaign Entry", index="btree_not_null", ondelete="cascade", readonly=True
+    )
+    campaign_target = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
+    campaign_response = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
+    segment_id = fields.Many2one("sales.segment", string="Segment", index="btree_not_null", ondelete="set null", readonly=True)
+    logged_segment_id = fields.Many2one(
+        "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", default=lambda self: self.env.user, index=True)
+    mail_mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True)
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Sent Message", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    message_id = fields.Char(
+        string="Message-Id", index="btree_not_null", readonly=True, help="The e-mail's Message-Id, to match bounces."
+    )
+    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, index=True)
+    delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True)
+    evaluation = fields.Selection(EVALUATIONS)
+    attempt_failed = fields.Boolean(help="The contact could not be reached.")
+    cancelled = fields.Boolean(readonly=True, index=True)
+    opportunity_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", check_company=True)
+    comment = fields.Text()
+
+    _sql_constraints = [
+        ("cost_positive", "CHECK(cost >= 0)", "The cost of an interaction may not be negative."),
+        ("duration_positive", "CHECK(duration >= 0)", "The duration of an interaction may not be negative."),
+    ]
+
+    @api.model
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.depends("partner_id")
+    def _compute_company_partner_id(self):
+        for entry in self:
+            entry.company_partner_id = entry.partner_id.commercial_partner_id
+
+    @api.depends("template_id")
+    def _compute_from_template(self):
+        for entry in self:
+            template = entry.template_id
+            entry.group_id = template.group_id
+            entry.information_flow = template.information_flow
+            entry.initiated_by = template.initiated_by
+            entry.cost = template.unit_cost
+            entry.duration = template.unit_duration
+            entry.campaign_id = entry.campaign_id or template.campaign_id
+
+    @api.depends("template_id", "campaign_id")
+    def _compute_campaign_flags(self):
+        for entry in self:
+            if not entry.campaign_id:
+                entry.campaign_target = entry.campaign_response = False
+            elif entry.template_id.campaign_id == entry.campaign_id:
+                entry.campaign_target = entry.template_id.campaign_target
+                entry.campaign_response = entry.template_id.campaign_response
+
+    @api.depends("description", "partner_id")
+    def _compute_display_name(self):
+        for entry in self:
+            entry.display_name = f"{entry.partner_id.display_name}: {entry.description}" if entry.partner_id else entry.description
+
+    # ------------------------------------------------------------------------------------------------
+    # A read-only ledger
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Entries logged one by one (not from a segment) share one campaign entry per campaign."""
+        for vals in vals_list:
+            if not vals.get("description") and vals.get("template_id"):
+                vals["description"] = self.env["sales.interaction.template"].browse(vals["template_id"]).name
+        entries = super().create(vals_list)
+        single = entries.filtered(lambda entry: entry.campaign_id and not entry.campaign_entry_id)
+        for campaign in single.campaign_id:
+            campaign_entry = self.env["sales.campaign.entry"]._get_single_interactions_entry(campaign)
+            super(SalesInteractionLog, single.filtered(lambda entry: entry.campaign_id == campaign)).write(
+                {"campaign_entry_id": campaign_entry.id}
+            )
+        return entries
+
+    def write(self, vals):
+        if not self.env.context.get("sales_interaction_log_process"):
+            locked = set(vals) - EDITABLE_FIELDS
+            if locked:
+                labels = ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(locked) if fname in self._fields)
+                raise UserError(
+                    self.env._(
+                        "Interaction log entries are a ledger: %(fields)s cannot be changed once logged. "
+                        "Cancel the entry and log a new one instead.",
+                        fields=labels,
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_cancelled(self):
+        if any(not entry.cancelled for entry in self):
+            raise UserError(self.env._("Only cancelled interaction log entries can be deleted: cancel them first."))
+
+    def action_switch_cancelled(self):
+        """Cancel or restore entries; an entry cannot be restored while its logged segment or campaign entry is cancelled."""
+        to_restore = self.filtered("cancelled")
+        blocked = to_restore.filtered(lambda entry: entry.logged_segment_id.cancelled or entry.campaign_entry_id.cancelled)
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "Entry %(entry)s belongs to a cancelled logged segment or campaign entry: restore that first.",
+                    entry=blocked[0].display_name,
+                )
+            )
+        (self - to_restore)._set_cancelled(True)
+        to_restore._set_cancelled(False)
+        return True
+
+    def _set_cancelled(self, cancelled):
+        if self:
+            self.with_context(sales_interaction_log_process=True).write({"cancelled": cancelled})
+
+    # ------------------------------------------------------------------------------------------------
+    # Delivery
+    # ------------------------------------------------------------------------------------------------
+
+    def _set_delivery_status(self, status, reason=False):
+        self.with_context(sales_interaction_log_process=True).write(
+            {"delivery_status": status, "delivery_failure_reason": reason or False}
+        )
+
+    @api.model
+    def _set_bounced(self, message_ids, reason):
+        """E-mails that came back: their entries get the error status with the bounce as reason."""
+        entries = self.sudo().search([("message_id", "in", message_ids)])  # sudo: the bounce is processed by the mail gateway
+        entries._set_delivery_status("error", reason or self.env._("The e-mail bounced."))
+        return entries
+
+    def action_open_mail(self):
+        self.ensure_one()
+        if not self.mail_message_id:
+            raise UserError(self.env._("No e-mail was sent for this interaction."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.message",
+            "res_id": self.mail_message_id.id,
+            "view_mode": "form",
+        }
