@@ -79,6 +79,27 @@ class SalesInteractionTemplate(models.Model):
                     )
                 )
 
+    @api.model
+    def name_create(self, name):
+        """Create a template on the fly from a template field (e.g. typing ``RESP`` on a segment).
+
+        The text is the code and the name. From a segment recording campaign responses (context
+        ``sales_quick_create_response``) it is an inbound response template of the Responses group.
+        """
+        text = (name or "").strip()
+        if not text:
+            return super().name_create(name)
+        response = self.env.context.get("sales_quick_create_response")
+        group = self.env["sales.interaction.group"].browse(self.env.context.get("default_group_id")).exists()
+        if not group:
+            xmlid = "sales_interaction_group_response" if response else "sales_interaction_group_letter"
+            group = self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env["sales.interaction.group"].search([], limit=1)
+        vals = {"code": text.replace(" ", "-")[:20], "name": text, "group_id": group.id}
+        if response:
+            vals.update(information_flow="inbound", initiated_by="them", campaign_response=True, correspondence_type=False)
+        template = self.create(vals)
+        return template.id, template.display_name
+
     def _get_language(self, lang):
         """The language line for ``lang``, else the one of the default language, else the first one."""
         self.ensure_one()

@@ -114,11 +114,6 @@ class SalesLoggedSegment(models.Model):
             followup_segment = self.env["sales.segment"]
             if followup:
                 followup_segment = logged._create_followup_segment()
-            logged.message_post(
-                body=self.env._(
-                    "Segment %(segment)s logged: %(count)s interactions.", segment=segment.name, count=logged.interaction_count
-                )
-            )
         return logged.with_context(sales_followup_segment_id=followup_segment.id)
 
     def _create_campaign_entries(self, segment):

@@ -11,3 +11,4 @@ from . import test_segment_export
 from . import test_segment_security
 from . import test_segment_performance
 from . import test_walkthrough_segments
+from . import test_segment_log

@@ -1,0 +1,356 @@
+from unittest.mock import MagicMock, patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import SalesSegmentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentLog(SalesSegmentCommon):
+    """Log Segment (walkthrough steps 5 and 6) as the marketing staff, and the ledger it leaves."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("nl_NL")
+        cls.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
+        cls.template.language_ids = [
+            (0, 0, {"lang": "nl_NL", "subject": "Bedankt voor uw bezoek", "body_html": "<p>Beste <t t-out=\"object.name\"/>, dank u.</p>"})
+        ]
+        cls.customer_it.lang = "nl_NL"
+        cls.attachment = cls.env["ir.attachment"].create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+
+    def staff_segment(self, **values):
+        """A segment of the staff with the thank-you template, linked to the campaign as target."""
+        segment = self.new_segment(
+            template_id=self.template.id, campaign_id=self.campaign.id, campaign_target=True, **values
+        ).with_user(self.staff)
+        self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        return segment
+
+    def log(self, segment, **options):
+        form = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        for name, value in options.items():
+            setattr(form, name, value)
+        action = form.save().action_log()
+        return self.env["sales.logged.segment"].browse(action["params"]["next"]["res_id"]).with_user(self.staff)
+
+    # ------------------------------------------------------------------------------------------------
+
+    def test_log_records_an_interaction_per_line_and_a_campaign_entry(self):
+        segment = self.staff_segment()
+        self.assertEqual(segment.line_count, 3)
+        logged = self.log(segment, send_attachments=False)
+
+        self.assertEqual(segment.state, "logged")
+        self.assertEqual(segment.logged_segment_id, logged)
+        entries = logged.interaction_ids
+        self.assertEqual(entries.partner_id, self.customer_buyer | self.customer_it | self.prospect_buyer)
+        self.assertEqual(logged.interaction_count, 3)
+        for entry in entries:
+            self.assertEqual(entry.template_id, self.template)
+            self.assertEqual(entry.group_id, self.template.group_id)
+            self.assertEqual(entry.cost, 1.5)
+            self.assertEqual(entry.duration, 3)
+            self.assertEqual(entry.campaign_id, self.campaign)
+            self.assertTrue(entry.campaign_target)
+            self.assertEqual(entry.description, "Trade show visitors")
+            self.assertEqual(entry.delivery_status, "not_applicable")
+            self.assertEqual(entry.company_partner_id, entry.partner_id.commercial_partner_id)
+        by_partner = {entry.partner_id: entry for entry in entries}
+        self.assertEqual(by_partner[self.customer_it].subject, "Bedankt voor uw bezoek")
+        self.assertEqual(by_partner[self.customer_it].lang, "nl_NL")
+        self.assertEqual(by_partner[self.customer_buyer].subject, "Thank you for visiting our booth")
+
+        campaign_entry = logged.campaign_entry_ids
+        self.assertEqual(len(campaign_entry), 1)
+        self.assertEqual(campaign_entry.campaign_id, self.campaign)
+        self.assertEqual(campaign_entry.interaction_count, 3)
+        self.assertEqual(campaign_entry.cost, 4.5)
+        self.assertEqual(campaign_entry.duration, 9)
+        self.assertEqual(self.campaign.interaction_count, 3)
+        self.assertEqual(self.campaign.campaign_entry_count, 1)
+
+        # The segment left the Segments list and can no longer change.
+        action = self.env.ref("sales_campaign.sales_segment_action")
+        self.assertNotIn(segment, self.env["sales.segment"].with_user(self.staff).search(eval(action.domain)))
+        with self.assertRaises(UserError):
+            segment.description = "Changed"
+        with self.assertRaises(UserError):
+            self.add(segment, mailing_group_ids=self.mailing_news)
+        # The contact sees the interaction.
+        self.assertEqual(self.customer_it.with_user(self.staff).sales_interaction_count, 1)
+        self.assertEqual(self.customer_co.with_user(self.staff).sales_interaction_count, 2)
+
+    def test_log_refuses_what_is_missing_and_changes_nothing(self):
+        Logged = self.env["sales.logged.segment"]
+        empty = self.new_segment(template_id=self.template.id).with_user(self.staff)
+        with self.assertRaisesRegex(UserError, "is empty"):
+            self.log(empty)
+        no_description = self.staff_segment(description=False)
+        with self.assertRaisesRegex(UserError, "description"):
+            self.log(no_description, send_attachments=False)
+        no_template = self.new_segment().with_user(self.staff)
+        self.add(no_template, job_responsibility_ids=self.resp_purchase)
+        with self.assertRaisesRegex(UserError, "interaction template"):
+            self.log(no_template, send_attachments=False)
+        self.assertFalse(Logged.search([]))
+        self.assertFalse(self.env["sales.interaction.log"].search([]))
+        self.assertEqual((empty | no_description | no_template).mapped("state"), ["draft"] * 3)
+
+        segment = self.staff_segment()
+        self.log(segment, send_attachments=False)
+        with self.assertRaisesRegex(UserError, "already been logged"):
+            self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=False)
+        self.assertEqual(len(Logged.search([("segment_id", "=", segment.id)])), 1)
+
+    def test_emails_are_queued_per_language_with_attachments(self):
+        segment = self.staff_segment(send_attachment=True)
+        segment.language_ids.filtered(lambda row: row.lang == "en_US").attachment_ids = self.attachment
+        logged = self.log(segment, send_attachments=True)
+
+        entries = {entry.partner_id: entry for entry in logged.interaction_ids}
+        carla, ivan, paula = entries[self.customer_buyer], entries[self.customer_it], entries[self.prospect_buyer]
+        self.assertEqual((carla.delivery_status, ivan.delivery_status), ("queued", "queued"))
+        self.assertEqual(carla.mail_mail_id.state, "outgoing")
+        self.assertEqual(carla.mail_mail_id.subject, "Thank you for visiting our booth")
+        self.assertIn("Dear Carla Customer-Buyer", carla.mail_mail_id.body_html)
+        self.assertEqual(carla.mail_mail_id.attachment_ids, self.attachment)
+        self.assertIn("carla@customer.example", carla.mail_mail_id.email_to)
+        self.assertEqual(ivan.mail_mail_id.subject, "Bedankt voor uw bezoek")
+        self.assertIn("Beste Ivan Customer-IT", ivan.mail_mail_id.body_html)
+        self.assertTrue(carla.message_id)
+        # Paula prefers hard copy: her letter is in the PDF of the logged segment.
+        self.assertEqual(paula.correspondence_type, "hard_copy")
+        self.assertEqual(paula.delivery_status, "sent")
+        self.assertFalse(paula.mail_mail_id)
+        self.assertTrue(logged.letters_attachment_id)
+        self.assertEqual(logged.letters_attachment_id.mimetype, "application/pdf")
+        self.assertIn(self.attachment, logged.attachment_ids)
+        self.assertEqual(logged.queued_count, 2)
+
+    def test_blacklisted_addresses_are_blocked_not_sent(self):
+        self.env["mail.blacklist"]._add("carla@customer.example")
+        segment = self.staff_segment()
+        logged = self.log(segment, send_attachments=True)
+        carla = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_buyer)
+        self.assertEqual(carla.delivery_status, "blocked")
+        self.assertIn("blacklisted", carla.delivery_failure_reason)
+        self.assertFalse(carla.mail_mail_id)
+
+    def test_contacts_without_email_refuse_the_log_or_get_a_letter(self):
+        self.customer_buyer.email = False
+        segment = self.staff_segment()
+        with self.assertRaisesRegex(UserError, "Carla Customer-Buyer"):
+            self.log(segment, send_attachments=True)
+        self.assertEqual(segment.state, "draft")
+        self.assertFalse(self.env["sales.interaction.log"].search([]))
+        self.assertFalse(self.env["sales.campaign.entry"].search([("campaign_id", "=", self.campaign.id)]))
+
+        logged = self.log(segment, send_attachments=True, missing_email_as_hard_copy=True)
+        carla = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_buyer)
+        self.assertEqual(carla.correspondence_type, "hard_copy")
+        self.assertEqual(carla.delivery_status, "sent")
+        self.assertTrue(logged.letters_attachment_id)
+
+    def test_logging_is_all_or_nothing(self):
+        segment = self.staff_segment()
+        mails_before = self.env["mail.mail"].search_count([])
+        with patch.object(type(self.env["sales.logged.segment"]), "_print_letters", side_effect=UserError("printer on fire")):
+            with self.assertRaisesRegex(UserError, "printer on fire"):
+                self.log(segment, send_attachments=True)
+        self.assertEqual(segment.state, "draft")
+        self.assertFalse(self.env["sales.logged.segment"].search([]))
+        self.assertFalse(self.env["sales.interaction.log"].search([]))
+        self.assertFalse(self.env["sales.campaign.entry"].search([("campaign_id", "=", self.campaign.id)]))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+        self.assertEqual(segment.line_count, 3)
+        # And it logs fine once the cause is gone.
+        self.assertEqual(self.log(segment, send_attachments=True).interaction_count, 3)
+
+    def test_followup_segment_and_reuse_log(self):
+        segment = self.staff_segment()
+        logged = self.log(segment, send_attachments=False, create_followup_segment=True)
+        followup = self.env["sales.segment"].search([("description", "=", f"Follow-up on segment {segment.name}")])
+        self.assertEqual(len(followup), 1)
+        self.assertEqual(followup.campaign_id, self.campaign)
+        self.assertEqual(followup.line_ids.partner_id, logged.interaction_ids.partner_id)
+        self.assertEqual(followup.history_ids.criteria["logged_segment_ids"], logged.ids)
+        self.assertIn(logged.name, followup.history_ids.description)
+
+        # Reuse Log from the wizard, as a user: an undoable step.
+        other = self.new_segment().with_user(self.staff)
+        wizard = Form(
+            self.env["sales.segment.reuse.criteria.wizard"]
+            .with_user(self.staff)
+            .with_context(default_segment_id=other.id, default_reuse_from="logged")
+        )
+        wizard.logged_segment_id = logged
+        wizard.save().action_reuse()
+        self.assertEqual(other.line_ids.partner_id, logged.interaction_ids.partner_id)
+        other.action_go_back()
+        self.assertFalse(other.line_ids)
+
+        # The interaction history filter group of Add Contacts.
+        third = self.new_segment().with_user(self.staff)
+        self.add(third, interaction_template_ids=self.template, job_responsibility_ids=self.resp_it)
+        self.assertEqual(third.line_ids.partner_id, self.customer_it | self.prospect_buyer)
+
+    def test_responses_are_recorded_without_sending(self):
+        Template = self.env["sales.interaction.template"].with_user(self.manager)
+        response = Template.browse(Template.with_context(sales_quick_create_response=True).name_create("RESP")[0])
+        self.assertEqual((response.code, response.group_id.code), ("RESP", "RESPONSE"))
+        self.assertEqual(response.information_flow, "inbound")
+        segment = self.new_segment(template_id=response.id, campaign_id=self.campaign.id, campaign_response=True).with_user(self.staff)
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        self.assertFalse(wizard.send_attachments)
+        logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
+        self.assertTrue(all(logged.interaction_ids.mapped("campaign_response")))
+        self.assertEqual(set(logged.interaction_ids.mapped("delivery_status")), {"not_applicable"})
+        self.assertFalse(logged.interaction_ids.mail_mail_id)
+        self.assertEqual(logged.campaign_entry_ids.interaction_count, 2)
+
+    def test_cancel_cascades_and_only_cancelled_is_deleted_by_managers(self):
+        logged = self.log(self.staff_segment(), send_attachments=False)
+        entries, campaign_entries = logged.interaction_ids, logged.campaign_entry_ids
+        with self.assertRaises(AccessError):
+            logged.unlink()
+        with self.assertRaisesRegex(UserError, "Only cancelled"):
+            logged.with_user(self.manager).unlink()
+
+        logged.action_switch_cancelled()
+        self.assertTrue(logged.cancelled)
+        self.assertTrue(all(campaign_entries.mapped("cancelled")) and all(entries.mapped("cancelled")))
+        self.assertEqual(logged.interaction_count, 3, "counted with the logged segment's own cancelled state")
+        self.campaign.invalidate_recordset()
+        self.assertEqual(self.campaign.interaction_count, 0, "cancelled interactions leave the campaign figures")
+        with self.assertRaisesRegex(UserError, "restore that first"):
+            entries[0].action_switch_cancelled()
+        logged.action_switch_cancelled()
+        self.assertFalse(any(entries.mapped("cancelled")) or campaign_entries.cancelled)
+        self.campaign.invalidate_recordset()
+        self.assertEqual(self.campaign.interaction_count, 3)
+
+        with self.assertRaisesRegex(UserError, "Only cancelled"):
+            campaign_entries.with_user(self.manager).unlink()
+        campaign_entries.action_switch_cancelled()
+        self.assertTrue(all(entries.mapped("cancelled")))
+        campaign_entries.with_user(self.manager).unlink()
+        self.assertFalse(entries.exists(), "a campaign entry goes with its interactions")
+
+        logged.action_switch_cancelled()
+        logged.with_user(self.manager).unlink()
+        self.assertFalse(logged.exists())
+
+    def test_ledger_is_read_only_but_results_can_be_recorded(self):
+        entry = self.log(self.staff_segment(), send_attachments=False).interaction_ids[0]
+        with self.assertRaisesRegex(UserError, "ledger"):
+            entry.cost = 10
+        with self.assertRaises(UserError):
+            entry.unlink()
+        entry.write({"evaluation": "positive", "attempt_failed": True, "comment": "Called back"})
+        self.assertEqual(entry.evaluation, "positive")
+
+    def test_single_interaction_logged_from_a_contact(self):
+        action = self.prospect_buyer.with_user(self.staff).action_log_sales_interaction()
+        meeting = self.env["sales.interaction.template"].create(
+            {
+                "code": "T-MEET",
+                "name": "Meeting",
+                "company_id": self.company.id,
+                "group_id": self.env.ref("sales_campaign.sales_interaction_group_meeting").id,
+                "unit_cost": 40,
+                "unit_duration": 60,
+                "campaign_id": self.campaign.id,
+                "campaign_response": True,
+            }
+        )
+        form = Form(self.env["sales.interaction.log"].with_user(self.staff).with_context(action["context"]))
+        form.template_id = meeting
+        self.assertEqual(form.description, False)
+        form.description = "Visit at the showroom"
+        entry = form.save()
+        self.assertEqual(entry.partner_id, self.prospect_buyer)
+        self.assertEqual((entry.cost, entry.duration), (40, 60))
+        self.assertEqual(entry.campaign_id, self.campaign)
+        self.assertTrue(entry.campaign_response)
+        self.assertEqual(entry.campaign_entry_id.description, "Interactions")
+        second = entry.copy_data()[0]
+        second = self.env["sales.interaction.log"].with_user(self.staff).create(second)
+        self.assertEqual(second.campaign_entry_id, entry.campaign_entry_id, "one shared entry per campaign")
+        self.assertEqual(entry.campaign_entry_id.interaction_count, 2)
+
+    def test_other_company_sees_nothing(self):
+        logged = self.log(self.staff_segment(), send_attachments=False)
+        for model in ("sales.logged.segment", "sales.interaction.log", "sales.campaign.entry"):
+            self.assertFalse(self.env[model].with_user(self.staff_2).search([]), model)
+        with self.assertRaises(AccessError):
+            logged.with_user(self.staff_2).read(["name"])
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryStatus(SalesSegmentCommon):
+    """The delivery status of the entries follows their e-mails through Odoo's mail queue."""
+
+    def setUp(self):
+        super().setUp()
+        segment = self.new_segment(template_id=self.template.id, campaign_id=self.campaign.id).with_user(self.staff)
+        self.add(segment, job_responsibility_ids=self.resp_it)
+        segment.correspondence_type = "email"
+        segment.ignore_contact_correspondence_type = True
+        segment.action_apply_line_defaults()
+        self.logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
+        self.entries = self.logged.interaction_ids
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
+
+    def send(self, **patches):
+        IrMailServer = type(self.env["ir.mail_server"])
+        with patch.object(IrMailServer, "connect", return_value=MagicMock()), patch.object(IrMailServer, "send_email", **patches):
+            self.entries.sudo().mail_mail_id.send()  # the mail queue runs as superuser
+
+    def test_sent(self):
+        self.send(return_value="<sent@example>")
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
+
+    def test_error_then_resend(self):
+        self.send(side_effect=ValueError("mailbox full"))
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"error"})
+        self.assertIn("mailbox full", self.entries[0].delivery_failure_reason)
+        self.assertEqual(self.logged.error_count, 2)
+        self.logged.action_resend()
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
+        self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"outgoing"})
+        self.send(return_value="<sent@example>")
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
+        with self.assertRaisesRegex(UserError, "no failed e-mail"):
+            self.logged.action_resend()
+
+    def test_unreachable_server_keeps_the_mails_queued(self):
+        IrMailServer = type(self.env["ir.mail_server"])
+        with patch.object(IrMailServer, "connect", side_effect=ConnectionRefusedError("no server")):
+            self.entries.sudo().mail_mail_id.send()
+        self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"outgoing"})
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
+        self.send(return_value="<sent@example>")
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
+
+    def test_bounce_puts_the_entry_in_error(self):
+        entry = self.entries[0]
+        self.env["mail.thread"]._routing_handle_bounce(
+            None,
+            {
+                "email_from": "MAILER-DAEMON@example.com",
+                "to": "bounce@example.com",
+                "message_id": "<bounce-report@example.com>",
+                "bounced_email": entry.partner_id.email_normalized,
+                "bounced_partner": entry.partner_id,
+                "bounced_msg_ids": [entry.message_id],
+                "bounced_message": self.env["mail.message"],
+                "body": "<p>550 unknown user</p>",
+            },
+        )
+        self.assertEqual(entry.delivery_status, "error")
+        self.assertIn("550 unknown user", entry.delivery_failure_reason)
+        self.assertEqual(self.entries[1].delivery_status, "queued")
