@@ -25,7 +25,7 @@ class SalesCampaignEntry(models.Model):
     logged_segment_id = fields.Many2one(
         "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null"
     )
-    cancelled = fields.Boolean(readonly=True, index=True)
+    cancelled = fields.Boolean(default=False, readonly=True, index=True)
     interaction_ids = fields.One2many("sales.interaction.log", "campaign_entry_id", string="Interactions")
     interaction_count = fields.Integer(string="No. of Interactions", compute="_compute_interaction_figures")
     currency_id = fields.Many2one(related="company_id.currency_id")

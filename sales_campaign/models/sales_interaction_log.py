@@ -114,7 +114,7 @@ class SalesInteractionLog(models.Model):
     delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True)
     evaluation = fields.Selection(EVALUATIONS)
     attempt_failed = fields.Boolean(help="The contact could not be reached.")
-    cancelled = fields.Boolean(readonly=True, index=True)
+    cancelled = fields.Boolean(default=False, readonly=True, index=True)
     opportunity_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", check_company=True)
     comment = fields.Text()
 

@@ -30,7 +30,7 @@ class SalesLoggedSegment(models.Model):
     user_id = fields.Many2one("res.users", string="Logged by", default=lambda self: self.env.user, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     campaign_id = fields.Many2one(related="segment_id.campaign_id")
-    cancelled = fields.Boolean(readonly=True, tracking=True, index=True)
+    cancelled = fields.Boolean(default=False, readonly=True, tracking=True, index=True)
     interaction_ids = fields.One2many("sales.interaction.log", "logged_segment_id", string="Interactions")
     campaign_entry_ids = fields.One2many("sales.campaign.entry", "logged_segment_id", string="Campaign Entries")
     interaction_count = fields.Integer(string="No. of Interactions", compute="_compute_counts")

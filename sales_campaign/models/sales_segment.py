@@ -518,7 +518,7 @@ class SalesSegment(models.Model):
         if criteria.get("logged_segment_ids"):
             conditions.append(SQL("entry.logged_segment_id IN %s", tuple(criteria["logged_segment_ids"])))
         else:
-            conditions.append(SQL("NOT entry.cancelled"))
+            conditions.append(SQL("entry.cancelled IS NOT TRUE"))
         # Only the interactions of the companies the user works in.
         conditions.append(SQL("entry.company_id IN %s", tuple(self.env.companies.ids)))
         self.env["sales.interaction.log"].flush_model()

@@ -65,22 +65,33 @@ class SalesSegmentLine(models.Model):
     def _other_campaign_targets_sql(self):
         """SQL: ids of lines whose contact is a target of another campaign that has not ended.
 
-        Targets are the contacts of campaign-target lines of other segments. Overridden to add the
-        contacts of logged target interactions.
+        Targets are the contacts of campaign-target lines of other segments and of logged campaign-target
+        interactions that are not cancelled.
         """
+        running = SQL(
+            """JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
+               JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
+               LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
+              WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
+                AND (campaign.date_end IS NULL OR campaign.date_end >= %s)
+                AND NOT COALESCE(status.fold, FALSE)""",
+            fields.Date.context_today(self),
+        )
         return SQL(
             """SELECT line.id
                  FROM sales_segment_line AS line
                  JOIN sales_segment_line AS other
                    ON other.partner_id = line.partner_id AND other.segment_id != line.segment_id
                   AND other.active AND other.campaign_target
-                 JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
-                 JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
-                 LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
-                WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
-                  AND (campaign.date_end IS NULL OR campaign.date_end >= %s)
-                  AND NOT COALESCE(status.fold, FALSE)""",
-            fields.Date.context_today(self),
+                 %(running)s
+               UNION
+               SELECT line.id
+                 FROM sales_segment_line AS line
+                 JOIN sales_interaction_log AS other
+                   ON other.partner_id = line.partner_id AND other.campaign_target AND other.cancelled IS NOT TRUE
+                  AND other.segment_id IS DISTINCT FROM line.segment_id
+                 %(running)s""",
+            running=running,
         )
 
     def init(self):

@@ -282,6 +282,26 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(second.campaign_entry_id, entry.campaign_entry_id, "one shared entry per campaign")
         self.assertEqual(entry.campaign_entry_id.interaction_count, 2)
 
+    def test_logged_targets_show_as_overlap_with_another_campaign(self):
+        template = self.template.with_user(self.manager)
+        self.env["sales.interaction.log"].with_user(self.staff).create(
+            {
+                "partner_id": self.customer_it.id,
+                "template_id": template.id,
+                "campaign_id": self.campaign.id,
+                "campaign_target": True,
+            }
+        )
+        spring = self.env["sales.campaign"].create({"title": "Spring mailing"})
+        segment = self.new_segment(campaign_id=spring.id).with_user(self.staff)
+        self.add(segment, job_responsibility_ids=self.resp_it)
+        overlap = segment.line_ids.filtered("in_other_campaign").partner_id
+        self.assertEqual(overlap, self.customer_it)
+        self.assertEqual(
+            segment.line_ids.search([("segment_id", "=", segment.id), ("in_other_campaign", "=", True)]).partner_id,
+            self.customer_it,
+        )
+
     def test_other_company_sees_nothing(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
         for model in ("sales.logged.segment", "sales.interaction.log", "sales.campaign.entry"):
