@@ -145,6 +145,7 @@ class Odoo:
         if response.get("error") or not response.get("result", {}).get("uid"):
             sys.exit(f"screenshots: cannot log in as {login}: {response.get('error')}")
         self.session_id = self.session.cookies["session_id"]
+        self.cache = {}  # records made by one shot and shown by the next ones of the same run
 
     def call(self, model, method, *args, **kwargs):
         response = self.session.post(
@@ -293,6 +294,76 @@ def add_contacts_wizard(browser, odoo, base_url):
     browser.settle()
     browser.evaluate("document.querySelector('.o-autocomplete--dropdown-item a, .o-autocomplete--dropdown-item').click()")
     browser.settle()
+
+
+def story_campaign(odoo):
+    """The campaign of the demo story (Rome Guest Chair launch), created when the demo has none yet."""
+    title = "Rome Guest Chair launch"
+    found = odoo.call("sales.campaign", "search", [("title", "=", title)], order="id desc", limit=1)
+    if found:
+        return found[0]
+    return odoo.call(
+        "sales.campaign",
+        "create",
+        {"title": title, "status_id": odoo.ref("sales_campaign.sales_campaign_status_active")},
+    )
+
+
+def letter_segment(odoo):
+    """The trade show visitors buying for their company, to get the business letter of the story (each
+    contact keeps the correspondence type of their card: e-mails for most, printed letters for a few)."""
+    purchase, _customer = purchase_and_customer(odoo)
+    segment_id = story_segment(
+        odoo, "Office Futurus trade show visitors", [("add", {"job_responsibility_ids": [(6, 0, [purchase])]})]
+    )
+    odoo.call(
+        "sales.segment",
+        "write",
+        [segment_id],
+        {
+            "template_id": odoo.ref("sales_campaign.sales_interaction_template_business_letter"),
+            "campaign_id": story_campaign(odoo),
+        },
+    )
+    # The new template's defaults go to the lines that still have the old ones (the header's offer).
+    segment = odoo.call("sales.segment", "read", [segment_id], ["pending_line_update"])[0]
+    if segment["pending_line_update"]:
+        odoo.call("sales.segment", "action_apply_line_defaults", [segment_id])
+    return segment_id
+
+
+def logged_story(odoo):
+    """The letter segment logged through the Log wizard (letters printed, e-mails queued); returns the
+    id of the logged segment. Made once per run: the shots after the first show the same one."""
+    if "logged_segment" not in odoo.cache:
+        segment_id = letter_segment(odoo)
+        wizard_id = odoo.call("sales.segment.log.wizard", "create", {"segment_id": segment_id})
+        odoo.call("sales.segment.log.wizard", "action_log", [wizard_id])
+        segment = odoo.call("sales.segment", "read", [segment_id], ["logged_segment_id"])[0]
+        odoo.cache["logged_segment"] = segment["logged_segment_id"][0]
+    return odoo.cache["logged_segment"]
+
+
+@shot("log-wizard")
+def log_wizard(browser, odoo, base_url):
+    segment_id = letter_segment(odoo)
+    open_segment(browser, base_url, segment_id)
+    click_text(browser, ".o_form_statusbar button", "Log")
+    browser.wait_for(".modal .o_field_widget[name=create_followup_segment]")
+
+
+@shot("logged-segment")
+def logged_segment(browser, odoo, base_url):
+    logged_id = logged_story(odoo)
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_logged_segment_action/{logged_id}")
+    browser.wait_for(".o_form_view .o_field_widget[name=description]")
+
+
+@shot("interaction-log")
+def interaction_log(browser, odoo, base_url):
+    logged_story(odoo)
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_interaction_log_action")
+    browser.wait_for(".o_list_view .o_data_row")
 
 
 def main():

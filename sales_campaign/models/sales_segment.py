@@ -839,7 +839,7 @@ class SalesSegment(models.Model):
             "res_model": "sales.segment.log.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_segment_id": self.id},
+            "context": {"default_segment_id": self.id, "dialog_size": "medium"},
         }
 
     def _reuse_logged_segment(self, logged_segment):

@@ -12,22 +12,46 @@ class ReportInteractionLetter(models.AbstractModel):
     _description = "Interaction Letter"
 
     @api.model
+    def _recipient_lines(self, partner, company):
+        """The lines of the recipient block: company, contact, then the postal address in the format of
+        the contact's country. The country is left out for letters that stay in the sender's country and
+        otherwise named in the sender's language, as postal services ask."""
+        lines = []
+        if partner.commercial_company_name and partner.commercial_company_name != partner.name:
+            lines.append(partner.commercial_company_name)
+        if partner.name:
+            lines.append(partner.name)
+        partner = partner.with_context(lang=company.partner_id.lang or self.env.lang)
+        address_format, args = partner._prepare_display_address(without_company=True)
+        if partner.country_id and partner.country_id == company.country_id:
+            args["country_name"] = ""
+        lines += [line.strip() for line in (address_format % args).splitlines() if line.strip()]
+        return lines
+
+    @api.model
     def _get_report_values(self, docids, data=None):
         entries = self.env["sales.interaction.log"].browse(docids)
         groups = defaultdict(lambda: self.env["sales.interaction.log"])
         for entry in entries:
             groups[entry.template_id, entry.lang] |= entry
-        bodies = {}
+        bodies, langs = {}, {}
         for (template, lang), group in groups.items():
             version = template._get_language(lang)
             if not version:
                 continue
-            rendered = version.with_context(lang=lang or version.lang)._render_body(group.partner_id.ids)
+            rendered = version.with_context(lang=version.lang)._render_body(group.partner_id.ids)
             for entry in group:
                 bodies[entry.id] = Markup(rendered.get(entry.partner_id.id) or "")
+                # The whole letter (date, subject, body) speaks the language of the version it was given.
+                langs[entry.id] = version.lang
         return {
             "doc_ids": entries.ids,
             "doc_model": "sales.interaction.log",
             "docs": entries,
             "bodies": bodies,
+            "langs": langs,
+            "recipient_lines": {
+                entry.id: self._recipient_lines(entry.partner_id, entry.company_id or self.env.company)
+                for entry in entries
+            },
         }
