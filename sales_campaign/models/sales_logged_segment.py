@@ -331,7 +331,10 @@ class SalesLoggedSegment(models.Model):
         if not letters:
             return False
         report = self.env.ref("sales_campaign.action_report_interaction_letter")
-        pdf, _format = self.env["ir.actions.report"]._render_qweb_pdf(report, letters.ids)
+        # force_report_rendering: a real PDF even when Odoo runs its tests (it would give HTML otherwise)
+        pdf, _format = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+            report, letters.ids
+        )
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self.env._("Letters %(logged)s.pdf", logged=self.name),

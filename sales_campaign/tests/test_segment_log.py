@@ -1,3 +1,4 @@
+import re
 from unittest.mock import MagicMock, patch
 
 from odoo.exceptions import AccessError, UserError
@@ -152,7 +153,10 @@ class TestSegmentLog(SalesSegmentCommon):
         carla = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_buyer)
         self.assertEqual(carla.correspondence_type, "hard_copy")
         self.assertEqual(carla.delivery_status, "sent")
-        self.assertTrue(logged.letters_attachment_id)
+        # One PDF, a page per letter: Carla's and Paula's (who prefers hard copy).
+        pdf = logged.letters_attachment_id.raw
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(len(re.findall(rb"/Type\s*/Page[^s]", pdf)), 2)
 
     def test_logging_is_all_or_nothing(self):
         segment = self.staff_segment()
