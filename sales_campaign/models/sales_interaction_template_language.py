@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class SalesInteractionTemplateLanguage(models.Model):
@@ -39,9 +40,41 @@ class SalesInteractionTemplateLanguage(models.Model):
     def _get_languages(self):
         return self.env["res.lang"].get_installed()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        languages = super().create(vals_list)
+        languages._check_body_expressions()
+        return languages
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "body_html" in vals:
+            self._check_body_expressions()
+        return result
+
+    def _check_body_expressions(self):
+        """Only Mail Template Editors may write code into bodies, as for ``mail.template``: bodies are
+        rendered unrestricted (see ``_render_body``)."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        Render = self.env["mail.render.mixin"]
+        for language in self:
+            if language.body_html and Render._has_unsafe_expression_template_qweb(str(language.body_html), "res.partner"):
+                raise AccessError(
+                    self.env._(
+                        "Only members of the Mail Template Editor group may use dynamic expressions in the text of "
+                        "interaction template %(template)s.",
+                        template=language.template_id.display_name,
+                    )
+                )
+
     def _render_body(self, partner_ids):
-        """Render the body for the given contacts in this line's language: ``{partner_id: html}``."""
+        """Render the body for the given contacts in this line's language: ``{partner_id: html}``.
+
+        Rendered through ``mail.template`` (unrestricted rendering) so that every campaign user can send
+        the letters and e-mails; writing expressions is reserved to Mail Template Editors above.
+        """
         self.ensure_one()
-        return self.env["mail.render.mixin"].with_context(lang=self.lang)._render_template(
+        return self.env["mail.template"].with_context(lang=self.lang)._render_template(
             self.body_html or "", "res.partner", list(partner_ids), engine="qweb", options={"post_process": True}
         )

@@ -287,12 +287,16 @@ class SalesLoggedSegment(models.Model):
             attachments = self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
             for start in range(0, len(group), MAIL_BATCH_SIZE):
                 batch = group[start:start + MAIL_BATCH_SIZE]
-                bodies = version._render_body([entry.partner_id.id for entry in batch]) if version else {}
+                partner_ids = [entry.partner_id.id for entry in batch]
+                bodies = version._render_body(partner_ids) if version else {}
+                # Once per batch: mail.message would look the reply-to up for each mail on its own.
+                reply_to = self.env["res.partner"].browse(partner_ids)._notify_get_reply_to(default=email_from)
                 vals_list = [
                     {
                         "subject": entry.subject or template.name,
                         "body_html": bodies.get(entry.partner_id.id, ""),
                         "email_from": email_from,
+                        "reply_to": reply_to.get(entry.partner_id.id) or email_from,
                         "email_to": formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
                         "author_id": user.partner_id.id,
                         "model": "res.partner",

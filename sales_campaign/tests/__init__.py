@@ -12,3 +12,4 @@ from . import test_segment_security
 from . import test_segment_performance
 from . import test_walkthrough_segments
 from . import test_segment_log
+from . import test_segment_log_performance

@@ -1,0 +1,232 @@
+"""Logged e-mails leave through Odoo's real mail queue to a real SMTP server, and survive an outage.
+
+An ``aiosmtpd`` server on 127.0.0.1 receives the mails; an ``ir.mail_server`` points at it. Odoo 18
+neither connects nor sends while a test runs (``odoo.modules.module.current_test`` is checked by
+``ir.mail_server.connect`` and ``send_email``): that guard alone is switched off here, so the whole SMTP
+path runs.
+"""
+
+import email
+import email.policy
+import socket
+from unittest.mock import patch
+
+import aiosmtpd.controller
+
+from odoo import modules
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import config
+
+SUBJECTS = {
+    "en_US": "Thank you for your interest",
+    "nl_NL": "Bedankt voor uw interesse",
+    "nb_NO": "Takk for din interesse",
+    "fr_FR": "Merci de votre intérêt",
+}
+GREETINGS = {"en_US": "Dear", "nl_NL": "Beste", "nb_NO": "Kjære", "fr_FR": "Bonjour"}
+BROCHURE = b"%PDF-1.4\n% Rome Guest Chair brochure\n"
+
+
+class SmtpSink:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def by_recipient(self):
+        received = {}
+        for _mail_from, recipients, message in self.messages:
+            for recipient in recipients:
+                received.setdefault(recipient, []).append(message)
+        return received
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestMailDelivery(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Send for real (the test-mode guard of ir.mail_server), and never through the CLI's SMTP server.
+        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
+        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
+        cls.port = free_port()
+        cls.env["ir.mail_server"].search([]).active = False
+        cls.mail_server = cls.env["ir.mail_server"].create(
+            {
+                "name": "Test SMTP sink",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.port,
+                "smtp_encryption": "none",
+                "smtp_authentication": "login",
+                "sequence": 1,
+            }
+        )
+        # Mails of the demo data waiting in the queue are not this test's business.
+        cls.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
+        # Mail Template Editor: the BUS texts sign with <t t-out="user.name"/>, which Odoo's restricted
+        # rendering refuses to other users (see test_campaign_user_renders_the_business_letter below).
+        cls.user = new_test_user(
+            cls.env,
+            login="sc_mailer",
+            name="Marketing Mailer",
+            email="mailer@ourcompany.example",
+            groups="base.group_user,sales_campaign.group_sales_campaign_user",
+        )
+        cls.template = cls.env.ref("sales_campaign.sales_interaction_template_business_letter")
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink()
+        self.controller = None
+        self.start_smtp()
+        self.addCleanup(self.stop_smtp)
+
+    def partners(self, *xmlids):
+        return self.env["res.partner"].concat(*(self.env.ref(f"sales_campaign.{xmlid}") for xmlid in xmlids))
+
+    def start_smtp(self):
+        self.controller = aiosmtpd.controller.Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop_smtp(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def log_segment(self, partners, description, attachment=None):
+        """As the campaign user: a BUS segment of ``partners``, all by e-mail, logged with sending."""
+        segment = self.env["sales.segment"].with_user(self.user).create(
+            {"description": description, "template_id": self.template.id}
+        )
+        self.assertEqual(set(segment.language_ids.mapped("lang")), set(SUBJECTS), "the template's languages")
+        segment.write({"correspondence_type": "email", "ignore_contact_correspondence_type": True})
+        if attachment:
+            segment.send_attachment = True
+            segment.language_ids.filtered(lambda row: row.lang == "nl_NL").attachment_ids = attachment
+        segment._run_step("add", {"partner_ids": partners.ids})
+        self.assertEqual(segment.line_count, len(partners))
+        self.assertEqual(set(segment.line_ids.mapped("correspondence_type")), {"email"})
+        logged = self.env["sales.logged.segment"].with_user(self.user)._log_segment(segment, send=True)
+        entries = logged.interaction_ids
+        self.assertEqual(entries.partner_id, partners)
+        self.assertEqual(set(entries.mapped("delivery_status")), {"queued"})
+        self.assertEqual(set(entries.mail_mail_id.sudo().mapped("state")), {"outgoing"})
+        self.assertFalse(self.sink.messages, "nothing leaves before the queue runs")
+        return logged
+
+    def assert_received(self, partners, attachment=None):
+        received = self.sink.by_recipient()
+        self.assertEqual(set(received), set(partners.mapped("email_normalized")))
+        for partner in partners:
+            with self.subTest(partner=partner.name):
+                messages = received[partner.email_normalized]
+                self.assertEqual(len(messages), 1, "each contact gets one e-mail, once")
+                message = messages[0]
+                self.assertEqual(message["Subject"], SUBJECTS[partner.lang])
+                self.assertIn(partner.email_normalized, message["To"])
+                self.assertIn("mailer@ourcompany.example", message["From"])
+                body = message.get_body(preferencelist=("html",)).get_content()
+                self.assertIn(f"{GREETINGS[partner.lang]} {partner.name}", body)
+                files = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+                if attachment and partner.lang == "nl_NL":
+                    self.assertEqual(files, {attachment.name: BROCHURE})
+                else:
+                    self.assertEqual(files, {})
+
+    # ------------------------------------------------------------------------------------------------
+
+    def test_logged_emails_reach_the_smtp_server_and_wait_out_an_outage(self):
+        partners = self.partners(
+            "res_partner_jan_de_vries_demo",  # nl_NL
+            "res_partner_eva_visser_demo",  # nl_NL
+            "res_partner_ingrid_hansen_demo",  # nb_NO, prefers hard copy: the segment says e-mail
+            "res_partner_lars_johansen_demo",  # nb_NO
+            "res_partner_camille_dubois_demo",  # fr_FR
+            "res_partner_lea_martin_demo",  # fr_FR
+            "res_partner_grace_miller_demo",  # en_US
+            "res_partner_emma_clarke_demo",  # en_US
+        )
+        self.assertEqual(set(partners.mapped("lang")), set(SUBJECTS))
+        brochure = self.env["ir.attachment"].with_user(self.user).create(
+            {"name": "Rome Guest Chair.pdf", "raw": BROCHURE, "mimetype": "application/pdf"}
+        )
+        logged = self.log_segment(partners, "Office Futurus visitors", attachment=brochure)
+        self.assertIn(brochure, logged.attachment_ids)
+
+        self.env["mail.mail"].process_email_queue()
+
+        self.assertEqual(len(self.sink.messages), len(partners))
+        self.assert_received(partners, attachment=brochure)
+        entries = logged.interaction_ids
+        entries.invalidate_recordset()
+        self.assertEqual(set(entries.mapped("delivery_status")), {"sent"})
+        self.assertEqual(set(entries.mail_mail_id.sudo().mapped("state")), {"sent"})
+        self.assertEqual((logged.queued_count, logged.error_count), (0, 0))
+
+        # The SMTP server goes down: a second segment is logged, the queue runs, nothing leaves or is lost.
+        self.stop_smtp()
+        self.sink.messages.clear()
+        later = self.partners(
+            "res_partner_sanne_bakker_demo",  # nl_NL
+            "res_partner_nina_berg_demo",  # nb_NO
+            "res_partner_julien_moreau_demo",  # fr_FR
+            "res_partner_lukas_meier_demo",  # en_US
+        )
+        waiting = self.log_segment(later, "Office Futurus follow-up")
+        mails = waiting.interaction_ids.mail_mail_id.sudo()  # sudo: mail.mail is for administrators
+        self.assertEqual(len(mails), len(later))
+
+        self.env["mail.mail"].process_email_queue()
+
+        mails.invalidate_recordset()
+        waiting.interaction_ids.invalidate_recordset()
+        self.assertFalse(self.sink.messages)
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "back in the queue, not failed")
+        self.assertEqual(set(waiting.interaction_ids.mapped("delivery_status")), {"queued"})
+        self.assertIn("could not be reached", waiting.interaction_ids[0].delivery_failure_reason)
+        self.assertEqual((waiting.queued_count, waiting.error_count), (len(later), 0))
+        # Running the queue again while the server is still down changes nothing either.
+        self.env["mail.mail"].process_email_queue()
+        mails.invalidate_recordset()
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+
+        # The server is back: the next run of the queue delivers them, once, and nothing of the first segment again.
+        self.start_smtp()
+        self.env["mail.mail"].process_email_queue()
+
+        self.assertEqual(len(self.sink.messages), len(later))
+        self.assert_received(later)
+        mails.invalidate_recordset()
+        entries = waiting.interaction_ids
+        entries.invalidate_recordset()
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+        self.assertEqual(set(entries.mapped("delivery_status")), {"sent"})
+        self.assertFalse(any(entries.mapped("delivery_failure_reason")))
+        waiting.invalidate_recordset()
+        self.assertEqual((waiting.queued_count, waiting.error_count), (0, 0))
+
+    def test_campaign_user_renders_the_business_letter(self):
+        """A plain campaign user (no Mail Template Editor) sends the shipped business letter, signed with their name.
+
+        The texts render like ``mail.template`` bodies (unrestricted); only editors may write expressions.
+        """
+        self.user.groups_id -= self.env.ref("mail.group_mail_template_editor")
+        self.assertFalse(self.user.has_group("mail.group_mail_template_editor"))
+        partner = self.partners("res_partner_jan_de_vries_demo")
+        logged = self.log_segment(partner, "Office Futurus visitors")
+        self.env["mail.mail"].process_email_queue()
+        self.assert_received(partner)
+        body = self.sink.messages[0][2].get_body(preferencelist=("html",)).get_content()
+        self.assertIn("Marketing Mailer", body)
+        self.assertEqual(logged.interaction_ids.delivery_status, "sent")
