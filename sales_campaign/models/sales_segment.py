@@ -714,7 +714,8 @@ class SalesSegment(models.Model):
         step.unlink()
         return self._notify(self.env._("Went back before step %(step)s.", step=description))
 
-    def _notify(self, message, counts=None):
+    def _notify(self, message, counts=None, next_action=None):
+        """A success notification, then ``next_action`` (by default, reload the segment)."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -723,7 +724,7 @@ class SalesSegment(models.Model):
                 "message": message,
                 "sticky": False,
                 "counts": counts or {},
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": next_action or {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

@@ -57,20 +57,14 @@ class SalesSegmentLogWizard(models.TransientModel):
         )
         if followup:
             message += " " + self.env._("Follow-up segment %(followup)s holds the same contacts.", followup=followup.name)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": message,
-                "sticky": False,
-                "next": {
-                    "type": "ir.actions.act_window",
-                    "res_model": "sales.logged.segment",
-                    "res_id": logged.id,
-                    "view_mode": "form",
-                    "views": [(False, "form")],
-                    "target": "main",
-                },
+        return segment._notify(
+            message,
+            next_action={
+                "type": "ir.actions.act_window",
+                "res_model": "sales.logged.segment",
+                "res_id": logged.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "main",
             },
-        }
+        )
