@@ -19,3 +19,9 @@ from . import sales_logged_segment
 from . import sales_interaction_log
 from . import mail_mail
 from . import mail_thread
+from . import sales_campaign_target_group
+from . import product_pricelist
+from . import product_pricelist_item
+from . import sale_order
+from . import sale_order_line
+from . import mail_activity_plan_template

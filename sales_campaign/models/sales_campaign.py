@@ -1,5 +1,8 @@
+from datetime import datetime, time
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_round
 
 
 class SalesCampaign(models.Model):
@@ -52,6 +55,55 @@ class SalesCampaign(models.Model):
     segment_count = fields.Integer(string="No. of Segments", compute="_compute_segment_count")
     interaction_count = fields.Integer(string="No. of Interactions", compute="_compute_interaction_count")
     campaign_entry_count = fields.Integer(string="No. of Campaign Entries", compute="_compute_interaction_count")
+
+    # Campaign prices and activation
+    pricelist_id = fields.Many2one("product.pricelist", string="Campaign Pricelist", readonly=True, copy=False)
+    price_item_ids = fields.One2many(
+        "product.pricelist.item", "sales_campaign_id", string="Prices and Discounts", copy=False
+    )
+    activated = fields.Boolean(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Activated campaigns give their prices and discounts to the customers of their target group, on "
+        "quotations dated inside the campaign period.",
+    )
+    target_group_count = fields.Integer(string="Target Group", compute="_compute_target_group_count")
+
+    # Statistics: interactions that are not cancelled, opportunities and sales of the campaign
+    stat_currency_id = fields.Many2one("res.currency", string="Statistics Currency", compute="_compute_statistics")
+    stat_contacted_count = fields.Integer(string="Target Contacts Contacted", compute="_compute_statistics")
+    stat_responded_count = fields.Integer(string="Contacts Responded", compute="_compute_statistics")
+    stat_response_rate = fields.Float(string="Response Rate (%)", digits=(16, 1), compute="_compute_statistics")
+    stat_cost = fields.Monetary(string="Cost", currency_field="stat_currency_id", compute="_compute_statistics")
+    stat_duration = fields.Float(string="Duration (Min.)", digits=(16, 2), compute="_compute_statistics")
+    stat_cost_per_response = fields.Monetary(
+        string="Cost per Response", currency_field="stat_currency_id", compute="_compute_statistics"
+    )
+    stat_duration_per_response = fields.Float(
+        string="Duration per Response (Min.)", digits=(16, 2), compute="_compute_statistics"
+    )
+    stat_opportunity_count = fields.Integer(string="Opportunities", compute="_compute_statistics")
+    stat_opportunity_value = fields.Monetary(
+        string="Estimated Value", currency_field="stat_currency_id", compute="_compute_statistics"
+    )
+    stat_won_count = fields.Integer(string="Won Opportunities", compute="_compute_statistics")
+    stat_won_value = fields.Monetary(string="Won Value", currency_field="stat_currency_id", compute="_compute_statistics")
+    stat_quotation_count = fields.Integer(string="Open Quotations", compute="_compute_statistics")
+    stat_order_count = fields.Integer(string="Sales Orders", compute="_compute_statistics")
+    stat_revenue = fields.Monetary(
+        string="Revenue", currency_field="stat_currency_id", compute="_compute_statistics",
+        help="Untaxed amount of the confirmed sales orders of the campaign.",
+    )
+    stat_cost_per_won = fields.Monetary(
+        string="Cost per Won Opportunity", currency_field="stat_currency_id", compute="_compute_statistics"
+    )
+    stat_return_on_cost = fields.Float(
+        string="Return on Cost (%)",
+        digits=(16, 1),
+        compute="_compute_statistics",
+        help="(Revenue - Cost) / Cost x 100.",
+    )
 
     _sql_constraints = [
         ("number_unique", "UNIQUE(number)", "This campaign number is already used."),
@@ -111,6 +163,310 @@ class SalesCampaign(models.Model):
                         start=campaign.date_start,
                     )
                 )
+
+    # ------------------------------------------------------------------------------------------------
+    # Prices, discounts and activation
+    # ------------------------------------------------------------------------------------------------
+
+    def _get_pricelist(self):
+        """The campaign's own pricelist, created with its first price or discount."""
+        self.ensure_one()
+        if not self.pricelist_id:
+            # sudo: the pricelist belongs to this campaign alone (archived, named after it, in its company's
+            # currency); campaign managers edit its rules through the campaign card, never the pricelist itself.
+            self.pricelist_id = (
+                self.env["product.pricelist"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("Campaign %(campaign)s", campaign=self.display_name),
+                        "active": False,
+                        "sales_campaign_id": self.id,
+                        "company_id": self.company_id.id,
+                        "currency_id": (self.company_id or self.env.company).currency_id.id,
+                    }
+                )
+            )
+        return self.pricelist_id
+
+    def _get_price_item_values(self):
+        """Values every price or discount rule of the campaign carries: its pricelist and the campaign dates."""
+        self.ensure_one()
+        return {
+            "pricelist_id": self._get_pricelist().id,
+            "date_start": self.date_start and datetime.combine(self.date_start, time.min),
+            "date_end": self.date_end and datetime.combine(self.date_end, time(23, 59, 59)),
+        }
+
+    def _sync_price_items(self):
+        for campaign in self.filtered("price_item_ids"):
+            values = campaign._get_price_item_values()
+            # sudo: any campaign user may move the campaign's dates; its price rules must follow them.
+            campaign.price_item_ids.sudo().with_context(sales_campaign_sync=True).write(
+                {"date_start": values["date_start"], "date_end": values["date_end"]}
+            )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"date_start", "date_end"} & set(vals):
+            self._sync_price_items()
+        return result
+
+    def _is_running_on(self, day):
+        self.ensure_one()
+        return (not self.date_start or self.date_start <= day) and (not self.date_end or day <= self.date_end)
+
+    def _target_group_query(self):
+        """(campaign_id, partner_id) of the companies targeted by these campaigns.
+
+        Targets are the contacts of open segment lines and of interactions that are not cancelled, marked
+        Campaign Target; the group holds their companies (the commercial partner, the contact itself for
+        companies and individuals). Being a query, the group follows the segments and the log by itself.
+        """
+        return SQL(
+            """
+            SELECT line.campaign_id, partner.commercial_partner_id AS partner_id
+              FROM sales_segment_line line
+              JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
+              JOIN res_partner partner ON partner.id = line.partner_id
+             WHERE line.active AND line.campaign_target AND line.campaign_id = ANY(%(ids)s)
+             UNION
+            SELECT entry.campaign_id, entry.company_partner_id
+              FROM sales_interaction_log entry
+             WHERE entry.campaign_target AND NOT entry.cancelled AND entry.campaign_id = ANY(%(ids)s)
+            """,
+            ids=self.ids,
+        )
+
+    def _count_targets(self):
+        """Number of target group companies per campaign id, activated or not."""
+        if not self.ids:
+            return {}
+        self.env["sales.segment.line"].flush_model()
+        self.env["sales.interaction.log"].flush_model()
+        rows = self.env.execute_query(
+            SQL("SELECT campaign_id, COUNT(*) FROM (%s) targets GROUP BY campaign_id", self._target_group_query())
+        )
+        return dict(rows)
+
+    def _compute_target_group_count(self):
+        counts = self.filtered(lambda campaign: campaign.activated and campaign.id)._count_targets()
+        for campaign in self:
+            campaign.target_group_count = counts.get(campaign.id, 0) if campaign.activated else 0
+
+    @api.model
+    def _get_activated_for_partner(self, partner, company):
+        """Activated campaigns of ``company`` whose target group holds ``partner``'s company."""
+        if not partner:
+            return self.browse()
+        self.env["sales.segment.line"].flush_model()
+        self.env["sales.interaction.log"].flush_model()
+        self.flush_model(["activated"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT campaign.id
+                  FROM sales_campaign campaign
+                  JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
+                 WHERE campaign.activated
+                   AND (utm.company_id IS NULL OR utm.company_id = %(company)s)
+                   AND (EXISTS (SELECT 1
+                                  FROM sales_segment_line line
+                                  JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
+                                  JOIN res_partner member ON member.id = line.partner_id
+                                 WHERE line.campaign_id = campaign.id AND line.active AND line.campaign_target
+                                   AND member.commercial_partner_id = %(partner)s)
+                        OR EXISTS (SELECT 1
+                                     FROM sales_interaction_log entry
+                                    WHERE entry.campaign_id = campaign.id AND entry.campaign_target
+                                      AND NOT entry.cancelled AND entry.company_partner_id = %(partner)s))
+                 ORDER BY campaign.id
+                """,
+                company=company.id,
+                partner=partner.commercial_partner_id.id,
+            )
+        )
+        return self.browse(row[0] for row in rows)
+
+    def _check_manager(self):
+        if not self.env.user.has_group("sales_campaign.group_sales_campaign_manager"):
+            raise AccessError(self.env._("Only campaign managers may activate or deactivate campaign prices."))
+
+    def action_activate(self):
+        """Give the campaign's prices and discounts to its target group (the companies of its targets)."""
+        self._check_manager()
+        counts = self._count_targets()
+        for campaign in self:
+            if not counts.get(campaign.id):
+                raise UserError(
+                    self.env._(
+                        "Campaign %(campaign)s has no target yet. Link segment lines to the campaign and tick "
+                        "Campaign Target, or log interactions that target it, then activate it again.",
+                        campaign=campaign.display_name,
+                    )
+                )
+        self.activated = True
+        if len(self) == 1:
+            if self.price_item_ids:
+                message = self.env._(
+                    "Campaign %(campaign)s is now activated: %(count)s companies get its prices and discounts.",
+                    campaign=self.display_name,
+                    count=self.target_group_count,
+                )
+            else:
+                message = self.env._(
+                    "Campaign %(campaign)s is now activated for %(count)s companies, but it has no prices or "
+                    "discounts yet.",
+                    campaign=self.display_name,
+                    count=self.target_group_count,
+                )
+            return self._notify(message)
+        return True
+
+    def action_deactivate(self):
+        self._check_manager()
+        self.activated = False
+        if len(self) == 1:
+            return self._notify(
+                self.env._(
+                    "Campaign %(campaign)s is deactivated: new quotations no longer get its prices and discounts "
+                    "unless the campaign is set on them.",
+                    campaign=self.display_name,
+                )
+            )
+        return True
+
+    def action_open_target_group(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Target Group"),
+            "res_model": "sales.campaign.target.group",
+            "view_mode": "list",
+            "domain": [("campaign_id", "=", self.id)],
+        }
+
+    def _notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": message,
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------------------------------------
+    # Statistics
+    # ------------------------------------------------------------------------------------------------
+
+    def _statistics_company_domain(self):
+        self.ensure_one()
+        return [("company_id", "=", self.company_id.id)] if self.company_id else [("company_id", "in", self.env.companies.ids)]
+
+    def _convert_sums(self, sums_by_currency, currency):
+        """Sum amounts kept in several currencies into ``currency`` at today's rate."""
+        today = fields.Date.context_today(self)
+        company = self.company_id or self.env.company
+        return sum(
+            source._convert(amount or 0.0, currency, company, today, round=False) if source and source != currency else amount or 0.0
+            for source, amount in sums_by_currency
+        )
+
+    def _get_statistics(self):
+        """Every figure of the campaign statistics, as a dict, in the campaign company's currency.
+
+        Interactions count as in Business Central: entries, not distinct contacts, so a contact reached twice
+        counts twice; cancelled entries are left out. Opportunities, quotations and orders are those that point
+        at the campaign's UTM campaign in its company.
+        """
+        self.ensure_one()
+        currency = (self.company_id or self.env.company).currency_id
+        Log = self.env["sales.interaction.log"]
+        base = [("campaign_id", "=", self.id), ("cancelled", "=", False)]
+        contacted = Log.search_count(base + [("campaign_target", "=", True)]) if self.id else 0
+        responded = Log.search_count(base + [("campaign_response", "=", True)]) if self.id else 0
+        cost_rows = Log._read_group(base, ["company_id"], ["cost:sum", "duration:sum"]) if self.id else []
+        cost = self._convert_sums([(company.currency_id, amount) for company, amount, _duration in cost_rows], currency)
+        duration = sum(row[2] for row in cost_rows)
+
+        utm_domain = [("campaign_id", "=", self.utm_campaign_id.id)] + self._statistics_company_domain()
+        # sudo: campaign statistics are the campaign's figures (counts and sums of its company's
+        # opportunities and orders), the same for everyone who may read the campaign; the records
+        # themselves stay behind the user's own rights in the smart buttons.
+        Lead = self.env["crm.lead"].sudo()
+        Order = self.env["sale.order"].sudo()
+        opportunity_domain = utm_domain + [("type", "=", "opportunity")]
+        lead_rows = Lead._read_group(opportunity_domain, ["company_id", "stage_id"], ["__count", "expected_revenue:sum"]) if self.id else []
+        opportunity_count = sum(row[2] for row in lead_rows)
+        opportunity_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in lead_rows], currency)
+        won_rows = [row for row in lead_rows if row[1].is_won]
+        won_count = sum(row[2] for row in won_rows)
+        won_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in won_rows], currency)
+        order_rows = Order._read_group(utm_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
+        quotation_count = sum(count for state, _currency, count, _amount in order_rows if state in ("draft", "sent"))
+        order_count = sum(count for state, _currency, count, _amount in order_rows if state == "sale")
+        revenue = self._convert_sums([(order_currency, amount) for state, order_currency, _count, amount in order_rows if state == "sale"], currency)
+
+        return {
+            "stat_currency_id": currency,
+            "stat_contacted_count": contacted,
+            "stat_responded_count": responded,
+            "stat_response_rate": float_round(responded / contacted * 100, precision_digits=1) if contacted else 0.0,
+            "stat_cost": currency.round(cost),
+            "stat_duration": duration,
+            "stat_cost_per_response": currency.round(cost / responded) if responded else 0.0,
+            "stat_duration_per_response": float_round(duration / responded, precision_digits=2) if responded else 0.0,
+            "stat_opportunity_count": opportunity_count,
+            "stat_opportunity_value": currency.round(opportunity_value),
+            "stat_won_count": won_count,
+            "stat_won_value": currency.round(won_value),
+            "stat_quotation_count": quotation_count,
+            "stat_order_count": order_count,
+            "stat_revenue": currency.round(revenue),
+            "stat_cost_per_won": currency.round(cost / won_count) if won_count else 0.0,
+            "stat_return_on_cost": float_round((revenue - cost) / cost * 100, precision_digits=1) if cost else 0.0,
+        }
+
+    def _compute_statistics(self):
+        for campaign in self:
+            campaign.update(campaign._get_statistics())
+
+    def action_export_statistics(self):
+        self.ensure_one()
+        attachment = self.env["sales.campaign.statistics.xlsx"]._export(self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def action_open_opportunities(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
+        action["domain"] = [("campaign_id", "=", self.utm_campaign_id.id), ("type", "=", "opportunity")]
+        action["context"] = {"default_campaign_id": self.utm_campaign_id.id, "default_type": "opportunity"}
+        return action
+
+    def action_open_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("campaign_id", "=", self.utm_campaign_id.id), ("state", "=", "sale")]
+        action["context"] = {"create": False}
+        return action
+
+    def action_schedule_activities(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan Campaign Activities"),
+            "res_model": "sales.campaign.activity.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_campaign_id": self.id},
+        }
 
     @api.depends("number", "title")
     def _compute_display_name(self):

@@ -89,7 +89,7 @@ class SalesInteractionLog(models.Model):
         string="Campaign",
         index="btree_not_null",
         check_company=True,
-        compute="_compute_from_template",
+        compute="_compute_campaign_id",
         store=True,
         readonly=False,
     )
@@ -141,7 +141,12 @@ class SalesInteractionLog(models.Model):
             entry.initiated_by = template.initiated_by
             entry.cost = template.unit_cost
             entry.duration = template.unit_duration
-            entry.campaign_id = entry.campaign_id or template.campaign_id
+
+    @api.depends("template_id")
+    def _compute_campaign_id(self):
+        """Apart from the template values: a campaign given by the user must not keep them from being set."""
+        for entry in self:
+            entry.campaign_id = entry.campaign_id or entry.template_id.campaign_id
 
     @api.depends("template_id", "campaign_id")
     def _compute_campaign_flags(self):

@@ -798,10 +798,11 @@ class SalesSegment(models.Model):
             unversioned = [lang or "" for lang in delivered_langs or [] if lang not in known]
             if unversioned and not self.lang_default:
                 names = dict(self.env["res.lang"].get_installed())
+                no_language = self.env._("no language")
                 problems.append(
                     self.env._(
                         "a default language, or a language version for %(langs)s",
-                        langs=", ".join(sorted(names.get(lang, lang or self.env._("no language")) for lang in unversioned)),
+                        langs=", ".join(sorted(names.get(lang, lang or no_language) for lang in unversioned)),
                     )
                 )
             templates = self.template_id | Line.search([("segment_id", "=", self.id)]).template_id
@@ -966,6 +967,54 @@ class SalesSegment(models.Model):
             "domain": [("segment_id", "=", self.id)],
             "context": {"default_segment_id": self.id},
         }
+
+    def action_create_opportunities(self):
+        """One opportunity per contact of the segment for its campaign, skipping contacts that have one open."""
+        self.ensure_one()
+        if not self.campaign_id:
+            raise UserError(self.env._("Link segment %(segment)s to a campaign before creating opportunities.", segment=self.name))
+        utm_campaign = self.campaign_id.utm_campaign_id
+        lines = self.env["sales.segment.line"].search_fetch([("segment_id", "=", self.id)], ["partner_id", "user_id"])
+        if not lines:
+            raise UserError(self.env._("Segment %(segment)s has no contacts.", segment=self.name))
+        Lead = self.env["crm.lead"]
+        open_partners = {
+            partner
+            for [partner] in Lead._read_group(
+                [
+                    ("campaign_id", "=", utm_campaign.id),
+                    ("partner_id", "in", lines.partner_id.ids),
+                    ("type", "=", "opportunity"),
+                    ("stage_id.is_won", "=", False),
+                ],
+                ["partner_id"],
+            )
+        }
+        vals_list = []
+        seen = set(open_partners)
+        for line in lines:
+            if line.partner_id in seen:
+                continue
+            seen.add(line.partner_id)
+            vals_list.append(
+                {
+                    "name": self.env._("%(campaign)s: %(contact)s", campaign=self.campaign_id.title, contact=line.partner_id.display_name),
+                    "type": "opportunity",
+                    "partner_id": line.partner_id.id,
+                    "campaign_id": utm_campaign.id,
+                    "user_id": (line.user_id or self.campaign_id.user_id or self.env.user).id,
+                    "company_id": self.company_id.id,
+                    **({"team_id": self.campaign_id.team_id.id} if self.campaign_id.team_id else {}),
+                }
+            )
+        leads = Lead.create(vals_list)
+        message = self.env._(
+            "%(created)s opportunities created for campaign %(campaign)s; %(skipped)s contacts already had an open one.",
+            created=len(leads),
+            campaign=self.campaign_id.display_name,
+            skipped=len(open_partners),
+        )
+        return self._notify(message, next_action=self.campaign_id.action_open_opportunities())
 
     def action_export_xlsx(self):
         """Export the lines of these segments to an Excel workbook (one sheet per segment)."""

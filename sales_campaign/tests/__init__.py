@@ -13,3 +13,6 @@ from . import test_segment_performance
 from . import test_walkthrough_segments
 from . import test_segment_log
 from . import test_segment_log_performance
+from . import test_campaign_prices
+from . import test_campaign_statistics
+from . import test_campaign_activities

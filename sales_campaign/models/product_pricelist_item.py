@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+CAMPAIGN_PRICE_TYPES = [("price", "Sales Price"), ("discount", "Line Discount")]
+
+
+class ProductPricelistItem(models.Model):
+    """Campaign sales prices and line discounts are the rules of the campaign's own pricelist.
+
+    A sales price is a fixed-price rule, a line discount a percentage rule; both apply to a product or a
+    product category from a minimum quantity, and their dates are the campaign's, kept in step by the
+    campaign card only.
+    """
+
+    _inherit = "product.pricelist.item"
+
+    sales_campaign_id = fields.Many2one(
+        "sales.campaign", string="Campaign", index="btree_not_null", ondelete="cascade", copy=False
+    )
+    sales_campaign_price_type = fields.Selection(
+        CAMPAIGN_PRICE_TYPES,
+        string="Type",
+        compute="_compute_sales_campaign_price_type",
+        inverse="_inverse_sales_campaign_price_type",
+        help="A sales price replaces the product's price, a line discount is given on the order line.",
+    )
+
+    @api.depends("compute_price")
+    def _compute_sales_campaign_price_type(self):
+        for item in self:
+            item.sales_campaign_price_type = "discount" if item.compute_price == "percentage" else "price"
+
+    def _inverse_sales_campaign_price_type(self):
+        for item in self.filtered("sales_campaign_id"):
+            item.compute_price = "percentage" if item.sales_campaign_price_type == "discount" else "fixed"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        campaigns = self.env["sales.campaign"].browse(
+            {vals["sales_campaign_id"] for vals in vals_list if vals.get("sales_campaign_id")}
+        )
+        for vals in vals_list:
+            if vals.get("sales_campaign_id"):
+                vals.update(campaigns.browse(vals["sales_campaign_id"])._get_price_item_values())
+        items = super().create(vals_list)
+        items._check_campaign_price_access()
+        return items
+
+    def write(self, vals):
+        if (
+            {"date_start", "date_end", "pricelist_id"} & set(vals)
+            and self.filtered("sales_campaign_id")
+            and not self.env.context.get("sales_campaign_sync")
+        ):
+            raise UserError(
+                self.env._(
+                    "The dates of campaign prices and discounts can only be changed on the campaign card; "
+                    "they follow the campaign's starting and ending dates."
+                )
+            )
+        self._check_campaign_price_access()
+        result = super().write(vals)
+        self._check_campaign_price_access()
+        return result
+
+    def unlink(self):
+        self._check_campaign_price_access()
+        return super().unlink()
+
+    def _check_campaign_price_access(self):
+        """Campaign managers maintain their campaigns' prices, not the company's other pricelists.
+
+        Their access line on pricelist rules is meant for campaign rules only; sales and product managers
+        keep their own rights on every rule.
+        """
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager") or self.env.user.has_group(
+            "product.group_product_manager"
+        ):
+            return
+        if any(not item.sales_campaign_id for item in self):
+            raise AccessError(self.env._("Only sales managers may change pricelist rules that are not campaign prices."))

@@ -1,0 +1,50 @@
+from odoo import fields, models, tools
+
+
+class SalesCampaignTargetGroup(models.Model):
+    """The companies an activated campaign gives its prices to (Business Central's Campaign Target Group).
+
+    A view on the targets themselves (open segment lines and interactions marked Campaign Target), so the
+    group follows every change of the segments and the log while the campaign is activated, and is empty
+    once it is deactivated.
+    """
+
+    _name = "sales.campaign.target.group"
+    _description = "Campaign Target Group"
+    _auto = False
+    _order = "campaign_id, partner_id"
+    _rec_name = "partner_id"
+    _depends = {
+        "sales.campaign": ["activated", "utm_campaign_id"],
+        "sales.segment": ["state"],
+        "sales.segment.line": ["active", "campaign_id", "campaign_target", "partner_id", "segment_id"],
+        "sales.interaction.log": ["campaign_id", "campaign_target", "cancelled", "company_partner_id"],
+        "res.partner": ["commercial_partner_id"],
+        "utm.campaign": ["company_id"],
+    }
+
+    campaign_id = fields.Many2one("sales.campaign", string="Campaign", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", string="Campaign Company", readonly=True)
+    customer_rank = fields.Integer(related="partner_id.customer_rank", string="Customer Rank")
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            f"""
+            CREATE VIEW {self._table} AS
+            SELECT ROW_NUMBER() OVER (ORDER BY targets.campaign_id, targets.partner_id) AS id,
+                   targets.campaign_id, targets.partner_id, utm.company_id
+              FROM (SELECT line.campaign_id, partner.commercial_partner_id AS partner_id
+                      FROM sales_segment_line line
+                      JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
+                      JOIN res_partner partner ON partner.id = line.partner_id
+                     WHERE line.active AND line.campaign_target AND line.campaign_id IS NOT NULL
+                     UNION
+                    SELECT entry.campaign_id, entry.company_partner_id
+                      FROM sales_interaction_log entry
+                     WHERE entry.campaign_target AND NOT entry.cancelled AND entry.campaign_id IS NOT NULL) targets
+              JOIN sales_campaign campaign ON campaign.id = targets.campaign_id AND campaign.activated
+              JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
+            """
+        )

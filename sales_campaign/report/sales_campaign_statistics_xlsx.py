@@ -1,0 +1,119 @@
+import base64
+import io
+
+import xlsxwriter
+
+from odoo import api, models
+
+FIGURES = [
+    "stat_contacted_count",
+    "stat_responded_count",
+    "stat_response_rate",
+    "stat_cost",
+    "stat_duration",
+    "stat_cost_per_response",
+    "stat_duration_per_response",
+    "stat_opportunity_count",
+    "stat_opportunity_value",
+    "stat_won_count",
+    "stat_won_value",
+    "stat_quotation_count",
+    "stat_order_count",
+    "stat_revenue",
+    "stat_cost_per_won",
+    "stat_return_on_cost",
+]
+BREAKDOWNS = ["logged_segment_id", "template_id", "user_id", "lang"]
+
+
+class SalesCampaignStatisticsXlsx(models.AbstractModel):
+    """The campaign statistics as an Excel workbook.
+
+    A sheet with the campaign figures, then one sheet per breakdown of its interactions (by logged segment,
+    template, salesperson and language) with the same counts; the segment sheet carries a chart.
+    """
+
+    _name = "sales.campaign.statistics.xlsx"
+    _description = "Campaign Statistics Excel Export"
+
+    @api.model
+    def _breakdown(self, campaign, groupby):
+        """Rows (label, contacted, responded, response rate, cost, duration) of ``campaign``'s interactions."""
+        Log = self.env["sales.interaction.log"]
+        base = [("campaign_id", "=", campaign.id), ("cancelled", "=", False)]
+        totals = Log._read_group(base, [groupby], ["cost:sum", "duration:sum"])
+        contacted = dict(Log._read_group(base + [("campaign_target", "=", True)], [groupby], ["__count"]))
+        responded = dict(Log._read_group(base + [("campaign_response", "=", True)], [groupby], ["__count"]))
+        field = Log._fields[groupby]
+        selection = dict(field._description_selection(self.env)) if field.type == "selection" else {}
+        none_label = {
+            "logged_segment_id": self.env._("Single interactions"),
+            "lang": self.env._("No language"),
+        }.get(groupby, self.env._("None"))
+        rows = []
+        for key, cost, duration in totals:
+            label = (selection.get(key, key) if field.type == "selection" else key.display_name) or none_label
+            target, response = contacted.get(key, 0), responded.get(key, 0)
+            rate = round(response / target * 100, 1) if target else 0.0
+            rows.append((label, target, response, rate, cost, duration))
+        return sorted(rows, key=lambda row: str(row[0]))
+
+    @api.model
+    def _export(self, campaign):
+        campaign.check_access("read")
+        _ = self.env._
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        title = workbook.add_format({"bold": True, "font_size": 14})
+
+        sheet = workbook.add_worksheet(_("Campaign")[:31])
+        sheet.set_column(0, 0, 34)
+        sheet.set_column(1, 1, 20)
+        sheet.write(0, 0, campaign.display_name, title)
+        period = " - ".join(str(day) for day in (campaign.date_start, campaign.date_end) if day)
+        sheet.write(1, 0, _("Period"), bold)
+        sheet.write(1, 1, period)
+        sheet.write(2, 0, _("Currency"), bold)
+        sheet.write(2, 1, campaign.stat_currency_id.name)
+        fields = campaign._fields
+        for row, name in enumerate(FIGURES, start=4):
+            sheet.write(row, 0, fields[name].get_description(self.env)["string"])
+            sheet.write_number(row, 1, campaign[name] or 0, money if fields[name].type == "monetary" else None)
+
+        Log = self.env["sales.interaction.log"]
+        columns = [_("Contacted"), _("Responded"), _("Response Rate (%)"), _("Cost"), _("Duration (Min.)")]
+        for groupby in BREAKDOWNS:
+            label = Log._fields[groupby].get_description(self.env)["string"]
+            breakdown = workbook.add_worksheet(_("By %(field)s", field=label)[:31])
+            breakdown.set_column(0, 0, 34)
+            breakdown.set_column(1, len(columns), 14)
+            breakdown.write_row(0, 0, [label] + columns, header)
+            rows = self._breakdown(campaign, groupby)
+            for index, row in enumerate(rows, start=1):
+                breakdown.write_row(index, 0, row)
+            if groupby == "logged_segment_id" and rows:
+                chart = workbook.add_chart({"type": "column"})
+                for col in (1, 2):
+                    chart.add_series(
+                        {
+                            "name": [breakdown.name, 0, col],
+                            "categories": [breakdown.name, 1, 0, len(rows), 0],
+                            "values": [breakdown.name, 1, col, len(rows), col],
+                        }
+                    )
+                chart.set_title({"name": _("Contacted and responded per segment")})
+                breakdown.insert_chart(len(rows) + 3, 0, chart)
+        workbook.close()
+        # The workbook is the user's own export: stored on the campaign they may read, like report PDFs.
+        return self.env["ir.attachment"].create(
+            {
+                "name": _("Statistics %(campaign)s.xlsx", campaign=campaign.number),
+                "datas": base64.b64encode(output.getvalue()),
+                "res_model": "sales.campaign",
+                "res_id": campaign.id,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )

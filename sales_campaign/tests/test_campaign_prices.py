@@ -1,0 +1,236 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import SalesSegmentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignPrices(SalesSegmentCommon):
+    """Campaign prices and line discounts on quotations (walkthrough step 7.1), as a salesperson."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesperson = new_test_user(
+            cls.env,
+            login="sc_salesperson",
+            name="Sam Salesperson",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.today = fields.Date.context_today(cls.env["sales.campaign"])
+        cls.chair = cls.env["product.product"].create({"name": "Test Guest Chair", "list_price": 189.0, "type": "consu"})
+        cls.category = cls.env["product.category"].create({"name": "Test Desks"})
+        cls.desk = cls.env["product.product"].create(
+            {"name": "Test Desk", "list_price": 500.0, "type": "consu", "categ_id": cls.category.id}
+        )
+        cls.campaign.write({"date_start": cls.today - timedelta(days=10), "date_end": cls.today + timedelta(days=20)})
+        cls.set_prices(
+            cls.campaign,
+            [
+                {"sales_campaign_price_type": "price", "display_applied_on": "1_product", "product_tmpl_id": cls.chair.product_tmpl_id, "fixed_price": 150.0},
+                {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category", "categ_id": cls.category, "percent_price": 12.5},
+            ],
+        )
+        # The segment of the story: the buyers of the customer and the prospect, campaign targets.
+        segment = cls.env["sales.segment"].create(
+            {"description": "Visitors", "campaign_id": cls.campaign.id, "campaign_target": True}
+        )
+        cls.env["sales.segment.line"].create({"segment_id": segment.id, "partner_id": cls.customer_buyer.id})
+        cls.segment = segment
+
+    @classmethod
+    def set_prices(cls, campaign, lines):
+        """The manager records prices and discounts on the campaign card."""
+        with Form(campaign.with_user(cls.manager)) as card:
+            for values in lines:
+                with card.price_item_ids.new() as item:
+                    for name, value in values.items():
+                        setattr(item, name, value)
+
+    def quotation(self, partner, product, quantity=1, date=None, campaign=None):
+        """A salesperson makes a quotation of one line in the sales app."""
+        Order = self.env["sale.order"].with_user(self.salesperson)
+        if date:
+            Order = Order.with_context(default_date_order=fields.Datetime.to_datetime(date) + timedelta(hours=10))
+        with Form(Order) as order:
+            order.partner_id = partner
+            if campaign:
+                order.campaign_id = campaign.utm_campaign_id
+            with order.order_line.new() as line:
+                line.product_id = product
+                line.product_uom_qty = quantity
+        return order.record
+
+    def activate(self, campaign=None):
+        return (campaign or self.campaign).with_user(self.manager).action_activate()
+
+    # ------------------------------------------------------------------------------------------------
+
+    def test_prices_live_in_the_campaign_pricelist_with_the_campaign_dates(self):
+        items = self.campaign.price_item_ids
+        self.assertEqual(len(items), 2)
+        pricelist = self.campaign.pricelist_id
+        self.assertTrue(pricelist)
+        self.assertFalse(pricelist.active, "the campaign pricelist is never offered as a customer pricelist")
+        self.assertEqual(items.pricelist_id, pricelist)
+        self.assertEqual(items.mapped("compute_price"), ["fixed", "percentage"])
+        self.assertEqual({item.date_start.date() for item in items}, {self.campaign.date_start})
+        self.assertEqual({item.date_end.date() for item in items}, {self.campaign.date_end})
+        # The dates follow the campaign, and only the campaign.
+        self.campaign.with_user(self.staff).date_end = self.today + timedelta(days=40)
+        self.assertEqual({item.date_end.date() for item in items}, {self.today + timedelta(days=40)})
+        with self.assertRaisesRegex(UserError, "only be changed on the campaign card"):
+            items[0].with_user(self.manager).date_start = fields.Datetime.now()
+
+    def test_target_customer_gets_the_campaign_price_inside_the_period(self):
+        self.activate()
+        order = self.quotation(self.customer_co, self.chair)
+        self.assertEqual(order.order_line.price_unit, 150.0)
+        self.assertEqual(order.order_line.sales_campaign_id, self.campaign)
+        self.assertEqual(order.campaign_id, self.campaign.utm_campaign_id, "the order carries the campaign")
+        # A person of the targeted company orders too: the company is the target.
+        order = self.quotation(self.customer_it, self.chair)
+        self.assertEqual(order.order_line.price_unit, 150.0)
+
+    def test_target_customer_gets_the_campaign_line_discount(self):
+        self.activate()
+        order = self.quotation(self.customer_co, self.desk, quantity=2)
+        line = order.order_line
+        self.assertEqual(line.price_unit, 500.0)
+        self.assertEqual(line.discount, 12.5)
+        self.assertEqual(line.sales_campaign_id, self.campaign)
+        self.assertAlmostEqual(line.price_subtotal, 875.0)
+
+    def test_no_campaign_price_outside_the_period(self):
+        self.activate()
+        for day in (self.campaign.date_start - timedelta(days=1), self.campaign.date_end + timedelta(days=1)):
+            order = self.quotation(self.customer_co, self.chair, date=day)
+            self.assertEqual(order.order_line.price_unit, 189.0, day)
+            self.assertFalse(order.order_line.sales_campaign_id)
+            self.assertFalse(order.campaign_id)
+        # The first and last day of the period are inside it.
+        for day in (self.campaign.date_start, self.campaign.date_end):
+            self.assertEqual(self.quotation(self.customer_co, self.chair, date=day).order_line.price_unit, 150.0, day)
+
+    def test_non_target_customer_pays_the_regular_price(self):
+        self.activate()
+        order = self.quotation(self.prospect_co, self.chair)
+        self.assertEqual(order.order_line.price_unit, 189.0)
+        order = self.quotation(self.prospect_co, self.desk)
+        self.assertEqual(order.order_line.discount, 0.0)
+        self.assertFalse(order.campaign_id)
+
+    def test_not_activated_and_deactivated_campaigns_give_nothing(self):
+        self.assertEqual(self.quotation(self.customer_co, self.chair).order_line.price_unit, 189.0)
+        self.activate()
+        self.assertEqual(self.campaign.target_group_count, 1)
+        self.assertEqual(self.quotation(self.customer_co, self.chair).order_line.price_unit, 150.0)
+        self.campaign.with_user(self.manager).action_deactivate()
+        self.assertFalse(self.campaign.activated)
+        self.assertEqual(self.campaign.target_group_count, 0)
+        order = self.quotation(self.customer_co, self.desk)
+        self.assertEqual(order.order_line.discount, 0.0)
+        self.assertEqual(self.quotation(self.customer_co, self.chair).order_line.price_unit, 189.0)
+
+    def test_campaign_set_by_hand_prices_even_when_not_activated(self):
+        order = self.quotation(self.prospect_co, self.chair, campaign=self.campaign)
+        self.assertEqual(order.order_line.price_unit, 150.0)
+        self.assertEqual(order.order_line.sales_campaign_id, self.campaign)
+
+    def test_better_of_campaign_and_regular_price_wins(self):
+        self.activate()
+        expensive = self.env["product.product"].create({"name": "Cheap Stool", "list_price": 40.0})
+        self.set_prices(
+            self.campaign,
+            [{"sales_campaign_price_type": "price", "product_tmpl_id": expensive.product_tmpl_id, "fixed_price": 45.0}],
+        )
+        order = self.quotation(self.customer_co, expensive)
+        self.assertEqual(order.order_line.price_unit, 40.0, "the regular price is better for the customer")
+        self.assertFalse(order.order_line.sales_campaign_id)
+        # A second campaign targeting the same customer with a better price wins over the first.
+        other = self.env["sales.campaign"].create(
+            {"title": "Spring offer", "date_start": self.today - timedelta(days=1), "date_end": self.today + timedelta(days=1)}
+        )
+        self.set_prices(other, [{"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id, "fixed_price": 140.0}])
+        other_segment = self.env["sales.segment"].create(
+            {"description": "Spring", "campaign_id": other.id, "campaign_target": True}
+        )
+        self.env["sales.segment.line"].create({"segment_id": other_segment.id, "partner_id": self.customer_it.id})
+        self.activate(other)
+        order = self.quotation(self.customer_co, self.chair)
+        self.assertEqual(order.order_line.price_unit, 140.0)
+        self.assertEqual(order.order_line.sales_campaign_id, other)
+        # A minimum quantity above the ordered one leaves the price of the first campaign.
+        other.price_item_ids.with_user(self.manager).min_quantity = 10
+        self.assertEqual(self.quotation(self.customer_co, self.chair).order_line.price_unit, 150.0)
+        self.assertEqual(self.quotation(self.customer_co, self.chair, quantity=10).order_line.price_unit, 140.0)
+
+    def test_update_prices_after_setting_the_campaign(self):
+        order = self.quotation(self.prospect_co, self.chair)
+        self.assertEqual(order.order_line.price_unit, 189.0)
+        with Form(order.with_user(self.salesperson)) as form:
+            form.campaign_id = self.campaign.utm_campaign_id
+            self.assertTrue(form.show_update_pricelist)
+        order.with_user(self.salesperson).action_update_prices()
+        self.assertEqual(order.order_line.price_unit, 150.0)
+
+    def test_campaign_price_in_another_currency(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        usd = self.company.currency_id
+        self.env["res.currency.rate"].search([("currency_id", "in", (eur | usd).ids)]).unlink()
+        self.env["res.currency.rate"].create({"currency_id": eur.id, "rate": 2.0, "name": "2020-01-01", "company_id": self.company.id})
+        euro_list = self.env["product.pricelist"].create({"name": "Euro", "currency_id": eur.id})
+        self.customer_co.property_product_pricelist = euro_list
+        self.activate()
+        order = self.quotation(self.customer_co, self.chair)
+        self.assertEqual(order.currency_id, eur)
+        self.assertAlmostEqual(order.order_line.price_unit, 300.0, msg="150 of the company currency at 2 euros each")
+
+    def test_activation_needs_a_manager_and_targets(self):
+        with self.assertRaises(AccessError):
+            self.campaign.with_user(self.staff).action_activate()
+        empty = self.env["sales.campaign"].create({"title": "Nobody yet"})
+        with self.assertRaisesRegex(UserError, "Campaign Target"):
+            self.activate(empty)
+        self.assertFalse(empty.activated)
+        action = self.activate()
+        self.assertIn("1 companies", action["params"]["message"])
+        self.assertEqual(
+            self.env["sales.campaign.target.group"].search([("campaign_id", "=", self.campaign.id)]).partner_id,
+            self.customer_co,
+        )
+
+    def test_target_group_follows_logged_and_cancelled_interactions(self):
+        self.activate()
+        self.segment.line_ids.unlink()
+        self.campaign.invalidate_recordset(["target_group_count"])
+        self.assertEqual(self.campaign.target_group_count, 0)
+        entry = self.env["sales.interaction.log"].create(
+            {
+                "partner_id": self.prospect_buyer.id,
+                "template_id": self.template.id,
+                "description": "Phone call",
+                "campaign_id": self.campaign.id,
+                "campaign_target": True,
+            }
+        )
+        self.campaign.invalidate_recordset(["target_group_count"])
+        self.assertEqual(self.campaign.target_group_count, 1)
+        self.assertEqual(self.quotation(self.prospect_co, self.chair).order_line.price_unit, 150.0)
+        entry.with_context(sales_interaction_log_process=True).cancelled = True
+        self.assertEqual(self.quotation(self.prospect_co, self.chair).order_line.price_unit, 189.0)
+
+    def test_campaign_managers_only_change_campaign_rules(self):
+        regular = self.env["product.pricelist"].create(
+            {"name": "Regular", "item_ids": [(0, 0, {"compute_price": "fixed", "fixed_price": 10.0})]}
+        )
+        with self.assertRaises(AccessError):
+            regular.item_ids.with_user(self.manager).fixed_price = 1.0
+        with self.assertRaises(AccessError):
+            self.campaign.price_item_ids.with_user(self.staff).fixed_price = 1.0

@@ -1,0 +1,187 @@
+import base64
+import io
+import zipfile
+
+import openpyxl
+
+from odoo import Command
+from odoo.tests import Form, tagged
+
+from .common import SalesSegmentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignStatistics(SalesSegmentCommon):
+    """The campaign's results (walkthrough step 7.3), with cancelled entries, several segments, currencies
+    and companies, read by the marketing staff."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.usd = cls.company.currency_id
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.env["res.currency.rate"].search([("currency_id", "in", (cls.eur | cls.usd).ids)]).unlink()
+        cls.env["res.currency.rate"].create(
+            {"currency_id": cls.eur.id, "rate": 2.0, "name": "2020-01-01", "company_id": cls.company.id}
+        )
+        cls.response_template = cls.env["sales.interaction.template"].create(
+            {
+                "code": "T-RESP",
+                "name": "Response",
+                "group_id": cls.env.ref("sales_campaign.sales_interaction_group_response").id,
+                "information_flow": "inbound",
+                "initiated_by": "them",
+                "campaign_id": cls.campaign.id,
+                "company_id": cls.company.id,
+                "campaign_response": True,
+                "unit_duration": 10,
+            }
+        )
+
+    def log_segment(self, responsibilities):
+        segment = self.new_segment(
+            template_id=self.template.id, campaign_id=self.campaign.id, campaign_target=True
+        ).with_user(self.staff)
+        self.add(segment, job_responsibility_ids=responsibilities)
+        form = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        form.send_attachments = False
+        action = form.save().action_log()
+        return self.env["sales.logged.segment"].browse(action["params"]["next"]["res_id"]).with_user(self.staff)
+
+    def respond(self, partner):
+        return self.env["sales.interaction.log"].with_user(self.staff).create(
+            {"partner_id": partner.id, "template_id": self.response_template.id, "description": "Answered the letter"}
+        )
+
+    def opportunity(self, revenue, won=False, company=None, active=True):
+        stage = self.env["crm.stage"].search([("is_won", "=", won)], limit=1)
+        return self.env["crm.lead"].create(
+            {
+                "name": f"Chairs {revenue}",
+                "type": "opportunity",
+                "expected_revenue": revenue,
+                "campaign_id": self.campaign.utm_campaign_id.id,
+                "stage_id": stage.id,
+                "company_id": (company or self.company).id,
+                "active": active,
+            }
+        )
+
+    def order(self, amount, confirm=True, pricelist=None, company=None):
+        product = self.env["product.product"].create({"name": f"Product {amount}", "list_price": amount})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_co.id,
+                "campaign_id": self.campaign.utm_campaign_id.id,
+                "company_id": (company or self.company).id,
+                "pricelist_id": pricelist.id if pricelist else False,
+                "order_line": [Command.create({"product_id": product.id, "price_unit": amount, "tax_id": False})],
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order
+
+    def build_story(self):
+        first = self.log_segment(self.resp_purchase | self.resp_it)  # 3 targets
+        second = self.log_segment(self.resp_purchase)  # 2 targets, cancelled below
+        self.respond(self.customer_buyer)
+        self.respond(self.prospect_buyer)
+        cancelled_response = self.respond(self.customer_it)
+        cancelled_response.with_context(sales_interaction_log_process=True).cancelled = True
+        second.action_switch_cancelled()
+        self.opportunity(1000, won=True)
+        self.opportunity(500)
+        self.opportunity(300, active=False)  # lost
+        self.opportunity(9999, company=self.company_2)
+        self.order(1000)
+        euro = self.env["product.pricelist"].create({"name": "Euro", "currency_id": self.eur.id})
+        self.order(400, pricelist=euro)  # 200 in the company currency
+        self.order(50, confirm=False)
+        self.order(70).with_context(disable_cancel_warning=True)._action_cancel()
+        return first, second
+
+    # ------------------------------------------------------------------------------------------------
+
+    def test_statistics_of_a_campaign_without_results(self):
+        campaign = self.campaign.with_user(self.staff)
+        self.assertEqual(campaign.stat_contacted_count, 0)
+        self.assertEqual(campaign.stat_response_rate, 0)
+        self.assertEqual(campaign.stat_cost_per_response, 0)
+        self.assertEqual(campaign.stat_return_on_cost, 0)
+
+    def test_every_figure_leaves_cancelled_entries_out(self):
+        self.build_story()
+        campaign = self.campaign.with_user(self.staff)
+        self.assertEqual(campaign.stat_contacted_count, 3, "the cancelled second segment is left out")
+        self.assertEqual(campaign.stat_responded_count, 2, "the cancelled response is left out")
+        self.assertEqual(campaign.stat_response_rate, 66.7)
+        self.assertEqual(campaign.stat_cost, 4.5)
+        self.assertEqual(campaign.stat_duration, 3 * 3 + 2 * 10)
+        self.assertEqual(campaign.stat_cost_per_response, 2.25)
+        self.assertEqual(campaign.stat_duration_per_response, 14.5)
+        self.assertEqual(campaign.stat_opportunity_count, 2, "the lost and the other company's are left out")
+        self.assertEqual(campaign.stat_opportunity_value, 1500)
+        self.assertEqual(campaign.stat_won_count, 1)
+        self.assertEqual(campaign.stat_won_value, 1000)
+        self.assertEqual(campaign.stat_quotation_count, 1)
+        self.assertEqual(campaign.stat_order_count, 2)
+        self.assertEqual(campaign.stat_revenue, 1200, "1,000 USD and 400 EUR at 2 EUR per USD")
+        self.assertEqual(campaign.stat_currency_id, self.usd)
+        self.assertEqual(campaign.stat_cost_per_won, 4.5)
+        self.assertEqual(campaign.stat_return_on_cost, round((1200 - 4.5) / 4.5 * 100, 1))
+
+    def test_responses_can_exceed_targets_as_in_business_central(self):
+        self.log_segment(self.resp_it)  # 2 targets: Ivan and Paula
+        for partner in (self.customer_it, self.customer_it, self.prospect_buyer, self.prospect_buyer):
+            self.respond(partner)
+        self.assertEqual(self.campaign.with_user(self.staff).stat_response_rate, 200.0)
+
+    def test_campaign_analysis_across_campaigns(self):
+        self.build_story()
+        other = self.env["sales.campaign"].create({"title": "Other campaign"})
+        self.env["sales.interaction.log"].create(
+            {"partner_id": self.prospect_co.id, "template_id": self.template.id, "description": "Call",
+             "campaign_id": other.id, "campaign_target": True}
+        )
+        Analysis = self.env["sales.campaign.analysis"].with_user(self.staff)
+        rows = {
+            campaign: (contacted, responded, cost, opportunities, won, revenue)
+            for campaign, contacted, responded, cost, opportunities, won, revenue in Analysis._read_group(
+                [],
+                ["campaign_id"],
+                ["contacted_count:sum", "responded_count:sum", "cost:sum", "opportunity_count:sum", "won_revenue:sum", "revenue:sum"],
+            )
+        }
+        self.assertEqual(rows[self.campaign], (3, 2, 4.5, 2, 1000, 1200))
+        self.assertEqual(rows[other][:3], (1, 0, 1.5))
+
+    def test_interaction_pivot_groups_by_campaign_template_salesperson_language(self):
+        self.build_story()
+        Log = self.env["sales.interaction.log"].with_user(self.staff)
+        for groupby in ("campaign_id", "template_id", "date:month", "user_id", "lang"):
+            groups = Log._read_group([("cancelled", "=", False)], [groupby], ["__count"])
+            self.assertEqual(sum(count for _key, count in groups), 5, groupby)
+
+    def test_export_statistics_to_excel(self):
+        first, _second = self.build_story()
+        action = self.campaign.with_user(self.staff).action_export_statistics()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[-1].split("?")[0]))
+        content = base64.b64decode(attachment.datas)
+        workbook = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(
+            workbook.sheetnames,
+            ["Campaign", "By Logged Segment", "By Interaction Template", "By Salesperson", "By Language"],
+        )
+        figures = {row[0]: row[1] for row in workbook["Campaign"].iter_rows(min_row=5, values_only=True) if row[0]}
+        self.assertEqual(figures["Target Contacts Contacted"], 3)
+        self.assertEqual(figures["Contacts Responded"], 2)
+        self.assertEqual(figures["Response Rate (%)"], 66.7)
+        self.assertEqual(figures["Revenue"], 1200)
+        segments = {row[0]: row[1:] for row in workbook["By Logged Segment"].iter_rows(min_row=2, values_only=True) if row[0]}
+        self.assertEqual(segments[first.display_name], (3, 0, 0, 4.5, 9))
+        self.assertEqual(segments["Single interactions"], (0, 2, 0, 0, 20))
+        self.assertEqual(len(segments), 2, "the cancelled logged segment is left out")
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            self.assertIn("xl/charts/chart1.xml", archive.namelist())

@@ -1,0 +1,162 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+PLAN_MODELS = {"campaign": "sales.campaign", "contacts": "res.partner", "opportunities": "crm.lead"}
+
+
+class SalesCampaignActivityWizard(models.TransientModel):
+    """Schedule the steps of an activity plan from the campaign.
+
+    Odoo's own plan launcher posts a message per record; this one creates every activity of a segment in
+    one go and writes one summary on the campaign.
+    """
+
+    _name = "sales.campaign.activity.wizard"
+    _description = "Plan Campaign Activities"
+
+    campaign_id = fields.Many2one("sales.campaign", string="Campaign", required=True, readonly=True)
+    apply_on = fields.Selection(
+        [("campaign", "The Campaign"), ("contacts", "Contacts of a Segment"), ("opportunities", "Opportunities of a Segment")],
+        string="Schedule On",
+        required=True,
+        default="contacts",
+    )
+    plan_res_model = fields.Char(compute="_compute_plan_res_model")
+    segment_id = fields.Many2one(
+        "sales.segment",
+        string="Segment",
+        domain="[('campaign_id', '=', campaign_id)]",
+        compute="_compute_segment_id",
+        store=True,
+        readonly=False,
+    )
+    plan_id = fields.Many2one(
+        "mail.activity.plan",
+        string="Activity Plan",
+        domain="[('res_model', '=', plan_res_model)]",
+        compute="_compute_plan_id",
+        store=True,
+        readonly=False,
+    )
+    plan_date = fields.Date(
+        string="Plan Date",
+        compute="_compute_plan_date",
+        store=True,
+        readonly=False,
+        help="Steps that come after the plan date count their days from it: by default the campaign's start.",
+    )
+    on_demand_user_id = fields.Many2one(
+        "res.users",
+        string="Assigned To",
+        compute="_compute_on_demand_user_id",
+        store=True,
+        readonly=False,
+        help="Who gets the steps set to 'Ask at launch', and the steps whose salesperson cannot be found.",
+    )
+    record_count = fields.Integer(string="Records", compute="_compute_record_count")
+    activity_count = fields.Integer(string="Activities", compute="_compute_record_count")
+
+    @api.depends("apply_on")
+    def _compute_plan_res_model(self):
+        for wizard in self:
+            wizard.plan_res_model = PLAN_MODELS[wizard.apply_on or "campaign"]
+
+    @api.depends("campaign_id", "apply_on")
+    def _compute_segment_id(self):
+        for wizard in self:
+            if wizard.apply_on == "campaign":
+                wizard.segment_id = False
+            elif not wizard.segment_id:
+                wizard.segment_id = wizard.campaign_id.segment_ids.sorted("id", reverse=True)[:1]
+
+    @api.depends("apply_on")
+    def _compute_plan_id(self):
+        for wizard in self:
+            if wizard.plan_id.res_model != wizard.plan_res_model:
+                wizard.plan_id = self.env["mail.activity.plan"].search([("res_model", "=", wizard.plan_res_model)], limit=1)
+
+    @api.depends("campaign_id")
+    def _compute_plan_date(self):
+        for wizard in self:
+            wizard.plan_date = wizard.campaign_id.date_start or fields.Date.context_today(wizard)
+
+    @api.depends("campaign_id")
+    def _compute_on_demand_user_id(self):
+        for wizard in self:
+            wizard.on_demand_user_id = wizard.campaign_id.user_id or self.env.user
+
+    @api.depends("apply_on", "segment_id", "plan_id")
+    def _compute_record_count(self):
+        for wizard in self:
+            wizard.record_count = len(wizard._get_records()) if wizard.campaign_id else 0
+            wizard.activity_count = wizard.record_count * len(wizard.plan_id.template_ids)
+
+    def _get_records(self):
+        self.ensure_one()
+        if self.apply_on == "campaign":
+            return self.campaign_id
+        if not self.segment_id:
+            return self.env[PLAN_MODELS[self.apply_on]]
+        partners = self.env["sales.segment.line"].search([("segment_id", "=", self.segment_id.id)]).partner_id
+        if self.apply_on == "contacts":
+            return partners
+        return self.env["crm.lead"].search(
+            [
+                ("campaign_id", "=", self.campaign_id.utm_campaign_id.id),
+                ("partner_id", "in", partners.ids),
+                ("type", "=", "opportunity"),
+            ]
+        )
+
+    def action_schedule(self):
+        self.ensure_one()
+        if not self.plan_id:
+            raise UserError(self.env._("Choose the activity plan to schedule."))
+        if not self.plan_id.template_ids:
+            raise UserError(self.env._("Activity plan %(plan)s has no steps.", plan=self.plan_id.name))
+        if self.apply_on != "campaign" and not self.segment_id:
+            raise UserError(self.env._("Choose the segment whose contacts or opportunities get the activities."))
+        records = self._get_records()
+        if not records:
+            raise UserError(
+                self.env._("There is nothing to schedule: segment %(segment)s has no contacts or opportunities.", segment=self.segment_id.display_name)
+            )
+        steps = self.plan_id.template_ids.sorted(lambda step: (step.sequence, step.id)).with_context(sales_campaign_id=self.campaign_id.id)
+        deadlines = {step: step._get_date_deadline(self.plan_date) for step in steps}
+        model_id = self.env["ir.model"]._get_id(records._name)
+        count = 0
+        # One batch per step: a batch must not hold two activities of one user on one record, or Odoo would
+        # subscribe that user twice to the record.
+        for step in steps:
+            vals_list = [
+                {
+                    "res_model_id": model_id,
+                    "res_id": record.id,
+                    "activity_type_id": step.activity_type_id.id,
+                    "summary": step.summary,
+                    "note": step.note,
+                    "user_id": step._determine_responsible(self.on_demand_user_id, record)["responsible"].id,
+                    "date_deadline": deadlines[step],
+                    "automated": False,
+                }
+                for record in records
+            ]
+            self.env["mail.activity"].create(vals_list)
+            count += len(vals_list)
+        self.campaign_id.message_post(
+            body=self.env._(
+                "Activity plan %(plan)s scheduled: %(count)s activities on %(records)s.",
+                plan=self.plan_id.name,
+                count=count,
+                records=self.segment_id.display_name if self.segment_id else self.campaign_id.display_name,
+            )
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s activities scheduled.", count=count),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
