@@ -43,6 +43,9 @@
         "views/sale_order_views.xml",
         "views/sales_campaign_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["sales_campaign/static/tests/tours/*.js"],
+    },
     "demo": [
         "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",

@@ -354,7 +354,7 @@ class SalesCampaign(models.Model):
                 "type": "success",
                 "message": message,
                 "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 

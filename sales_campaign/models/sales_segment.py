@@ -715,7 +715,10 @@ class SalesSegment(models.Model):
         return self._notify(self.env._("Went back before step %(step)s.", step=description))
 
     def _notify(self, message, counts=None, next_action=None):
-        """A success notification, then ``next_action`` (by default, reload the segment)."""
+        """A success notification, then ``next_action``: by default close the dialog, which reloads the segment.
+
+        (``soft_reload`` would show a blank form again when the segment was new before the button saved it.)
+        """
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -724,7 +727,7 @@ class SalesSegment(models.Model):
                 "message": message,
                 "sticky": False,
                 "counts": counts or {},
-                "next": next_action or {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": next_action or {"type": "ir.actions.act_window_close"},
             },
         }
 
