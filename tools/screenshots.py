@@ -323,6 +323,7 @@ def letter_segment(odoo):
         {
             "template_id": odoo.ref("sales_campaign.sales_interaction_template_business_letter"),
             "campaign_id": story_campaign(odoo),
+            "campaign_target": True,
         },
     )
     # The new template's defaults go to the lines that still have the old ones (the header's offer).

@@ -13,11 +13,26 @@ class SaleOrderLine(models.Model):
 
     _inherit = "sale.order.line"
 
+    # Computed with the price and the discount (same methods), so that they are set wherever those are.
     sales_campaign_price_id = fields.Many2one(
-        "sales.campaign", string="Campaign of the Price", copy=False, index="btree_not_null"
+        "sales.campaign",
+        string="Campaign of the Price",
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
+        index="btree_not_null",
     )
     sales_campaign_discount_id = fields.Many2one(
-        "sales.campaign", string="Campaign of the Discount", copy=False, index="btree_not_null"
+        "sales.campaign",
+        string="Campaign of the Discount",
+        compute="_compute_discount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
+        index="btree_not_null",
     )
     sales_campaign_id = fields.Many2one(
         "sales.campaign",
@@ -72,6 +87,7 @@ class SaleOrderLine(models.Model):
         super()._compute_price_unit()
         force = self.env.context.get("force_price_recomputation")
         for line in self:
+            line.sales_campaign_price_id = line.sales_campaign_price_id  # kept where the price is kept
             if (
                 not line.order_id
                 or (line.technical_price_unit != line.price_unit and not force)

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -96,6 +96,21 @@ class TestCampaignPrices(SalesSegmentCommon):
         # A person of the targeted company orders too: the company is the target.
         order = self.quotation(self.customer_it, self.chair)
         self.assertEqual(order.order_line.price_unit, 150.0)
+
+    def test_orders_created_by_code_are_priced_and_carry_the_campaign(self):
+        self.activate()
+        order = self.env["sale.order"].with_user(self.salesperson).create(
+            {
+                "partner_id": self.customer_co.id,
+                "order_line": [Command.create({"product_id": self.chair.id}), Command.create({"product_id": self.desk.id})],
+            }
+        )
+        chair_line, desk_line = order.order_line
+        self.assertEqual(chair_line.price_unit, 150.0)
+        self.assertEqual(chair_line.sales_campaign_id, self.campaign)
+        self.assertEqual(desk_line.discount, 12.5)
+        self.assertEqual(desk_line.sales_campaign_id, self.campaign)
+        self.assertEqual(order.campaign_id, self.campaign.utm_campaign_id)
 
     def test_target_customer_gets_the_campaign_line_discount(self):
         self.activate()
