@@ -259,31 +259,17 @@ class SalesCampaign(models.Model):
         """Activated campaigns of ``company`` whose target group holds ``partner``'s company."""
         if not partner:
             return self.browse()
+        activated = self.search([("activated", "=", True), ("company_id", "in", [company.id, False])])
+        if not activated:
+            return activated
         self.env["sales.segment.line"].flush_model()
         self.env["sales.interaction.log"].flush_model()
-        self.flush_model(["activated"])
+        # PostgreSQL pushes the partner condition down into both branches of the target group's UNION.
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT campaign.id
-                  FROM sales_campaign campaign
-                  JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
-                 WHERE campaign.activated
-                   AND (utm.company_id IS NULL OR utm.company_id = %(company)s)
-                   AND (EXISTS (SELECT 1
-                                  FROM sales_segment_line line
-                                  JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
-                                  JOIN res_partner member ON member.id = line.partner_id
-                                 WHERE line.campaign_id = campaign.id AND line.active AND line.campaign_target
-                                   AND member.commercial_partner_id = %(partner)s)
-                        OR EXISTS (SELECT 1
-                                     FROM sales_interaction_log entry
-                                    WHERE entry.campaign_id = campaign.id AND entry.campaign_target
-                                      AND NOT entry.cancelled AND entry.company_partner_id = %(partner)s))
-                 ORDER BY campaign.id
-                """,
-                company=company.id,
-                partner=partner.commercial_partner_id.id,
+                "SELECT DISTINCT campaign_id FROM (%s) targets WHERE partner_id = %s ORDER BY campaign_id",
+                activated._target_group_query(),
+                partner.commercial_partner_id.id,
             )
         )
         return self.browse(row[0] for row in rows)
@@ -320,14 +306,14 @@ class SalesCampaign(models.Model):
                     campaign=self.display_name,
                     count=self.target_group_count,
                 )
-            return self._notify(message)
+            return self.env["sales.segment"]._notify(message)
         return True
 
     def action_deactivate(self):
         self._check_manager()
         self.activated = False
         if len(self) == 1:
-            return self._notify(
+            return self.env["sales.segment"]._notify(
                 self.env._(
                     "Campaign %(campaign)s is deactivated: new quotations no longer get its prices and discounts "
                     "unless the campaign is set on them.",
@@ -344,18 +330,6 @@ class SalesCampaign(models.Model):
             "res_model": "sales.campaign.target.group",
             "view_mode": "list",
             "domain": [("campaign_id", "=", self.id)],
-        }
-
-    def _notify(self, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": message,
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
         }
 
     # ------------------------------------------------------------------------------------------------

@@ -714,6 +714,7 @@ class SalesSegment(models.Model):
         step.unlink()
         return self._notify(self.env._("Went back before step %(step)s.", step=description))
 
+    @api.model
     def _notify(self, message, counts=None, next_action=None):
         """A success notification, then ``next_action``: by default close the dialog, which reloads the segment.
 

@@ -151,12 +151,4 @@ class SalesCampaignActivityWizard(models.TransientModel):
                 records=self.segment_id.display_name if self.segment_id else self.campaign_id.display_name,
             )
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._("%(count)s activities scheduled.", count=count),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self.env["sales.segment"]._notify(self.env._("%(count)s activities scheduled.", count=count))
