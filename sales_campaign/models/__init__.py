@@ -17,6 +17,7 @@ from . import sales_segment_line
 from . import sales_campaign_entry
 from . import sales_logged_segment
 from . import sales_interaction_log
+from . import ir_attachment
 from . import mail_mail
 from . import mail_thread
 from . import sales_campaign_target_group

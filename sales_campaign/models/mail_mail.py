@@ -20,7 +20,7 @@ class MailMail(models.Model):
                     continue
                 if mail.state == "sent":
                     mail_entries._set_delivery_status("sent")
-                    mail_entries.with_context(sales_interaction_log_process=True).write({"message_id": mail.message_id})
+                    mail_entries._write_process({"message_id": mail.message_id})
                 elif unreachable:
                     mail.write({"state": "outgoing"})
                     mail_entries._set_delivery_status(

@@ -47,11 +47,7 @@ class ProductPricelistItem(models.Model):
         return items
 
     def write(self, vals):
-        if (
-            {"date_start", "date_end", "pricelist_id"} & set(vals)
-            and self.filtered("sales_campaign_id")
-            and not self.env.context.get("sales_campaign_sync")
-        ):
+        if {"date_start", "date_end", "pricelist_id", "sales_campaign_id"} & set(vals) and self.filtered("sales_campaign_id"):
             raise UserError(
                 self.env._(
                     "The dates of campaign prices and discounts can only be changed on the campaign card; "
@@ -62,6 +58,10 @@ class ProductPricelistItem(models.Model):
         result = super().write(vals)
         self._check_campaign_price_access()
         return result
+
+    def _write_campaign_dates(self, date_start, date_end):
+        """The campaign's dates moved: its rules follow (``write`` refuses date changes on campaign rules)."""
+        return super().write({"date_start": date_start, "date_end": date_end})
 
     def unlink(self):
         self._check_campaign_price_access()

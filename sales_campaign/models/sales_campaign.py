@@ -112,8 +112,10 @@ class SalesCampaign(models.Model):
     def _compute_interaction_count(self):
         """Interactions and campaign entries that are not cancelled."""
         domain = [("campaign_id", "in", self.ids), ("cancelled", "=", False)]
-        interactions = dict(self.env["sales.interaction.log"]._read_group(domain, ["campaign_id"], ["__count"]))
-        entries = dict(self.env["sales.campaign.entry"]._read_group(domain, ["campaign_id"], ["__count"]))
+        # Salespeople read campaigns (quotations show them) but not their log: they see no counts.
+        Log, Entry = self.env["sales.interaction.log"], self.env["sales.campaign.entry"]
+        interactions = dict(Log._read_group(domain, ["campaign_id"], ["__count"])) if Log.has_access("read") else {}
+        entries = dict(Entry._read_group(domain, ["campaign_id"], ["__count"])) if Entry.has_access("read") else {}
         for campaign in self:
             campaign.interaction_count = interactions.get(campaign, 0)
             campaign.campaign_entry_count = entries.get(campaign, 0)
@@ -140,9 +142,8 @@ class SalesCampaign(models.Model):
         }
 
     def _compute_segment_count(self):
-        counts = dict(
-            self.env["sales.segment"]._read_group([("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"])
-        )
+        Segment = self.env["sales.segment"]
+        counts = dict(Segment._read_group([("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"])) if Segment.has_access("read") else {}
         for campaign in self:
             campaign.segment_count = counts.get(campaign, 0)
 
@@ -174,7 +175,7 @@ class SalesCampaign(models.Model):
         if not self.pricelist_id:
             # sudo: the pricelist belongs to this campaign alone (archived, named after it, in its company's
             # currency); campaign managers edit its rules through the campaign card, never the pricelist itself.
-            self.pricelist_id = (
+            pricelist = (
                 self.env["product.pricelist"]
                 .sudo()
                 .create(
@@ -187,6 +188,7 @@ class SalesCampaign(models.Model):
                     }
                 )
             )
+            self._write_protected({"pricelist_id": pricelist.id})
         return self.pricelist_id
 
     def _get_price_item_values(self):
@@ -202,15 +204,51 @@ class SalesCampaign(models.Model):
         for campaign in self.filtered("price_item_ids"):
             values = campaign._get_price_item_values()
             # sudo: any campaign user may move the campaign's dates; its price rules must follow them.
-            campaign.price_item_ids.sudo().with_context(sales_campaign_sync=True).write(
-                {"date_start": values["date_start"], "date_end": values["date_end"]}
-            )
+            campaign.price_item_ids.sudo()._write_campaign_dates(values["date_start"], values["date_end"])
+
+    # Changed by the actions only (Activate/Deactivate Prices, the first price, the numbering).
+    PROTECTED_FIELDS = ("activated", "pricelist_id", "number")
 
     def write(self, vals):
+        protected = set(self.PROTECTED_FIELDS) & set(vals)
+        if protected:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a campaign change through its actions (such as Activate Prices), not by hand.",
+                    fields=", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(protected)),
+                )
+            )
         result = super().write(vals)
         if {"date_start", "date_end"} & set(vals):
             self._sync_price_items()
+        if "company_id" in vals:
+            # Odoo checks the record rules before a write, not after: no moving a campaign (with its
+            # segments' targets and log) into a company its user does not work in.
+            self.check_access("write")
         return result
+
+    def _write_protected(self, vals):
+        """Write fields that ``write`` refuses from clients; for the campaign's own actions."""
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_logged(self):
+        """The interaction log is a ledger (Business Central keeps it): a campaign with logged interactions
+        or campaign entries that are not cancelled is not deleted with them."""
+        domain = [("campaign_id", "in", self.ids), ("cancelled", "=", False)]
+        # sudo: whether such entries exist at all, whoever may see them
+        entries = self.env["sales.campaign.entry"].sudo().search(domain, limit=1)
+        interactions = self.env["sales.interaction.log"].sudo().search(domain, limit=1)
+        if entries or interactions:
+            campaign = (entries.campaign_id or interactions.campaign_id).sudo(False)
+            raise UserError(
+                self.env._(
+                    "Campaign %(campaign)s has logged interactions and campaign entries: it cannot be deleted "
+                    "while they are not cancelled. Cancel its logged segments and campaign entries first, or "
+                    "archive the campaign instead.",
+                    campaign=campaign.display_name,
+                )
+            )
 
     def _is_running_on(self, day):
         self.ensure_one()
@@ -291,7 +329,7 @@ class SalesCampaign(models.Model):
                         campaign=campaign.display_name,
                     )
                 )
-        self.activated = True
+        self._write_protected({"activated": True})
         if len(self) == 1:
             if self.price_item_ids:
                 message = self.env._(
@@ -311,7 +349,7 @@ class SalesCampaign(models.Model):
 
     def action_deactivate(self):
         self._check_manager()
-        self.activated = False
+        self._write_protected({"activated": False})
         if len(self) == 1:
             return self.env["sales.segment"]._notify(
                 self.env._(
@@ -360,9 +398,11 @@ class SalesCampaign(models.Model):
         currency = (self.company_id or self.env.company).currency_id
         Log = self.env["sales.interaction.log"]
         base = [("campaign_id", "=", self.id), ("cancelled", "=", False)]
-        contacted = Log.search_count(base + [("campaign_target", "=", True)]) if self.id else 0
-        responded = Log.search_count(base + [("campaign_response", "=", True)]) if self.id else 0
-        cost_rows = Log._read_group(base, ["company_id"], ["cost:sum", "duration:sum"]) if self.id else []
+        # Salespeople read campaigns (quotations show them) but not their interaction log.
+        with_log = bool(self.id) and Log.has_access("read")
+        contacted = Log.search_count(base + [("campaign_target", "=", True)]) if with_log else 0
+        responded = Log.search_count(base + [("campaign_response", "=", True)]) if with_log else 0
+        cost_rows = Log._read_group(base, ["company_id"], ["cost:sum", "duration:sum"]) if with_log else []
         cost = self._convert_sums([(company.currency_id, amount) for company, amount, _duration in cost_rows], currency)
         duration = sum(row[2] for row in cost_rows)
 
@@ -410,12 +450,8 @@ class SalesCampaign(models.Model):
 
     def action_export_statistics(self):
         self.ensure_one()
-        attachment = self.env["sales.campaign.statistics.xlsx"]._export(self)
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+        self.check_access("read")
+        return {"type": "ir.actions.act_url", "url": f"/sales_campaign/export/statistics/{self.id}", "target": "self"}
 
     def action_open_opportunities(self):
         self.ensure_one()

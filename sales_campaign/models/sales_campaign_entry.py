@@ -44,6 +44,28 @@ class SalesCampaignEntry(models.Model):
         for entry in self:
             entry.interaction_count, entry.cost, entry.duration = figures.get((entry, entry.cancelled), (0, 0.0, 0.0))
 
+    # ------------------------------------------------------------------------------------------------
+    # A ledger: created by logging, changed by its actions only
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        raise UserError(
+            self.env._("Campaign entries are created by logging a segment or an interaction, not by hand.")
+        )
+
+    def _create_entries(self, vals_list):
+        """Create campaign entries for the logging processes (``create`` refuses clients)."""
+        return super().create(vals_list)
+
+    def write(self, vals):
+        raise UserError(
+            self.env._("Campaign entries are a ledger: they change only by being cancelled or restored.")
+        )
+
+    def _write_ledger(self, vals):
+        return super().write(vals)
+
     @api.model
     def _get_single_interactions_entry(self, campaign):
         """The open entry that interactions logged one by one for ``campaign`` share."""
@@ -51,34 +73,43 @@ class SalesCampaignEntry(models.Model):
             [("campaign_id", "=", campaign.id), ("logged_segment_id", "=", False), ("segment_id", "=", False), ("cancelled", "=", False)],
             limit=1,
         )
-        # sudo: a user logging an interaction may create the campaign's shared entry; its values are fixed here.
-        return entry or self.sudo().create(
-            {
-                "campaign_id": campaign.id,
-                "company_id": campaign.company_id.id or self.env.company.id,
-                "description": self.env._("Interactions"),
-            }
-        ).sudo(False)
+        return entry or self._create_entries(
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "company_id": campaign.company_id.id or self.env.company.id,
+                    "description": self.env._("Interactions"),
+                }
+            ]
+        )
 
-    def action_switch_cancelled(self):
-        """Cancel the entries with their interactions, or restore both."""
-        for entry in self:
-            if entry.cancelled and entry.logged_segment_id.cancelled:
-                raise UserError(
-                    self.env._(
-                        "Campaign entry %(entry)s belongs to cancelled logged segment %(logged)s: restore that first.",
-                        entry=entry.display_name,
-                        logged=entry.logged_segment_id.display_name,
-                    )
+    def action_cancel(self):
+        """Cancel the entries with their interactions."""
+        done = self.filtered("cancelled")
+        if done:
+            raise UserError(self.env._("Campaign entry %(entry)s is already cancelled.", entry=done[0].display_name))
+        self._set_cancelled(True)
+        return True
+
+    def action_restore(self):
+        """Restore cancelled entries with their interactions, unless their logged segment is cancelled."""
+        not_cancelled = self.filtered(lambda entry: not entry.cancelled)
+        if not_cancelled:
+            raise UserError(self.env._("Campaign entry %(entry)s is not cancelled.", entry=not_cancelled[0].display_name))
+        for entry in self.filtered(lambda entry: entry.logged_segment_id.cancelled):
+            raise UserError(
+                self.env._(
+                    "Campaign entry %(entry)s belongs to cancelled logged segment %(logged)s: restore that first.",
+                    entry=entry.display_name,
+                    logged=entry.logged_segment_id.display_name,
                 )
-        to_restore = self.filtered("cancelled")
-        (self - to_restore)._set_cancelled(True)
-        to_restore._set_cancelled(False)
+            )
+        self._set_cancelled(False)
         return True
 
     def _set_cancelled(self, cancelled):
         if self:
-            self.write({"cancelled": cancelled})
+            self._write_ledger({"cancelled": cancelled})
             self.interaction_ids._set_cancelled(cancelled)
 
     @api.ondelete(at_uninstall=False)
@@ -88,6 +119,8 @@ class SalesCampaignEntry(models.Model):
 
     def unlink(self):
         """A cancelled campaign entry goes with its interactions, as in Business Central."""
+        self.check_access("unlink")  # the entry's own rights first, before its interactions'
+        self._unlink_only_cancelled()
         self.interaction_ids.unlink()
         return super().unlink()
 

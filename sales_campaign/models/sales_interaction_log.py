@@ -1,5 +1,8 @@
+import functools
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
@@ -18,9 +21,9 @@ EVALUATIONS = [
     ("negative", "Negative"),
     ("very_negative", "Very Negative"),
 ]
-# What may still change on an entry once it is logged: the ledger is read-only otherwise.
+# What a user may still change on a logged entry: the ledger is read-only otherwise.
 EDITABLE_FIELDS = {"evaluation", "attempt_failed", "opportunity_id", "comment"}
-# Written by the logging and delivery processes only.
+# Set by the logging and delivery processes only (``_write_process``), never by a client's create or write.
 PROCESS_FIELDS = {
     "delivery_status",
     "delivery_failure_reason",
@@ -28,9 +31,9 @@ PROCESS_FIELDS = {
     "mail_message_id",
     "message_id",
     "cancelled",
+    "segment_id",
     "logged_segment_id",
     "campaign_entry_id",
-    "correspondence_type",
 }
 
 
@@ -94,27 +97,27 @@ class SalesInteractionLog(models.Model):
         readonly=False,
     )
     campaign_entry_id = fields.Many2one(
-        "sales.campaign.entry", string="Campaign Entry", index="btree_not_null", ondelete="cascade", readonly=True
+        "sales.campaign.entry", string="Campaign Entry", index="btree_not_null", ondelete="cascade", readonly=True, copy=False
     )
     campaign_target = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
     campaign_response = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
-    segment_id = fields.Many2one("sales.segment", string="Segment", index="btree_not_null", ondelete="set null", readonly=True)
+    segment_id = fields.Many2one("sales.segment", string="Segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
     logged_segment_id = fields.Many2one(
-        "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null", readonly=True
+        "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False
     )
     user_id = fields.Many2one("res.users", string="Salesperson", default=lambda self: self.env.user, index=True)
-    mail_mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True)
+    mail_mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
     mail_message_id = fields.Many2one(
-        "mail.message", string="Sent Message", index="btree_not_null", ondelete="set null", readonly=True
+        "mail.message", string="Sent Message", index="btree_not_null", ondelete="set null", readonly=True, copy=False
     )
     message_id = fields.Char(
-        string="Message-Id", index="btree_not_null", readonly=True, help="The e-mail's Message-Id, to match bounces."
+        string="Message-Id", index="btree_not_null", readonly=True, copy=False, help="The e-mail's Message-Id, to match bounces."
     )
-    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, index=True)
-    delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True)
+    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, copy=False, index=True)
+    delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True, copy=False)
     evaluation = fields.Selection(EVALUATIONS)
     attempt_failed = fields.Boolean(help="The contact could not be reached.")
-    cancelled = fields.Boolean(default=False, readonly=True, index=True)
+    cancelled = fields.Boolean(default=False, readonly=True, copy=False, index=True)
     opportunity_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", check_company=True)
     comment = fields.Text()
 
@@ -163,47 +166,112 @@ class SalesInteractionLog(models.Model):
             entry.display_name = f"{entry.partner_id.display_name}: {entry.description}" if entry.partner_id else entry.description
 
     # ------------------------------------------------------------------------------------------------
-    # A read-only ledger
+    # Access: an entry is seen only by those who may see its contact
+    # ------------------------------------------------------------------------------------------------
+
+    @api.model
+    def _visible_partners_query(self):
+        """The contacts the current user may read (record rules included), as a subquery."""
+        return self.env["res.partner"].with_context(active_test=False)._search([])
+
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """Entries of contacts hidden from the user by a record rule (another company's, say) are hidden too:
+        they would show the contact's name, subjects and company."""
+        if not self.env.su:
+            domain = expression.AND([domain, [("partner_id", "in", self._visible_partners_query())]])
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    def _check_access(self, operation):
+        result = super()._check_access(operation)
+        if result or self.env.su or not any(self._ids):
+            return result
+        partners = self.sudo().partner_id  # sudo: only to know the contacts; their access is checked next
+        hidden = partners - partners.sudo(False)._filtered_access("read")
+        if not hidden:
+            return None
+        forbidden = self.filtered(lambda entry: entry.sudo().partner_id in hidden)
+        return forbidden, functools.partial(self.env["ir.rule"]._make_access_error, operation, forbidden)
+
+    def _check_linked_records(self, vals):
+        """Contacts and opportunities given by a client must be ones the user may read."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            if not partner.exists() or not partner.has_access("read"):
+                raise UserError(self.env._("You cannot log an interaction with a contact you may not see."))
+        if vals.get("opportunity_id"):
+            opportunity = self.env["crm.lead"].browse(vals["opportunity_id"])
+            if not opportunity.exists() or not opportunity.has_access("read"):
+                raise UserError(self.env._("You cannot link an interaction to an opportunity you may not see."))
+
+    # ------------------------------------------------------------------------------------------------
+    # A read-only ledger: the logging and delivery processes write through ``_write_process``
     # ------------------------------------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Entries logged one by one (not from a segment) share one campaign entry per campaign."""
+        """Interactions logged by hand; those of a segment are inserted set-wise by the logged segment.
+
+        Entries logged one by one share one campaign entry per campaign ("Interactions").
+        """
         for vals in vals_list:
+            forged = sorted(fname for fname in PROCESS_FIELDS if vals.get(fname) not in (None, False, "not_applicable"))
+            if forged:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of an interaction log entry are set by logging a segment and by the delivery "
+                        "of its e-mails, not by hand.",
+                        fields=self._field_labels(forged),
+                    )
+                )
+            self._check_linked_records(vals)
             if not vals.get("description") and vals.get("template_id"):
                 vals["description"] = self.env["sales.interaction.template"].browse(vals["template_id"]).name
         entries = super().create(vals_list)
-        single = entries.filtered(lambda entry: entry.campaign_id and not entry.campaign_entry_id)
+        single = entries.filtered("campaign_id")
         for campaign in single.campaign_id:
             campaign_entry = self.env["sales.campaign.entry"]._get_single_interactions_entry(campaign)
-            super(SalesInteractionLog, single.filtered(lambda entry: entry.campaign_id == campaign)).write(
-                {"campaign_entry_id": campaign_entry.id}
-            )
+            single.filtered(lambda entry: entry.campaign_id == campaign)._write_process({"campaign_entry_id": campaign_entry.id})
         return entries
 
     def write(self, vals):
-        if not self.env.context.get("sales_interaction_log_process"):
-            locked = set(vals) - EDITABLE_FIELDS
-            if locked:
-                labels = ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(locked) if fname in self._fields)
-                raise UserError(
-                    self.env._(
-                        "Interaction log entries are a ledger: %(fields)s cannot be changed once logged. "
-                        "Cancel the entry and log a new one instead.",
-                        fields=labels,
-                    )
+        locked = set(vals) - EDITABLE_FIELDS
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Interaction log entries are a ledger: %(fields)s cannot be changed once logged. "
+                    "Cancel the entry and log a new one instead.",
+                    fields=self._field_labels(locked),
                 )
+            )
+        self._check_linked_records(vals)
         return super().write(vals)
+
+    def _write_process(self, vals):
+        """Write what logging, delivery and cancelling decide (any field); never reached from a client."""
+        return super().write(vals)
+
+    def _field_labels(self, fnames):
+        return ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(fnames) if fname in self._fields)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
         if any(not entry.cancelled for entry in self):
             raise UserError(self.env._("Only cancelled interaction log entries can be deleted: cancel them first."))
 
-    def action_switch_cancelled(self):
-        """Cancel or restore entries; an entry cannot be restored while its logged segment or campaign entry is cancelled."""
-        to_restore = self.filtered("cancelled")
-        blocked = to_restore.filtered(lambda entry: entry.logged_segment_id.cancelled or entry.campaign_entry_id.cancelled)
+    def action_cancel(self):
+        """Cancel the entries: they are left out of every statistic and may then be deleted."""
+        done = self.filtered("cancelled")
+        if done:
+            raise UserError(self.env._("Interaction %(entry)s is already cancelled.", entry=done[0].display_name))
+        self._set_cancelled(True)
+        return True
+
+    def action_restore(self):
+        """Restore cancelled entries, unless their logged segment or campaign entry is cancelled."""
+        not_cancelled = self.filtered(lambda entry: not entry.cancelled)
+        if not_cancelled:
+            raise UserError(self.env._("Interaction %(entry)s is not cancelled.", entry=not_cancelled[0].display_name))
+        blocked = self.filtered(lambda entry: entry.logged_segment_id.cancelled or entry.campaign_entry_id.cancelled)
         if blocked:
             raise UserError(
                 self.env._(
@@ -211,27 +279,25 @@ class SalesInteractionLog(models.Model):
                     entry=blocked[0].display_name,
                 )
             )
-        (self - to_restore)._set_cancelled(True)
-        to_restore._set_cancelled(False)
+        self._set_cancelled(False)
         return True
 
     def _set_cancelled(self, cancelled):
         if self:
-            self.with_context(sales_interaction_log_process=True).write({"cancelled": cancelled})
+            self._write_process({"cancelled": cancelled})
 
     # ------------------------------------------------------------------------------------------------
     # Delivery
     # ------------------------------------------------------------------------------------------------
 
     def _set_delivery_status(self, status, reason=False):
-        self.with_context(sales_interaction_log_process=True).write(
-            {"delivery_status": status, "delivery_failure_reason": reason or False}
-        )
+        self._write_process({"delivery_status": status, "delivery_failure_reason": reason or False})
 
     @api.model
     def _set_bounced(self, message_ids, reason):
         """E-mails that came back: their entries get the error status with the bounce as reason."""
-        entries = self.sudo().search([("message_id", "in", message_ids)])  # sudo: the bounce is processed by the mail gateway
+        # sudo: the bounce is processed by the mail gateway; only the entries of the bounced Message-Ids change
+        entries = self.sudo().search([("message_id", "in", message_ids)])
         entries._set_delivery_status("error", reason or self.env._("The e-mail bounced."))
         return entries
 

@@ -44,12 +44,17 @@ class SalesInteractionTemplateLanguage(models.Model):
     def create(self, vals_list):
         languages = super().create(vals_list)
         languages._check_body_expressions()
+        for language in languages:
+            language.attachment_ids._sales_attach_to(language)
         return languages
 
     def write(self, vals):
         result = super().write(vals)
         if "body_html" in vals:
             self._check_body_expressions()
+        if "attachment_ids" in vals:
+            for row in self:
+                row.attachment_ids._sales_attach_to(row)
         return result
 
     def _check_body_expressions(self):

@@ -30,6 +30,9 @@ class SalesLoggedSegment(models.Model):
     user_id = fields.Many2one("res.users", string="Logged by", default=lambda self: self.env.user, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     campaign_id = fields.Many2one(related="segment_id.campaign_id")
+    followup_segment_id = fields.Many2one(
+        "sales.segment", string="Follow-up Segment", readonly=True, ondelete="set null", copy=False
+    )
     cancelled = fields.Boolean(default=False, readonly=True, tracking=True, index=True)
     interaction_ids = fields.One2many("sales.interaction.log", "logged_segment_id", string="Interactions")
     campaign_entry_ids = fields.One2many("sales.campaign.entry", "logged_segment_id", string="Campaign Entries")
@@ -38,8 +41,9 @@ class SalesLoggedSegment(models.Model):
     error_count = fields.Integer(string="Delivery Errors", compute="_compute_counts")
     queued_count = fields.Integer(string="Queued E-mails", compute="_compute_counts")
     letters_attachment_id = fields.Many2one("ir.attachment", string="Letters", readonly=True, ondelete="set null")
-    letters_pdf = fields.Binary(related="letters_attachment_id.datas", string="Letters PDF")
-    letters_filename = fields.Char(related="letters_attachment_id.name", string="Letters File Name")
+    # Read as the user: the letters are an attachment of this logged segment, readable with it.
+    letters_pdf = fields.Binary(related="letters_attachment_id.datas", string="Letters PDF", related_sudo=False)
+    letters_filename = fields.Char(related="letters_attachment_id.name", string="Letters File Name", related_sudo=False)
     attachment_ids = fields.Many2many(
         "ir.attachment",
         "sales_logged_segment_attachment_rel",
@@ -76,12 +80,33 @@ class SalesLoggedSegment(models.Model):
             logged.error_count = statuses[logged, "error"]
             logged.queued_count = statuses[logged, "queued"]
 
+    # ------------------------------------------------------------------------------------------------
+    # A ledger: created by logging, changed by its actions only
+    # ------------------------------------------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("sales.logged.segment") or "/"
-        return super().create(vals_list)
+        raise UserError(self.env._("Logged segments are created by logging a segment, not by hand."))
+
+    def _create_logged(self, vals):
+        """Create the logged segment of a log (``create`` refuses clients)."""
+        if vals.get("name", "/") == "/":
+            vals["name"] = self.env["ir.sequence"].next_by_code("sales.logged.segment") or "/"
+        return super().create([vals])
+
+    def write(self, vals):
+        # The chatter keeps working: posting a message with files may set the main attachment.
+        if set(vals) - {"message_main_attachment_id"}:
+            raise UserError(
+                self.env._(
+                    "A logged segment is a record of what was logged: it changes only through its actions "
+                    "(cancel, restore, resend)."
+                )
+            )
+        return super().write(vals)
+
+    def _write_ledger(self, vals):
+        return super().write(vals)
 
     # ------------------------------------------------------------------------------------------------
     # Logging a segment
@@ -89,14 +114,14 @@ class SalesLoggedSegment(models.Model):
 
     @api.model
     def _log_segment(self, segment, send=True, followup=False, missing_email_as_hard_copy=False):
-        """Log ``segment``: all or nothing. Returns the logged segment (and the follow-up in context)."""
+        """Log ``segment``: all or nothing. Returns the logged segment."""
         segment.ensure_one()
         segment.check_access("write")
         send = send and not segment.campaign_response  # responses are recorded, never sent
         with self.env.cr.savepoint():
             segment._lock_for_logging()
             segment._check_loggable(send, missing_email_as_hard_copy)
-            logged = self.create(
+            logged = self._create_logged(
                 {
                     "segment_id": segment.id,
                     "description": segment.description,
@@ -105,16 +130,15 @@ class SalesLoggedSegment(models.Model):
             )
             logged._create_campaign_entries(segment)
             logged._insert_interactions(segment, send, missing_email_as_hard_copy)
-            segment.with_context(sales_segment_logging=True).write({"state": "logged", "pending_line_update": False})
+            segment._set_logged()
             if send:
                 logged._queue_emails()
                 logged._print_letters()
                 if segment.send_attachment:
-                    logged.attachment_ids = [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]
-            followup_segment = self.env["sales.segment"]
+                    logged._write_ledger({"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]})
             if followup:
-                followup_segment = logged._create_followup_segment()
-        return logged.with_context(sales_followup_segment_id=followup_segment.id)
+                logged._write_ledger({"followup_segment_id": logged._create_followup_segment().id})
+        return logged
 
     def _create_campaign_entries(self, segment):
         """One campaign entry per campaign of the lines, with the date and salesperson of its first line."""
@@ -141,7 +165,7 @@ class SalesLoggedSegment(models.Model):
             }
             for campaign_id, user_id in self.env.cr.fetchall()
         ]
-        return self.env["sales.campaign.entry"].create(vals_list)
+        return self.env["sales.campaign.entry"]._create_entries(vals_list)
 
     def _insert_interactions(self, segment, send, missing_email_as_hard_copy):
         """One interaction log entry per line, in one INSERT ... SELECT; returns how many."""
@@ -348,7 +372,7 @@ class SalesLoggedSegment(models.Model):
                 "res_id": self.id,
             }
         )
-        self.write({"letters_attachment_id": attachment.id, "attachment_ids": [(4, attachment.id)]})
+        self._write_ledger({"letters_attachment_id": attachment.id, "attachment_ids": [(4, attachment.id)]})
         return attachment
 
     # ------------------------------------------------------------------------------------------------
@@ -372,14 +396,27 @@ class SalesLoggedSegment(models.Model):
             self.env._("%(count)s e-mails of logged segment %(logged)s are queued again.", count=len(failed), logged=self.name)
         ) if self.segment_id else True
 
-    def action_switch_cancelled(self):
-        """Cancel the logged segment with its campaign entries and interactions, or restore them all."""
-        for logged in self:
-            cancelled = not logged.cancelled
-            logged.write({"cancelled": cancelled})
-            logged.campaign_entry_ids.write({"cancelled": cancelled})
-            logged.interaction_ids._set_cancelled(cancelled)
+    def action_cancel(self):
+        """Cancel the logged segments with their campaign entries and interactions."""
+        done = self.filtered("cancelled")
+        if done:
+            raise UserError(self.env._("Logged segment %(logged)s is already cancelled.", logged=done[0].name))
+        self._set_cancelled(True)
         return True
+
+    def action_restore(self):
+        """Restore cancelled logged segments with their campaign entries and interactions."""
+        not_cancelled = self.filtered(lambda logged: not logged.cancelled)
+        if not_cancelled:
+            raise UserError(self.env._("Logged segment %(logged)s is not cancelled.", logged=not_cancelled[0].name))
+        self._set_cancelled(False)
+        return True
+
+    def _set_cancelled(self, cancelled):
+        if self:
+            self._write_ledger({"cancelled": cancelled})
+            self.campaign_entry_ids._write_ledger({"cancelled": cancelled})
+            self.interaction_ids._set_cancelled(cancelled)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):

@@ -72,7 +72,9 @@ class SalesSegment(models.Model):
         help="Salesperson of the lines; when empty, each line takes its contact's salesperson.",
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
-    state = fields.Selection([("draft", "Draft"), ("logged", "Logged")], default="draft", required=True, tracking=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("logged", "Logged")], default="draft", required=True, copy=False, tracking=True
+    )
 
     # Campaign
     campaign_id = fields.Many2one(
@@ -257,6 +259,8 @@ class SalesSegment(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
+            if vals.get("state", "draft") != "draft":
+                raise UserError(self.env._("A segment becomes logged by logging it."))
             if not vals.get("name") or vals["name"] == new_label:
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
         segments = super().create(vals_list)
@@ -267,11 +271,10 @@ class SalesSegment(models.Model):
         return segments
 
     def write(self, vals):
-        if (
-            any(segment.state != "draft" for segment in self)
-            and set(vals) - {"message_main_attachment_id"}
-            and not self.env.context.get("sales_segment_logging")
-        ):
+        if "state" in vals:
+            raise UserError(self.env._("A segment becomes logged by logging it, not by changing its status."))
+        # The chatter keeps working on logged segments: posting a message with files may set the main attachment.
+        if any(segment.state != "draft" for segment in self) and set(vals) - {"message_main_attachment_id"}:
             raise UserError(self.env._("A logged segment can no longer be changed."))
         # Values the lines were defaulted from, to offer the change to the lines afterwards.
         tracked = LINE_DEFAULT_FIELDS if set(vals) & set(LINE_DEFAULT_FIELDS) else ()
@@ -284,7 +287,15 @@ class SalesSegment(models.Model):
             self._ensure_default_language()
         if tracked:
             self._note_line_defaults_change(before)
+        if "company_id" in vals:
+            # Odoo checks the record rules before a write, not after: a segment must not be moved into a
+            # company its user does not work in (with its lines and their contacts).
+            self.check_access("write")
         return result
+
+    def _set_logged(self):
+        """The segment was logged: read-only from now on (``write`` refuses a client's status change)."""
+        super().write({"state": "logged", "pending_line_update": False})
 
     def _line_default_value(self, fname):
         value = self[fname]
@@ -298,7 +309,7 @@ class SalesSegment(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_logged(self):
-        if any(segment.state == "logged" for segment in self) and not self.env.context.get("sales_segment_logging"):
+        if any(segment.state == "logged" for segment in self):
             raise UserError(self.env._("A logged segment cannot be deleted: cancel its logged segment instead."))
 
     def _copy_template_languages(self):
@@ -340,6 +351,7 @@ class SalesSegment(models.Model):
 
     def action_apply_line_defaults(self):
         """Bring the lines in line with the header defaults that changed (the user confirmed)."""
+        self.check_access("write")
         for segment in self:
             segment._check_draft()
             if segment.pending_line_update:
@@ -533,13 +545,32 @@ class SalesSegment(models.Model):
             raise UserError(self.env._("The contact filter cannot be used: %(error)s", error=error)) from error
         return query.subselect()
 
+    def _check_criteria_access(self, criteria):
+        """A step may only name records its user may see (another company's campaign, say, is refused)."""
+        hidden = []
+        for key, model in FILTER_GROUPS.items():
+            ids = set(criteria.get(key) or [])
+            if ids:
+                visible = self.env[model].with_context(active_test=False).search([("id", "in", list(ids))])
+                if len(visible) != len(ids):
+                    hidden.append(self.env[model]._description)
+        if hidden:
+            raise UserError(
+                self.env._(
+                    "The filters name records that do not exist or that you may not see (%(models)s): "
+                    "choose them again from the lists.",
+                    models=", ".join(hidden),
+                )
+            )
+
     def _check_criteria_references(self, criteria):
-        """Records a criteria refers to must still exist (saved criteria outlive what they name)."""
+        """Records a criteria refers to must still exist and be readable by the user (saved criteria outlive
+        what they name, and may have been saved by a colleague with other rights)."""
         missing = []
         for key, model in FILTER_GROUPS.items():
             ids = criteria.get(key) or []
             if ids:
-                found = set(self.env[model].sudo().with_context(active_test=False).browse(ids).exists().ids)
+                found = set(self.env[model].with_context(active_test=False).search([("id", "in", list(ids))]).ids)
                 missing += [f"{self.env[model]._description} #{rid}" for rid in ids if rid not in found]
         return missing
 
@@ -554,7 +585,7 @@ class SalesSegment(models.Model):
 
     def _new_step(self, action, criteria):
         self.ensure_one()
-        return self.env["sales.segment.history"].create(
+        return self.env["sales.segment.history"]._create_step(
             {
                 "segment_id": self.id,
                 "action": action,
@@ -566,7 +597,9 @@ class SalesSegment(models.Model):
     def _run_step(self, action, criteria):
         """Run one step (``add``, ``reduce``, ``refine``) with ``criteria``; returns the history step."""
         self.ensure_one()
+        self.check_access("write")
         self._check_draft()
+        self._check_criteria_access(criteria)
         if action == "add":
             return self._step_add(criteria)
         if action in ("reduce", "refine"):
@@ -612,7 +645,7 @@ class SalesSegment(models.Model):
             # Expanded contacts pass the base domain and the record rules again.
             final = self._criteria_matched_query({}, extra)
         added = self._insert_lines(final, step)
-        step.added_count = added
+        step._write_step({"added_count": added})
         return step
 
     def _insert_lines(self, partner_ids_query, step):
@@ -663,7 +696,7 @@ class SalesSegment(models.Model):
         if refine:
             condition = SQL("NOT (%s)", condition)  # line columns are never NULL here: NOT is exact
         removed = self._archive_lines(condition, step)
-        step.removed_count = removed
+        step._write_step({"removed_count": removed})
         return step
 
     def _archive_lines(self, condition, step):
@@ -694,6 +727,7 @@ class SalesSegment(models.Model):
     def action_go_back(self):
         """Undo the last step exactly: its added lines go, the lines it removed come back as they were."""
         self.ensure_one()
+        self.check_access("write")
         self._check_draft()
         step = self.env["sales.segment.history"].search([("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1)
         if not step:
@@ -711,7 +745,7 @@ class SalesSegment(models.Model):
         )
         self._lines_changed()
         description = step.display_name
-        step.unlink()
+        step._unlink_step()
         return self._notify(self.env._("Went back before step %(step)s.", step=description))
 
     @api.model
@@ -737,10 +771,10 @@ class SalesSegment(models.Model):
         self.ensure_one()
         step = self._new_step(action, {"partner_ids": partners.ids})
         if action == "manual_add":
-            step.added_count = len(lines)
-            lines.write({"added_step": step.sequence})
+            step._write_step({"added_count": len(lines)})
+            lines._write_step_columns({"added_step": step.sequence})
         else:
-            step.removed_count = len(lines)
+            step._write_step({"removed_count": len(lines)})
         return step
 
     # ------------------------------------------------------------------------------------------------
@@ -791,6 +825,7 @@ class SalesSegment(models.Model):
             )
         )
         without_template, delivered_langs, without_email = self.env.cr.fetchone()
+        self._check_contacts_readable()
         if without_template:
             problems.append(
                 self.env._("an interaction template (%(count)s lines have none)", count=without_template)
@@ -835,6 +870,38 @@ class SalesSegment(models.Model):
                 )
             )
 
+    def _check_contacts_readable(self):
+        """Logging writes an entry per contact as the user: name the contacts the user may not see.
+
+        (A segment may hold them when a colleague with wider rights built it; the lines show their names.)
+        """
+        self.ensure_one()
+        visible = self.env["res.partner"].with_context(active_test=False)._search([])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line.partner_id FROM sales_segment_line AS line
+                    WHERE line.segment_id = %s AND line.active AND line.partner_id NOT IN %s
+                    ORDER BY line.id LIMIT %s""",
+                self.id,
+                visible.subselect(),
+                LISTED_CONTACTS + 1,
+            )
+        )
+        hidden = [row[0] for row in self.env.cr.fetchall()]
+        if hidden:
+            # sudo: the names are those the segment's lines show already
+            names = ", ".join(self.env["res.partner"].sudo().browse(hidden[:LISTED_CONTACTS]).mapped("display_name"))
+            if len(hidden) > LISTED_CONTACTS:
+                names += self.env._(" and more")
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s. "
+                    "Ask a colleague who may see them to log it, or remove their lines.",
+                    segment=self.name,
+                    names=names,
+                )
+            )
+
     def action_log(self):
         """Open the Log wizard."""
         self.ensure_one()
@@ -852,6 +919,7 @@ class SalesSegment(models.Model):
         """Add the contacts of a logged segment (Business Central's Reuse Log), as one undoable step."""
         self.ensure_one()
         self._check_draft()
+        logged_segment.check_access("read")
         return self._run_step(
             "add",
             {
@@ -889,13 +957,15 @@ class SalesSegment(models.Model):
         """Replay the steps of saved criteria against today's data; each becomes a step of this segment."""
         self.ensure_one()
         self._check_draft()
+        saved_criteria.check_access("read")
         missing = []
         for line in saved_criteria.line_ids:
             missing += self._check_criteria_references(line.criteria or {})
         if missing:
             raise UserError(
                 self.env._(
-                    "Criteria %(code)s refer to records that no longer exist: %(records)s. Correct or delete the criteria.",
+                    "Criteria %(code)s refer to records that no longer exist or that you may not see: %(records)s. "
+                    "Correct or delete the criteria.",
                     code=saved_criteria.code,
                     records=", ".join(missing),
                 )
@@ -1024,9 +1094,9 @@ class SalesSegment(models.Model):
         """Export the lines of these segments to an Excel workbook (one sheet per segment)."""
         if not self:
             raise UserError(self.env._("Select the segments to export."))
-        attachment = self.env["sales.segment.xlsx.export"]._export(self)
+        self.check_access("read")
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
+            "url": "/sales_campaign/export/segments?ids=%s" % ",".join(str(segment_id) for segment_id in self.ids),
             "target": "self",
         }

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 ACTIONS = [
     ("add", "Add Contacts"),
@@ -28,13 +29,33 @@ class SalesSegmentHistory(models.Model):
     added_count = fields.Integer(string="Added", readonly=True)
     removed_count = fields.Integer(string="Removed", readonly=True)
 
+    # ------------------------------------------------------------------------------------------------
+    # A ledger of the segment's steps: written by the steps themselves, never by a client
+    # ------------------------------------------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get("sequence"):
-                last = self.search([("segment_id", "=", vals["segment_id"])], order="sequence desc", limit=1)
-                vals["sequence"] = last.sequence + 1
-        return super().create(vals_list)
+        raise UserError(self.env._("Segment history steps are recorded by the segment's actions, not by hand."))
+
+    def write(self, vals):
+        raise UserError(self.env._("Segment history steps cannot be changed: use Go Back to undo a step."))
+
+    def unlink(self):
+        raise UserError(self.env._("Segment history steps cannot be deleted: use Go Back to undo a step."))
+
+    @api.model
+    def _create_step(self, vals):
+        """Record a step of a segment, numbered after its last one."""
+        if not vals.get("sequence"):
+            last = self.search([("segment_id", "=", vals["segment_id"])], order="sequence desc", limit=1)
+            vals["sequence"] = last.sequence + 1
+        return super().create([vals])
+
+    def _write_step(self, vals):
+        return super().write(vals)
+
+    def _unlink_step(self):
+        return super().unlink()
 
     @api.depends("sequence", "action")
     def _compute_display_name(self):
@@ -59,7 +80,8 @@ class SalesSegmentHistory(models.Model):
         for key, (model, label) in labels.items():
             ids = criteria.get(key) or []
             if ids:
-                records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
+                # Read as the user: the step's records were checked readable (``_check_criteria_access``).
+                records = self.env[model].with_context(active_test=False).search([("id", "in", list(ids))])
                 names = records.mapped("display_name")
                 if len(names) > 5:
                     names = names[:5] + [self.env._("%(count)s more", count=len(names) - 5)]

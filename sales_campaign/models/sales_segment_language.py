@@ -34,10 +34,26 @@ class SalesSegmentLanguage(models.Model):
         for row in self:
             row.is_default = row.lang == row.segment_id.lang_default
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        segments = self.env["sales.segment"].browse({vals["segment_id"] for vals in vals_list if vals.get("segment_id")})
+        segments._check_draft()
+        rows = super().create(vals_list)
+        for row in rows:
+            row.attachment_ids._sales_attach_to(row)
+        return rows
+
     def write(self, vals):
-        """A new subject reaches the lines of that language that still have the old one (not edited by hand)."""
+        """A new subject reaches the lines of that language that still have the old one (not edited by hand).
+
+        The versions of a logged segment are what was sent: they no longer change.
+        """
+        self.segment_id._check_draft()
         old_subjects = {row.id: row.subject for row in self} if "subject" in vals else {}
         result = super().write(vals)
+        if "attachment_ids" in vals:
+            for row in self:
+                row.attachment_ids._sales_attach_to(row)
         for row in self:
             if row.id in old_subjects and old_subjects[row.id] != row.subject:
                 row.segment_id._apply_subject_change(row.lang, old_subjects[row.id], row.subject)

@@ -27,9 +27,12 @@ class SalesSegmentLine(models.Model):
     company_id = fields.Many2one(related="segment_id.company_id", string="Segment Company")
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, index=True, ondelete="cascade")
+    # The contact's details are read as the user: a contact hidden by a record rule shows none of them.
     company_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id",
+        "res.partner",
         string="Company",
+        compute="_compute_contact_details",
+        search="_search_company_partner_id",
         help="The contact's company (the contact itself for companies).",
     )
     user_id = fields.Many2one("res.users", string="Salesperson")
@@ -43,9 +46,9 @@ class SalesSegmentLine(models.Model):
     added_step = fields.Integer(string="Added by Step", readonly=True)
     removed_step = fields.Integer(string="Removed by Step", readonly=True)
 
-    email = fields.Char(related="partner_id.email", string="E-mail")
-    phone = fields.Char(related="partner_id.phone")
-    is_blacklisted = fields.Boolean(related="partner_id.is_blacklisted", string="Blacklisted")
+    email = fields.Char(string="E-mail", compute="_compute_contact_details", search="_search_email")
+    phone = fields.Char(compute="_compute_contact_details", search="_search_phone")
+    is_blacklisted = fields.Boolean(string="Blacklisted", compute="_compute_contact_details", search="_search_is_blacklisted")
     in_other_campaign = fields.Boolean(
         string="Target of Another Campaign",
         compute="_compute_in_other_campaign",
@@ -57,6 +60,33 @@ class SalesSegmentLine(models.Model):
     @api.model
     def _get_languages(self):
         return self.env["res.lang"].get_installed()
+
+    # ------------------------------------------------------------------------------------------------
+    # The contact's details, as the user may see them
+    # ------------------------------------------------------------------------------------------------
+
+    @api.depends("partner_id.commercial_partner_id", "partner_id.email", "partner_id.phone", "partner_id.is_blacklisted")
+    @api.depends_context("uid")
+    def _compute_contact_details(self):
+        visible = self.partner_id._filtered_access("read")
+        for line in self:
+            partner = line.partner_id if line.partner_id in visible else self.env["res.partner"]
+            line.company_partner_id = partner.commercial_partner_id
+            line.email = partner.email
+            line.phone = partner.phone
+            line.is_blacklisted = partner.is_blacklisted
+
+    def _search_company_partner_id(self, operator, value):
+        return [("partner_id.commercial_partner_id", operator, value)]
+
+    def _search_email(self, operator, value):
+        return [("partner_id.email", operator, value)]
+
+    def _search_phone(self, operator, value):
+        return [("partner_id.phone", operator, value)]
+
+    def _search_is_blacklisted(self, operator, value):
+        return [("partner_id.is_blacklisted", operator, value)]
 
     # ------------------------------------------------------------------------------------------------
     # Overlap with other campaigns
@@ -120,18 +150,36 @@ class SalesSegmentLine(models.Model):
     # Lines added and removed by hand are history steps
     # ------------------------------------------------------------------------------------------------
 
+    # Columns the segment's steps manage: never set by a client.
+    STEP_FIELDS = ("active", "added_step", "removed_step")
+
     @api.model_create_multi
     def create(self, vals_list):
-        """Lines added by hand take the segment's defaults and become an undoable step."""
+        """Lines added by hand take the segment's defaults and become an undoable step.
+
+        (The steps insert their lines set-wise in SQL.) A line may only name a contact its user may read:
+        the line would show the contact's name and details.
+        """
+        for vals in vals_list:
+            forged = [fname for fname in self.STEP_FIELDS if fname in vals and not (fname == "active" and vals[fname])]
+            if forged:
+                raise UserError(self.env._("Segment lines are added and removed by the segment's steps."))
+        segments = self.env["sales.segment"].browse({vals.get("segment_id") for vals in vals_list if vals.get("segment_id")})
+        segments.check_access("write")
+        segments._check_draft()
+        self._check_partners_readable({vals.get("partner_id") for vals in vals_list if vals.get("partner_id")})
         lines = super().create(vals_list)
-        if self.env.context.get("sales_segment_raw_lines"):
-            return lines
         for segment in lines.segment_id:
-            segment._check_draft()
             segment_lines = lines.filtered(lambda line: line.segment_id == segment)
             segment_lines._apply_segment_defaults()
             segment._record_manual_step("manual_add", segment_lines.partner_id, segment_lines)
         return lines
+
+    @api.model
+    def _check_partners_readable(self, partner_ids):
+        partners = self.env["res.partner"].browse(partner_ids)
+        if partners and (len(partners.exists()) != len(partners) or not partners.has_access("read")):
+            raise UserError(self.env._("A segment line can only be added for a contact you may see."))
 
     def _apply_segment_defaults(self):
         """(Re)set these lines' values from their segment, by the rules of a new line."""
@@ -153,8 +201,17 @@ class SalesSegmentLine(models.Model):
     def write(self, vals):
         if "partner_id" in vals:
             raise UserError(self.env._("The contact of a segment line cannot change: add a line for the other contact."))
-        if not self.env.context.get("sales_segment_logging"):
-            self.segment_id._check_draft()
+        if "segment_id" in vals:
+            raise UserError(self.env._("A segment line cannot move to another segment: add the contact there."))
+        if set(self.STEP_FIELDS) & set(vals):
+            raise UserError(
+                self.env._("Segment lines are taken out by deleting them or by Reduce and Refine, and back by Go Back.")
+            )
+        self.segment_id._check_draft()
+        return super().write(vals)
+
+    def _write_step_columns(self, vals):
+        """Write the columns a step manages (``write`` refuses them from clients)."""
         return super().write(vals)
 
     def unlink(self):
@@ -162,14 +219,12 @@ class SalesSegmentLine(models.Model):
 
         They are deleted for good with their segment.
         """
-        if self.env.context.get("sales_segment_force_delete"):
-            return super().unlink()
         self.check_access("unlink")
         for segment in self.segment_id:
             segment._check_draft()
             lines = self.filtered(lambda line: line.segment_id == segment and line.active)
             if lines:
                 step = segment._record_manual_step("manual_remove", lines.partner_id, lines)
-                lines.write({"active": False, "removed_step": step.sequence})
+                lines._write_step_columns({"active": False, "removed_step": step.sequence})
         self.segment_id._lines_changed()
         return True

@@ -1,4 +1,3 @@
-import base64
 import io
 
 import xlsxwriter
@@ -60,6 +59,8 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
 
     @api.model
     def _export(self, campaign):
+        """The workbook of ``campaign``: (file name, content), for the user who asks (nothing is stored)."""
+        campaign.ensure_one()
         campaign.check_access("read")
         _ = self.env._
         output = io.BytesIO()
@@ -85,7 +86,8 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
 
         Log = self.env["sales.interaction.log"]
         columns = [_("Contacted"), _("Responded"), _("Response Rate (%)"), _("Cost"), _("Duration (Min.)")]
-        for groupby in BREAKDOWNS:
+        # Salespeople may export the figures they see, without the breakdowns of the interaction log.
+        for groupby in BREAKDOWNS if Log.has_access("read") else ():
             label = Log._fields[groupby].get_description(self.env)["string"]
             breakdown = workbook.add_worksheet(_("By %(field)s", field=label)[:31])
             breakdown.set_column(0, 0, 34)
@@ -107,13 +109,4 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
                 chart.set_title({"name": _("Contacted and responded per segment")})
                 breakdown.insert_chart(len(rows) + 3, 0, chart)
         workbook.close()
-        # The workbook is the user's own export: stored on the campaign they may read, like report PDFs.
-        return self.env["ir.attachment"].create(
-            {
-                "name": _("Statistics %(campaign)s.xlsx", campaign=campaign.number),
-                "datas": base64.b64encode(output.getvalue()),
-                "res_model": "sales.campaign",
-                "res_id": campaign.id,
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            }
-        )
+        return _("Statistics %(campaign)s.xlsx", campaign=campaign.number), output.getvalue()

@@ -1,4 +1,3 @@
-import base64
 import io
 
 import xlsxwriter
@@ -54,24 +53,34 @@ class SalesSegmentXlsxExport(models.AbstractModel):
         languages = dict(self.env["res.lang"].get_installed())
         self.env.cr.execute(
             SQL(
-                """SELECT partner.name, company.name, partner.email, COALESCE(partner.phone, partner.mobile),
-                          partner.street, partner.zip, partner.city, %(country)s, line.lang,
-                          (SELECT string_agg(%(resp)s, ', ' ORDER BY resp.code)
-                             FROM res_partner_sales_job_responsibility_rel rel
-                             JOIN sales_job_responsibility resp ON resp.id = rel.job_responsibility_id
-                            WHERE rel.partner_id = partner.id),
-                          (SELECT string_agg(%(relation)s, ', ' ORDER BY relation.code)
-                             FROM res_partner_sales_business_relation_rel rel
-                             JOIN sales_business_relation relation ON relation.id = rel.business_relation_id
-                            WHERE rel.partner_id = partner.id),
-                          %(industry)s, line.correspondence_type, line.subject,
+                """SELECT partner.name, %(visible)s.company, %(visible)s.email, %(visible)s.phone,
+                          %(visible)s.street, %(visible)s.zip, %(visible)s.city, %(visible)s.country, line.lang,
+                          %(visible)s.responsibilities, %(visible)s.relations, %(visible)s.industry,
+                          line.correspondence_type, line.subject,
                           CASE WHEN campaign.id IS NULL THEN NULL ELSE concat_ws(' ', campaign.number, %(title)s) END,
                           line.campaign_target, line.campaign_response
                      FROM sales_segment_line line
                      JOIN res_partner partner ON partner.id = line.partner_id
-                     LEFT JOIN res_partner company ON company.id = partner.commercial_partner_id AND company.id != partner.id
-                     LEFT JOIN res_country country ON country.id = partner.country_id
-                     LEFT JOIN res_partner_industry industry ON industry.id = partner.industry_id
+                     -- the contact's details for the contacts the user may read (record rules), else none
+                     LEFT JOIN LATERAL (
+                         SELECT company.name AS company, partner.email, COALESCE(partner.phone, partner.mobile) AS phone,
+                                partner.street, partner.zip, partner.city, %(country)s AS country,
+                                (SELECT string_agg(%(resp)s, ', ' ORDER BY resp.code)
+                                   FROM res_partner_sales_job_responsibility_rel rel
+                                   JOIN sales_job_responsibility resp ON resp.id = rel.job_responsibility_id
+                                  WHERE rel.partner_id = partner.id) AS responsibilities,
+                                (SELECT string_agg(%(relation)s, ', ' ORDER BY relation.code)
+                                   FROM res_partner_sales_business_relation_rel rel
+                                   JOIN sales_business_relation relation ON relation.id = rel.business_relation_id
+                                  WHERE rel.partner_id = partner.id) AS relations,
+                                %(industry)s AS industry
+                           FROM (SELECT 1) AS one
+                           LEFT JOIN res_partner company
+                             ON company.id = partner.commercial_partner_id AND company.id != partner.id
+                           LEFT JOIN res_country country ON country.id = partner.country_id
+                           LEFT JOIN res_partner_industry industry ON industry.id = partner.industry_id
+                          WHERE partner.id IN %(readable)s
+                     ) AS %(visible)s ON TRUE
                      LEFT JOIN sales_campaign campaign ON campaign.id = line.campaign_id
                      LEFT JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
                     WHERE line.segment_id = %(segment)s AND line.active
@@ -82,6 +91,8 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                 industry=translated("industry"),
                 title=SQL("COALESCE(utm.title->>%s, utm.title->>'en_US')", lang),
                 segment=segment.id,
+                visible=SQL.identifier("visible"),
+                readable=self.env["res.partner"].with_context(active_test=False)._search([]).subselect(),
             )
         )
         for row in self.env.cr.fetchall():
@@ -92,7 +103,7 @@ class SalesSegmentXlsxExport(models.AbstractModel):
 
     @api.model
     def _export(self, segments):
-        """Write the workbook and store it as an attachment of the (first) segment; returns the attachment."""
+        """The workbook of ``segments``: (file name, content), for the user who asks (nothing is stored)."""
         segments.check_access("read")
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "in_memory": True})
@@ -112,14 +123,4 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                 sheet.write_row(count, 0, row)
             sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
         workbook.close()
-        filename = "%s.xlsx" % "-".join(segments.mapped("name"))[:200]
-        # The workbook is the user's own export: stored on the segment they may read, like report PDFs.
-        return self.env["ir.attachment"].create(
-            {
-                "name": filename,
-                "datas": base64.b64encode(output.getvalue()),
-                "res_model": "sales.segment",
-                "res_id": segments[:1].id,
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            }
-        )
+        return "%s.xlsx" % "-".join(segments.mapped("name"))[:200], output.getvalue()

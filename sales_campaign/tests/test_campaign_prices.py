@@ -238,7 +238,7 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.campaign.invalidate_recordset(["target_group_count"])
         self.assertEqual(self.campaign.target_group_count, 1)
         self.assertEqual(self.quotation(self.prospect_co, self.chair).order_line.price_unit, 150.0)
-        entry.with_context(sales_interaction_log_process=True).cancelled = True
+        entry.action_cancel()
         self.assertEqual(self.quotation(self.prospect_co, self.chair).order_line.price_unit, 189.0)
 
     def test_campaign_managers_only_change_campaign_rules(self):

@@ -1,4 +1,3 @@
-import base64
 import io
 import zipfile
 
@@ -89,8 +88,8 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.respond(self.customer_buyer)
         self.respond(self.prospect_buyer)
         cancelled_response = self.respond(self.customer_it)
-        cancelled_response.with_context(sales_interaction_log_process=True).cancelled = True
-        second.action_switch_cancelled()
+        cancelled_response.action_cancel()
+        second.action_cancel()
         self.opportunity(1000, won=True)
         self.opportunity(500)
         self.opportunity(300, active=False)  # lost
@@ -167,8 +166,9 @@ class TestCampaignStatistics(SalesSegmentCommon):
     def test_export_statistics_to_excel(self):
         first, _second = self.build_story()
         action = self.campaign.with_user(self.staff).action_export_statistics()
-        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[-1].split("?")[0]))
-        content = base64.b64decode(attachment.datas)
+        self.assertEqual(action["url"], f"/sales_campaign/export/statistics/{self.campaign.id}")
+        filename, content = self.env["sales.campaign.statistics.xlsx"].with_user(self.staff)._export(self.campaign)
+        self.assertEqual(filename, f"Statistics {self.campaign.number}.xlsx")
         workbook = openpyxl.load_workbook(io.BytesIO(content))
         self.assertEqual(
             workbook.sheetnames,

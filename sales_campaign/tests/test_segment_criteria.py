@@ -90,7 +90,7 @@ class TestSegmentCriteria(SalesSegmentCommon):
         self.save(segment, "T-GONE")
         mailing.unlink()
         other = self.new_segment()
-        with self.assertRaisesRegex(UserError, "no longer exist: Mailing Group #"):
+        with self.assertRaisesRegex(UserError, "no longer exist or that you may not see: Mailing Group #"):
             self.reuse(other, self.env["sales.segment.criteria"].search([("code", "=", "T-GONE")]))
         self.assertFalse(other.line_ids, "nothing was replayed")
         self.assertFalse(other.history_ids)

@@ -1,4 +1,3 @@
-import base64
 import io
 
 import openpyxl
@@ -11,9 +10,13 @@ from .common import SalesSegmentCommon
 @tagged("post_install", "-at_install")
 class TestSegmentExport(SalesSegmentCommon):
     def read_back(self, action):
-        attachment_id = int(action["url"].split("/web/content/")[1].split("?")[0])
-        attachment = self.env["ir.attachment"].browse(attachment_id)
-        return attachment, openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        """The download the action points at, built as the controller builds it: (file name, workbook)."""
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        path, _sep, query = action["url"].partition("?")
+        self.assertEqual(path, "/sales_campaign/export/segments")
+        ids = [int(part) for part in query.removeprefix("ids=").split(",")]
+        filename, content = self.env["sales.segment.xlsx.export"]._export(self.env["sales.segment"].browse(ids))
+        return filename, openpyxl.load_workbook(io.BytesIO(content))
 
     @users("sc_staff")
     def test_export_content(self):
@@ -22,8 +25,8 @@ class TestSegmentExport(SalesSegmentCommon):
         segment = self.new_segment(campaign_id=self.campaign.id, template_id=self.template.id)
         segment.campaign_target = True
         self.add(segment, job_responsibility_ids=self.resp_purchase)
-        attachment, workbook = self.read_back(segment.action_export_xlsx())
-        self.assertEqual(attachment.name, f"{segment.name}.xlsx")
+        filename, workbook = self.read_back(segment.action_export_xlsx())
+        self.assertEqual(filename, f"{segment.name}.xlsx")
         sheet = workbook[segment.name]
         rows = list(sheet.iter_rows(values_only=True))
         header = rows[0]
@@ -55,8 +58,7 @@ class TestSegmentExport(SalesSegmentCommon):
         action = self.env.ref("sales_campaign.sales_segment_action_export_xlsx").with_context(
             active_model="sales.segment", active_ids=(first | second).ids
         ).run()
-        attachment, workbook = self.read_back(action)
+        filename, workbook = self.read_back(action)
         self.assertEqual(workbook.sheetnames, [first.name, second.name])
-        self.assertIn(first.name, attachment.name)
-        self.assertIn(second.name, attachment.name)
+        self.assertEqual(filename, f"{first.name}-{second.name}.xlsx")
         self.assertEqual(workbook[second.name].max_row, 3)

@@ -20,7 +20,8 @@ class TestSegmentLog(SalesSegmentCommon):
             (0, 0, {"lang": "nl_NL", "subject": "Bedankt voor uw bezoek", "body_html": "<p>Beste <t t-out=\"object.name\"/>, dank u.</p>"})
         ]
         cls.customer_it.lang = "nl_NL"
-        cls.attachment = cls.env["ir.attachment"].create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        # Uploaded by the staff in the segment's language dialog.
+        cls.attachment = cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
 
     def staff_segment(self, **values):
         """A segment of the staff with the thank-you template, linked to the campaign as target."""
@@ -224,27 +225,27 @@ class TestSegmentLog(SalesSegmentCommon):
         with self.assertRaisesRegex(UserError, "Only cancelled"):
             logged.with_user(self.manager).unlink()
 
-        logged.action_switch_cancelled()
+        logged.action_cancel()
         self.assertTrue(logged.cancelled)
         self.assertTrue(all(campaign_entries.mapped("cancelled")) and all(entries.mapped("cancelled")))
         self.assertEqual(logged.interaction_count, 3, "counted with the logged segment's own cancelled state")
         self.campaign.invalidate_recordset()
         self.assertEqual(self.campaign.interaction_count, 0, "cancelled interactions leave the campaign figures")
         with self.assertRaisesRegex(UserError, "restore that first"):
-            entries[0].action_switch_cancelled()
-        logged.action_switch_cancelled()
+            entries[0].action_restore()
+        logged.action_restore()
         self.assertFalse(any(entries.mapped("cancelled")) or campaign_entries.cancelled)
         self.campaign.invalidate_recordset()
         self.assertEqual(self.campaign.interaction_count, 3)
 
         with self.assertRaisesRegex(UserError, "Only cancelled"):
             campaign_entries.with_user(self.manager).unlink()
-        campaign_entries.action_switch_cancelled()
+        campaign_entries.action_cancel()
         self.assertTrue(all(entries.mapped("cancelled")))
         campaign_entries.with_user(self.manager).unlink()
         self.assertFalse(entries.exists(), "a campaign entry goes with its interactions")
 
-        logged.action_switch_cancelled()
+        logged.action_cancel()
         logged.with_user(self.manager).unlink()
         self.assertFalse(logged.exists())
 

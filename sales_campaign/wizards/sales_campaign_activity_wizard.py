@@ -110,6 +110,15 @@ class SalesCampaignActivityWizard(models.TransientModel):
 
     def action_schedule(self):
         self.ensure_one()
+        self.campaign_id.check_access("write")
+        if self.segment_id and self.segment_id.campaign_id != self.campaign_id:
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s is not a segment of campaign %(campaign)s.",
+                    segment=self.segment_id.display_name,
+                    campaign=self.campaign_id.display_name,
+                )
+            )
         if not self.plan_id:
             raise UserError(self.env._("Choose the activity plan to schedule."))
         if not self.plan_id.template_ids:

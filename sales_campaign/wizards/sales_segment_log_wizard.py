@@ -48,7 +48,7 @@ class SalesSegmentLogWizard(models.TransientModel):
             followup=self.create_followup_segment,
             missing_email_as_hard_copy=self.missing_email_as_hard_copy,
         )
-        followup = self.env["sales.segment"].browse(logged.env.context.get("sales_followup_segment_id"))
+        followup = logged.followup_segment_id
         message = self.env._(
             "Segment %(segment)s has been logged as %(logged)s: %(count)s interactions.",
             segment=segment.name,

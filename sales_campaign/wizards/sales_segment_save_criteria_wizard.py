@@ -17,6 +17,7 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
         code = (self.code or "").strip().upper()
         if not code:
             raise UserError(self.env._("Give the criteria a code."))
+        self.segment_id.check_access("read")
         steps = self.segment_id.history_ids.sorted(lambda step: (step.sequence, step.id))
         if not steps:
             raise UserError(self.env._("Segment %(segment)s has no step to save.", segment=self.segment_id.name))

@@ -1,0 +1,463 @@
+"""Attacks over JSON-RPC, as each role would try them from a script: every one is refused or has no effect.
+
+Each test calls the server the way a client does (``/web/dataset/call_kw`` with the session of the role, or
+the external ``/jsonrpc`` API with its password), passing the context keys, ids and values an attacker would,
+then checks the database. Each also shows that the legitimate way still works for the right role.
+"""
+
+import io
+import json
+
+import openpyxl
+from lxml import etree
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import get_db_name
+
+from .common import SalesSegmentCommon
+
+USER_ERROR = "odoo.exceptions.UserError"
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+VALIDATION_ERROR = "odoo.exceptions.ValidationError"
+
+
+@tagged("post_install", "-at_install", "sales_campaign_attack")
+class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        # A contact hidden from the staff by a record rule (a restricted address book), and one of company 2.
+        restricted = cls.env["res.groups"].create({"name": "Restricted address book"})
+        cls.staff.groups_id = [Command.link(restricted.id)]
+        cls.env["ir.rule"].create(
+            {
+                "name": "Restricted address book: no secret contacts",
+                "model_id": cls.env["ir.model"]._get_id("res.partner"),
+                "groups": [Command.link(restricted.id)],
+                "domain_force": "[('ref', '!=', 'SECRET')]",
+            }
+        )
+        cls.secret = Partner.create(
+            {"name": "Sandra Secret", "ref": "SECRET", "email": "sandra@secret.example", "phone": "+47 555 0101",
+             "job_responsibility_ids": [Command.link(cls.resp_purchase.id)]}
+        )
+        cls.nordic = Partner.create(
+            {"name": "Nils Nordic", "email": "nils@nordic.example", "company_id": cls.company_2.id}
+        )
+        cls.salesperson = new_test_user(
+            cls.env, login="sc_attack_salesperson", name="Sam Salesperson", groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id, company_ids=[cls.company.id],
+        )
+        # Files the staff may not read: another company's, and another user's private upload.
+        cls.segment_nordic = cls.env["sales.segment"].with_user(cls.staff_2).create({"description": "Nordic visitors"})
+        cls.file_nordic = cls.env["ir.attachment"].create(
+            {"name": "nordic-prices.pdf", "raw": b"NORDIC CONFIDENTIAL", "res_model": "sales.segment", "res_id": cls.segment_nordic.id}
+        )
+        cls.file_private = cls.env["ir.attachment"].with_user(cls.manager).create(
+            {"name": "salaries.pdf", "raw": b"MANAGER PRIVATE"}
+        )
+        cls.file_own = cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        # The staff's logged segment (letters and e-mails) and a draft one.
+        cls.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
+        cls.logged_segment = cls.env["sales.segment"].with_user(cls.staff).create(
+            {"description": "Logged visitors", "template_id": cls.template.id, "campaign_id": cls.campaign.id, "campaign_target": True}
+        )
+        cls.logged_segment._run_step("add", {"job_responsibility_ids": cls.resp_purchase.ids})
+        cls.logged = cls.env["sales.logged.segment"].with_user(cls.staff)._log_segment(cls.logged_segment, send=True)
+        cls.entry = cls.logged.interaction_ids.filtered(lambda entry: entry.partner_id == cls.customer_buyer)
+        cls.draft = cls.env["sales.segment"].with_user(cls.staff).create(
+            {"description": "Draft visitors", "template_id": cls.template.id}
+        )
+        cls.draft._run_step("add", {"job_responsibility_ids": cls.resp_it.ids})
+
+    # ------------------------------------------------------------------------------------------------
+    # Clients
+    # ------------------------------------------------------------------------------------------------
+
+    def call(self, user, model, method, *args, context=None, **kwargs):
+        """``/web/dataset/call_kw`` in the session of ``user``: the decoded JSON-RPC response."""
+        self.env.flush_all()
+        if getattr(self, "_session_user", None) != user:
+            self.authenticate(user.login, user.login)
+            self._session_user = user
+        if context is not None:
+            kwargs["context"] = context
+        payload = {"id": 0, "jsonrpc": "2.0", "method": "call",
+                   "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs}}
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+        )
+        self.env.invalidate_all()
+        return response.json()
+
+    def external(self, user, model, method, args, kwargs=None):
+        """The external API (``/jsonrpc``, ``execute_kw``) with the user's login and password."""
+        self.env.flush_all()
+        payload = {"id": 0, "jsonrpc": "2.0", "method": "call", "params": {
+            "service": "object", "method": "execute_kw",
+            "args": [get_db_name(), user.id, user.login, model, method, args, kwargs or {}]}}
+        response = self.url_open("/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"})
+        self.env.invalidate_all()
+        return response.json()
+
+    def assertRefused(self, response, error=USER_ERROR, message=None):
+        self.assertIn("error", response, f"the call should have been refused: {response.get('result')!r}")
+        data = response["error"]["data"]
+        self.assertEqual(data["name"], error, data.get("message"))
+        if message:
+            self.assertRegex(data["message"], message)
+
+    def assertDone(self, response):
+        self.assertNotIn("error", response, response.get("error", {}).get("data", {}).get("message"))
+        return response["result"]
+
+    # ------------------------------------------------------------------------------------------------
+    # Critical: files
+    # ------------------------------------------------------------------------------------------------
+
+    def test_c1_no_foreign_file_through_the_letters_of_a_logged_segment(self):
+        for foreign in (self.file_nordic, self.file_private):
+            with self.subTest(file=foreign.name):
+                self.assertRefused(
+                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"letters_attachment_id": foreign.id})
+                )
+                self.assertRefused(
+                    self.external(self.staff, "sales.logged.segment", "write", [[self.logged.id], {"letters_attachment_id": foreign.id}])
+                )
+                self.assertRefused(
+                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"attachment_ids": [(4, foreign.id)]})
+                )
+                self.assertNotIn(foreign, self.logged.attachment_ids)
+                self.assertNotEqual(self.logged.letters_attachment_id, foreign)
+        # The staff reads its own letters.
+        with_letters = self.env["sales.segment"].with_user(self.staff).create(
+            {"description": "Letters", "template_id": self.template.id, "correspondence_type": "hard_copy",
+             "ignore_contact_correspondence_type": True}
+        )
+        with_letters._run_step("add", {"partner_ids": self.prospect_buyer.ids})
+        logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(with_letters, send=True)
+        [values] = self.assertDone(self.call(self.staff, "sales.logged.segment", "read", [logged.id], ["letters_pdf"]))
+        self.assertTrue(values["letters_pdf"])
+
+    def test_c2_no_foreign_file_e_mailed_out(self):
+        segment = self.env["sales.segment"].with_user(self.staff).create(
+            {"description": "Exfiltration", "template_id": self.template.id, "send_attachment": True}
+        )
+        segment._run_step("add", {"partner_ids": self.customer_buyer.ids})
+        rows = segment.language_ids
+        for foreign in (self.file_nordic, self.file_private):
+            with self.subTest(file=foreign.name):
+                self.assertRefused(
+                    self.call(self.staff, "sales.segment.language", "write", rows.ids, {"attachment_ids": [(6, 0, [foreign.id])]}),
+                    message="open yourself",
+                )
+                self.assertRefused(
+                    self.call(self.staff, "sales.segment.language", "create",
+                              {"segment_id": segment.id, "lang": "fr_FR", "attachment_ids": [(6, 0, [foreign.id])]}),
+                    message="open yourself",
+                )
+                self.assertRefused(
+                    self.call(self.manager, "sales.interaction.template.language", "write",
+                              self.template.language_ids.ids, {"attachment_ids": [(4, self.file_nordic.id)]}),
+                    message="open yourself",
+                )
+        self.assertFalse(rows.attachment_ids)
+        # The staff's own file is sent: it becomes the language row's, readable with the segment.
+        self.assertDone(self.call(self.staff, "sales.segment.language", "write", rows.ids, {"attachment_ids": [(6, 0, [self.file_own.id])]}))
+        self.assertEqual((self.file_own.res_model, self.file_own.res_id), ("sales.segment.language", rows.id))
+        logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
+        mails = logged.interaction_ids.mail_mail_id
+        self.assertEqual(mails.attachment_ids, self.file_own)
+
+    # ------------------------------------------------------------------------------------------------
+    # High
+    # ------------------------------------------------------------------------------------------------
+
+    def test_h1_context_keys_unlock_nothing(self):
+        forged = {"cost": 99999, "date": "2001-01-01 10:00:00", "partner_id": self.prospect_buyer.id,
+                  "delivery_status": "sent", "company_id": self.company_2.id}
+        before = self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"])
+        self.assertRefused(
+            self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], forged,
+                      context={"sales_interaction_log_process": True}),
+            message="ledger",
+        )
+        self.assertEqual(self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"]), before)
+
+        self.assertRefused(
+            self.call(self.staff, "sales.segment", "write", [self.logged_segment.id], {"state": "draft"},
+                      context={"sales_segment_logging": True})
+        )
+        self.assertEqual(self.logged_segment.state, "logged")
+
+        logged_lines = self.logged_segment.line_ids
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.line", "unlink", logged_lines.ids, context={"sales_segment_force_delete": True})
+        )
+        self.assertEqual(self.logged_segment.line_ids, logged_lines)
+
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.line", "create",
+                      {"segment_id": self.logged_segment.id, "partner_id": self.prospect_seller.id},
+                      context={"sales_segment_raw_lines": True})
+        )
+        self.assertEqual(self.logged_segment.line_ids, logged_lines)
+
+        rule = self.env["product.pricelist.item"].with_user(self.manager).create(
+            {"sales_campaign_id": self.campaign.id, "compute_price": "fixed", "fixed_price": 10.0, "applied_on": "3_global"}
+        )
+        self.assertRefused(
+            self.call(self.manager, "product.pricelist.item", "write", [rule.id], {"date_start": "2001-01-01 00:00:00"},
+                      context={"sales_campaign_sync": True}),
+            message="campaign card",
+        )
+        self.assertEqual(rule.date_start, False)
+        # The legitimate ways: a result on the entry, the campaign's dates moving its rules.
+        self.assertDone(self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], {"evaluation": "positive"}))
+        self.assertEqual(self.entry.evaluation, "positive")
+        self.assertDone(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"date_start": "2026-01-01"}))
+        self.assertEqual(str(rule.date_start), "2026-01-01 00:00:00")
+
+    def test_h2_hidden_contacts_are_not_disclosed(self):
+        segment = self.env["sales.segment"].with_user(self.staff).create({"description": "Own"})
+        for partner in (self.secret, self.nordic):
+            with self.subTest(partner=partner.name):
+                self.assertRefused(
+                    self.call(self.staff, "sales.segment.line", "create", {"segment_id": segment.id, "partner_id": partner.id}),
+                    message="contact you may see",
+                )
+                self.assertRefused(
+                    self.external(self.staff, "sales.segment.line", "create", [{"segment_id": segment.id, "partner_id": partner.id}])
+                )
+        self.assertFalse(segment.line_ids)
+        # A colleague who may see Sandra put her in the staff's segment: the staff sees her name, not her details.
+        line = self.env["sales.segment.line"].with_user(self.manager).create({"segment_id": segment.id, "partner_id": self.secret.id})
+        [values] = self.assertDone(
+            self.call(self.staff, "sales.segment.line", "read", [line.id], ["email", "phone", "company_partner_id", "is_blacklisted"])
+        )
+        self.assertEqual((values["email"], values["phone"], values["company_partner_id"]), (False, False, False))
+        found = self.assertDone(
+            self.call(self.staff, "sales.segment.line", "search", [("email", "=", "sandra@secret.example")])
+        )
+        self.assertEqual(found, [], "no searching the hidden e-mail either")
+        _filename, content = self.env["sales.segment.xlsx.export"].with_user(self.staff)._export(segment)
+        rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+        self.assertEqual(rows[1][0], "Sandra Secret")
+        self.assertEqual(rows[1][2:8], (None,) * 6, "no e-mail, phone or address in the export")
+        self.assertNotIn(b"sandra@secret.example", content)
+        # The manager, who may see her, reads her details.
+        [values] = self.assertDone(self.call(self.manager, "sales.segment.line", "read", [line.id], ["email"]))
+        self.assertEqual(values["email"], "sandra@secret.example")
+
+    def test_h3_deleting_a_campaign_keeps_the_ledger(self):
+        entries, campaign_entries = self.logged.interaction_ids, self.logged.campaign_entry_ids
+        self.assertRefused(
+            self.call(self.manager, "sales.campaign", "unlink", [self.campaign.id]), message="Cancel its logged segments"
+        )
+        self.assertTrue(self.campaign.exists() and entries.exists() and campaign_entries.exists())
+        # Once its log is cancelled, the manager may delete the campaign.
+        self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
+        self.assertDone(self.call(self.manager, "sales.campaign", "unlink", [self.campaign.id]))
+        self.assertFalse(self.campaign.exists())
+
+    # ------------------------------------------------------------------------------------------------
+    # Medium
+    # ------------------------------------------------------------------------------------------------
+
+    def test_m1_activation_only_through_its_action(self):
+        for values in ({"activated": True}, {"pricelist_id": self.env["product.pricelist"].search([], limit=1).id}, {"number": "CP9999"}):
+            with self.subTest(values=values):
+                self.assertRefused(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], values))
+        self.assertFalse(self.campaign.activated)
+        self.assertRefused(self.call(self.staff, "sales.campaign", "action_activate", [self.campaign.id]), error=ACCESS_ERROR)
+        self.assertDone(self.call(self.manager, "sales.campaign", "action_activate", [self.campaign.id]))
+        self.assertTrue(self.campaign.activated)
+
+    def test_m2_ledgers_change_only_through_their_actions(self):
+        campaign_entry = self.logged.campaign_entry_ids
+        for values in ({"date": "2001-01-01"}, {"description": "Forged"}, {"cancelled": True}):
+            with self.subTest(values=values):
+                self.assertRefused(self.call(self.staff, "sales.campaign.entry", "write", campaign_entry.ids, values))
+        self.assertRefused(
+            self.call(self.staff, "sales.campaign.entry", "create",
+                      {"campaign_id": self.campaign.id, "description": "Forged", "company_id": self.company.id})
+        )
+        self.assertRefused(self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"cancelled": True}))
+        self.assertRefused(
+            self.call(self.staff, "sales.logged.segment", "create", {"segment_id": self.draft.id, "company_id": self.company.id})
+        )
+        self.assertFalse(self.draft.logged_segment_ids)
+        step = self.draft.history_ids
+        added = step.added_count
+        self.assertRefused(self.call(self.staff, "sales.segment.history", "write", step.ids, {"added_count": 999}))
+        self.assertRefused(self.call(self.staff, "sales.segment.history", "unlink", step.ids))
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.history", "create", {"segment_id": self.draft.id, "action": "add", "added_count": 5})
+        )
+        self.assertEqual((len(self.draft.history_ids), step.added_count), (1, added))
+        logged_nordic = self.env["sales.logged.segment"].sudo().search([("company_id", "=", self.company_2.id)], limit=1)
+        self.assertRefused(
+            self.call(self.staff, "sales.interaction.log", "create",
+                      {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "description": "Forged",
+                       "delivery_status": "sent", "logged_segment_id": logged_nordic.id or self.logged.id})
+        )
+        self.assertFalse(campaign_entry.cancelled or self.logged.cancelled)
+        # Their actions: cancel the logged segment (cascading), restore it.
+        self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
+        self.assertTrue(self.logged.cancelled and campaign_entry.cancelled and all(self.logged.interaction_ids.mapped("cancelled")))
+        self.assertDone(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]))
+        self.assertFalse(self.logged.cancelled or campaign_entry.cancelled or any(self.logged.interaction_ids.mapped("cancelled")))
+        # A hand-logged interaction, the legitimate way.
+        entry_id = self.assertDone(
+            self.call(self.staff, "sales.interaction.log", "create",
+                      {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "campaign_id": self.campaign.id,
+                       "description": "Phone call"})
+        )
+        self.assertEqual(self.env["sales.interaction.log"].browse(entry_id).campaign_entry_id.description, "Interactions")
+
+    def test_m3_lines_and_segments_stay_where_they_are(self):
+        line = self.draft.line_ids[:1]
+        self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"segment_id": self.logged_segment.id}))
+        self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"active": False}))
+        self.assertEqual(line.segment_id, self.draft)
+        self.assertRefused(
+            self.call(self.staff_2, "sales.segment", "write", self.segment_nordic.ids, {"company_id": self.company.id}),
+            error=ACCESS_ERROR,
+        )
+        self.assertEqual(self.segment_nordic.company_id, self.company_2)
+        campaign_2 = self.env["sales.campaign"].with_user(self.manager_2).create({"title": "Nordic campaign"})
+        self.assertRefused(
+            self.call(self.manager_2, "sales.campaign", "write", campaign_2.ids, {"company_id": self.company.id}),
+            error=ACCESS_ERROR,
+        )
+        self.assertEqual(campaign_2.company_id, self.company_2)
+        # A line's own values stay editable while the segment is a draft.
+        self.assertDone(self.call(self.staff, "sales.segment.line", "write", line.ids, {"subject": "Hello"}))
+        self.assertEqual(line.subject, "Hello")
+
+    def test_m5_cancel_and_restore_check_the_state(self):
+        self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
+        self.assertRefused(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]), message="already cancelled")
+        self.assertTrue(self.logged.cancelled, "a second Cancel (a double click) does not restore it")
+        self.assertDone(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]))
+        self.assertRefused(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]), message="not cancelled")
+        self.assertFalse(self.logged.cancelled)
+        self.assertDone(self.call(self.staff, "sales.interaction.log", "action_cancel", self.entry.ids))
+        self.assertRefused(self.call(self.staff, "sales.interaction.log", "action_cancel", self.entry.ids), message="already cancelled")
+        self.assertTrue(self.entry.cancelled)
+
+    # ------------------------------------------------------------------------------------------------
+    # Low
+    # ------------------------------------------------------------------------------------------------
+
+    def test_l3_no_names_across_companies(self):
+        # Reuse Log with another company's logged segment.
+        logged_segment = self.env["sales.segment"].with_user(self.staff_2).create(
+            {"description": "Nordic", "template_id": self.template.id}
+        )
+        self.env["sales.segment.line"].with_user(self.staff_2).create({"segment_id": logged_segment.id, "partner_id": self.nordic.id})
+        logged_nordic = self.env["sales.logged.segment"].with_user(self.staff_2)._log_segment(logged_segment, send=False)
+        wizard_id = self.assertDone(
+            self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
+                      {"segment_id": self.draft.id, "reuse_from": "logged", "logged_segment_id": logged_nordic.id})
+        )
+        self.assertRefused(self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]), error=ACCESS_ERROR)
+        # Crafted saved criteria naming another company's campaign and contact, replayed.
+        nordic_campaign = self.env["sales.campaign"].with_user(self.manager_2).create({"title": "Nordic secret fair"})
+        steps = self.draft.history_ids
+        for criteria in ({"interaction_campaign_ids": nordic_campaign.ids}, {"partner_ids": [self.nordic.id]}):
+            with self.subTest(criteria=criteria):
+                saved_id = self.assertDone(
+                    self.call(self.staff, "sales.segment.criteria", "create",
+                              {"code": f"X-{len(criteria)}-{next(iter(criteria))[:8]}".upper(),
+                               "line_ids": [(0, 0, {"sequence": 1, "action": "add", "criteria": criteria})]})
+                )
+                wizard_id = self.assertDone(
+                    self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
+                              {"segment_id": self.draft.id, "reuse_from": "criteria", "criteria_id": saved_id})
+                )
+                self.assertRefused(
+                    self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]), message="may not see"
+                )
+        self.assertEqual(self.draft.history_ids, steps)
+        with self.assertRaisesRegex(UserError, "may not see"):
+            self.draft.with_user(self.staff)._run_step("add", {"interaction_campaign_ids": nordic_campaign.ids})
+        self.assertNotIn("Nordic secret fair", "".join(self.draft.history_ids.mapped("description")))
+        self.assertNotIn("Nils", "".join(self.draft.history_ids.mapped("description")))
+
+    def test_l4_the_log_follows_the_contacts_record_rules(self):
+        entry = self.env["sales.interaction.log"].with_user(self.manager).create(
+            {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Call with Sandra"}
+        )
+        found = self.assertDone(self.call(self.staff, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"]))
+        self.assertEqual(found, [])
+        self.assertRefused(self.call(self.staff, "sales.interaction.log", "read", [entry.id], ["description", "subject"]), error=ACCESS_ERROR)
+        self.assertRefused(
+            self.call(self.staff, "sales.interaction.log", "create",
+                      {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Forged"}),
+            message="contact you may not see",
+        )
+        groups = self.assertDone(
+            self.call(self.staff, "sales.interaction.log", "read_group", [], ["cost:sum"], ["partner_id"])
+        )
+        self.assertNotIn(self.secret.id, [group["partner_id"][0] for group in groups if group["partner_id"]])
+        # The manager sees it.
+        found = self.assertDone(self.call(self.manager, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"]))
+        self.assertEqual(found[0]["description"], "Call with Sandra")
+
+    def test_l5_deleting_a_campaign_entry_names_the_campaign_entry(self):
+        self.assertRefused(
+            self.call(self.staff, "sales.campaign.entry", "unlink", self.logged.campaign_entry_ids.ids),
+            error=ACCESS_ERROR,
+            message="Campaign Entry",
+        )
+        self.assertTrue(self.logged.campaign_entry_ids.exists())
+
+    def test_l6_a_salesperson_opens_the_campaign_and_its_statistics(self):
+        views = self.assertDone(
+            self.call(self.salesperson, "sales.campaign", "get_views", [[False, "form"]])
+        )
+        # What the web client reads: the fields of the form (not those of its embedded lists).
+        arch = etree.fromstring(views["views"]["form"]["arch"])
+        names = {node.get("name") for node in arch.iter("field") if not any(p.tag == "field" for p in node.iterancestors())}
+        self.assertNotIn("interaction_count", names, "the log's figures are not in the salesperson's form")
+        self.assertIn("stat_revenue", names)
+        [values] = self.assertDone(
+            self.call(self.salesperson, "sales.campaign", "web_read", [self.campaign.id], {name: {} for name in names})
+        )
+        self.assertEqual(values["number"], self.campaign.number)
+        statuses = self.assertDone(self.call(self.salesperson, "sales.campaign.status", "search_read", [], ["name"]))
+        self.assertTrue(statuses, "the status bar shows the statuses")
+        action = self.assertDone(self.call(self.salesperson, "sales.campaign", "action_export_statistics", [self.campaign.id]))
+        response = self.url_open(action["url"])
+        self.assertEqual(response.status_code, 200)
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        self.assertEqual(workbook.sheetnames, ["Campaign"], "no breakdown of the log for a salesperson")
+        self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", "sales.campaign"), ("res_id", "=", self.campaign.id)]))
+
+    def test_l7_logging_names_the_contact_the_user_may_not_see(self):
+        self.env["sales.segment.line"].with_user(self.manager).create({"segment_id": self.draft.id, "partner_id": self.secret.id})
+        wizard_id = self.assertDone(
+            self.call(self.staff, "sales.segment.log.wizard", "create", {"segment_id": self.draft.id, "send_attachments": False})
+        )
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.log.wizard", "action_log", [wizard_id]), message="may not see.*Sandra Secret"
+        )
+        self.assertEqual(self.draft.state, "draft")
+        self.assertDone(self.call(self.manager, "sales.segment.log.wizard", "action_log",
+                                  [self.assertDone(self.call(self.manager, "sales.segment.log.wizard", "create",
+                                                             {"segment_id": self.draft.id, "send_attachments": False}))]))
+        self.assertEqual(self.draft.state, "logged")
+
+    def test_exports_are_downloads_of_what_the_user_may_read(self):
+        self.authenticate(self.staff.login, self.staff.login)
+        self._session_user = self.staff
+        response = self.url_open(f"/sales_campaign/export/segments?ids={self.draft.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames, [self.draft.name])
+        response = self.url_open(f"/sales_campaign/export/segments?ids={self.segment_nordic.id}")
+        self.assertNotEqual(response.status_code, 200, "another company's segment is not exported")
+        self.assertNotIn(b"Nordic", response.content)
