@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/sales_campaign_security.xml",
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         "data/sales_campaign_status_data.xml",
         "data/sales_interaction_data.xml",
         "data/sale_discount_data.xml",

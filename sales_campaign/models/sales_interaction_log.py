@@ -9,6 +9,7 @@ from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
 
 DELIVERY_STATUSES = [
     ("not_applicable", "Not Applicable"),
+    ("pending", "Waiting"),
     ("queued", "Queued"),
     ("sent", "Sent"),
     ("error", "Error"),

@@ -4,8 +4,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formataddr
 
-# Mails are created in batches of this size (one ORM create per batch).
-MAIL_BATCH_SIZE = 500
+# Delivery runs in batches, each one transaction of the delivery cron (or of the log itself when it is small):
+# e-mails put in the mail queue per batch, letters printed per PDF. Ten batches must fit in one cron run
+# under Odoo's limit_time_real (120 s by default): wkhtmltopdf prints about 15 letters a second.
+EMAIL_BATCH_SIZE = 1000
+LETTER_BATCH_SIZE = 100
+# Logs with at most this many e-mails and letters are delivered at once, by the same batches.
+IMMEDIATE_DELIVERY_LIMIT = 200
+DELIVERY_STATES = [("none", "Nothing to Deliver"), ("in_progress", "In Progress"), ("done", "Done")]
 
 
 class SalesLoggedSegment(models.Model):
@@ -40,10 +46,30 @@ class SalesLoggedSegment(models.Model):
     campaign_entry_count = fields.Integer(string="No. of Campaign Entries", compute="_compute_counts")
     error_count = fields.Integer(string="Delivery Errors", compute="_compute_counts")
     queued_count = fields.Integer(string="Queued E-mails", compute="_compute_counts")
-    letters_attachment_id = fields.Many2one("ir.attachment", string="Letters", readonly=True, ondelete="set null")
-    # Read as the user: the letters are an attachment of this logged segment, readable with it.
-    letters_pdf = fields.Binary(related="letters_attachment_id.datas", string="Letters PDF", related_sudo=False)
-    letters_filename = fields.Char(related="letters_attachment_id.name", string="Letters File Name", related_sudo=False)
+    delivery_state = fields.Selection(
+        DELIVERY_STATES,
+        default="none",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="E-mails are put in the mail queue and letters printed in the background, batch by batch.",
+    )
+    email_count = fields.Integer(string="E-mails to Queue", compute="_compute_counts")
+    email_queued_count = fields.Integer(string="E-mails Queued", compute="_compute_counts")
+    letter_count = fields.Integer(string="Letters to Print", compute="_compute_counts")
+    letter_printed_count = fields.Integer(string="Letters Printed", compute="_compute_counts")
+    delivery_progress = fields.Float(string="Delivery Progress", compute="_compute_counts")
+    letter_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "sales_logged_segment_letter_rel",
+        "logged_segment_id",
+        "attachment_id",
+        string="Printed Letters",
+        readonly=True,
+        copy=False,
+        help="The printed letters, in parts of %(size)s letters." % {"size": LETTER_BATCH_SIZE},
+    )
     attachment_ids = fields.Many2many(
         "ir.attachment",
         "sales_logged_segment_attachment_rel",
@@ -51,23 +77,31 @@ class SalesLoggedSegment(models.Model):
         "attachment_id",
         string="Documents",
         readonly=True,
-        help="The printed letters and the attachments sent with the letters and e-mails.",
+        help="The attachments sent with the letters and e-mails.",
     )
 
     _sql_constraints = [
         ("segment_unique", "UNIQUE(segment_id)", "This segment has already been logged."),
     ]
 
+    @api.depends(
+        "cancelled", "interaction_ids.cancelled", "interaction_ids.delivery_status", "interaction_ids.correspondence_type"
+    )
     def _compute_counts(self):
         Log = self.env["sales.interaction.log"]
         interactions = defaultdict(int)
         statuses = defaultdict(int)
-        for logged, cancelled, status, count in Log._read_group(
-            [("logged_segment_id", "in", self.ids)], ["logged_segment_id", "cancelled", "delivery_status"], ["__count"]
+        deliveries = defaultdict(int)  # (logged, type, done): entries to deliver (those cancelled before it, not)
+        for logged, cancelled, status, correspondence, count in Log._read_group(
+            [("logged_segment_id", "in", self.ids)],
+            ["logged_segment_id", "cancelled", "delivery_status", "correspondence_type"],
+            ["__count"],
         ):
             if cancelled == logged.cancelled:
                 interactions[logged] += count
             statuses[logged, status] += count
+            if status in ("pending", "queued", "sent", "error") and not (status == "pending" and cancelled):
+                deliveries[logged, correspondence, status != "pending"] += count
         entries = {
             (logged, cancelled): count
             for logged, cancelled, count in self.env["sales.campaign.entry"]._read_group(
@@ -79,6 +113,13 @@ class SalesLoggedSegment(models.Model):
             logged.campaign_entry_count = entries.get((logged, logged.cancelled), 0)
             logged.error_count = statuses[logged, "error"]
             logged.queued_count = statuses[logged, "queued"]
+            logged.email_queued_count = deliveries[logged, "email", True]
+            logged.email_count = logged.email_queued_count + deliveries[logged, "email", False]
+            logged.letter_printed_count = deliveries[logged, "hard_copy", True]
+            logged.letter_count = logged.letter_printed_count + deliveries[logged, "hard_copy", False]
+            total = logged.email_count + logged.letter_count
+            done = logged.email_queued_count + logged.letter_printed_count
+            logged.delivery_progress = 100.0 * done / total if total else 0.0
 
     # ------------------------------------------------------------------------------------------------
     # A ledger: created by logging, changed by its actions only
@@ -131,13 +172,12 @@ class SalesLoggedSegment(models.Model):
             logged._create_campaign_entries(segment)
             logged._insert_interactions(segment, send, missing_email_as_hard_copy)
             segment._set_logged()
-            if send:
-                logged._queue_emails()
-                logged._print_letters()
-                if segment.send_attachment:
-                    logged._write_ledger({"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]})
+            if send and segment.send_attachment:
+                logged._write_ledger({"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]})
             if followup:
                 logged._write_ledger({"followup_segment_id": logged._create_followup_segment().id})
+            if send:
+                logged._start_delivery()
         return logged
 
     def _create_campaign_entries(self, segment):
@@ -187,11 +227,11 @@ class SalesLoggedSegment(models.Model):
         else:
             correspondence = SQL("line.correspondence_type")
         if send:
+            # Letters and e-mails wait for their batch of the delivery (see ``_deliver_batch``).
             status = SQL(
                 """(CASE WHEN %(type)s IS NULL THEN 'not_applicable'
-                         WHEN %(type)s = 'hard_copy' THEN 'sent'
-                         WHEN %(blacklisted)s THEN 'blocked'
-                         ELSE 'queued' END)""",
+                         WHEN %(type)s = 'email' AND %(blacklisted)s THEN 'blocked'
+                         ELSE 'pending' END)""",
                 type=correspondence,
                 blacklisted=blacklisted,
             )
@@ -282,61 +322,147 @@ class SalesLoggedSegment(models.Model):
         return followup
 
     # ------------------------------------------------------------------------------------------------
-    # Delivery: e-mails through the mail queue, letters as one PDF
+    # Delivery: batches of e-mails put in the mail queue and of letters printed, in the background
     # ------------------------------------------------------------------------------------------------
+
+    def _start_delivery(self):
+        """Deliver the waiting e-mails and letters: at once for a small log, else in the background.
+
+        Both ways run the same batches. The delivery cron takes one batch per call and commits it, so a
+        worker stopped in the middle loses nothing and sends nothing twice: each batch takes entries that
+        are still waiting, and sets them delivered in the same transaction.
+        """
+        self.ensure_one()
+        waiting = self._count_waiting()
+        if not waiting:
+            return
+        self._write_ledger({"delivery_state": "in_progress"})
+        if waiting <= IMMEDIATE_DELIVERY_LIMIT:
+            # sudo: the log was checked when it was made (the user's access to the segment, its contacts and
+            # its files); delivery puts in the mail queue and prints what it decided, as the cron does
+            while self.sudo()._deliver_batch():
+                pass
+        else:
+            self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
+
+    def _count_waiting(self):
+        self.ensure_one()
+        return self.env["sales.interaction.log"].search_count(
+            [("logged_segment_id", "=", self.id), ("delivery_status", "=", "pending"), ("cancelled", "=", False)]
+        )
+
+    @api.model
+    def _cron_deliver(self):
+        """The delivery cron: one batch of the oldest log being delivered; it runs again while work remains."""
+        logged = self.search([("delivery_state", "=", "in_progress")], order="id", limit=1)
+        done = logged._deliver_batch() if logged else 0
+        remaining = self.env["sales.interaction.log"].search_count(
+            [("delivery_status", "=", "pending"), ("cancelled", "=", False), ("logged_segment_id.delivery_state", "=", "in_progress")]
+        )
+        # A log finishing in this call leaves no work: the cron stops until it is triggered again.
+        if not done and self.search_count([("delivery_state", "=", "in_progress")]):
+            done, remaining = 1, max(remaining, 1)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _deliver_batch(self):
+        """Deliver the next batch of this log: e-mails first, then letters. Returns how many it delivered,
+        0 when nothing is left (the delivery is then done)."""
+        self.ensure_one()
+        for correspondence, size, deliver in (
+            ("email", EMAIL_BATCH_SIZE, self._queue_emails),
+            ("hard_copy", LETTER_BATCH_SIZE, self._print_letters),
+        ):
+            entries = self._take_waiting(correspondence, size)
+            if entries:
+                deliver(entries)
+                return len(entries)
+        self._finish_delivery()
+        return 0
+
+    def _take_waiting(self, correspondence, size):
+        """The next ``size`` waiting entries of this log, locked for this transaction (a second worker on the
+        same log skips them instead of delivering them twice)."""
+        Log = self.env["sales.interaction.log"]
+        Log.flush_model(["delivery_status", "cancelled", "correspondence_type", "logged_segment_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM sales_interaction_log
+                    WHERE logged_segment_id = %s AND delivery_status = 'pending' AND NOT cancelled
+                      AND correspondence_type = %s
+                    ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                self.id,
+                correspondence,
+                size,
+            )
+        )
+        return Log.browse(row[0] for row in self.env.cr.fetchall())
+
+    def _finish_delivery(self):
+        """Nothing waits any more: the delivery is done, and the user who logged is told when it ran in the
+        background."""
+        if self.delivery_state != "in_progress" or self._count_waiting():
+            return
+        self._write_ledger({"delivery_state": "done"})
+        message = self.env._(
+            "Logged segment %(logged)s is delivered: %(emails)s e-mails in the mail queue, %(letters)s letters printed.",
+            logged=self.name,
+            emails=self.email_queued_count,
+            letters=self.letter_printed_count,
+        )
+        self.message_post(body=message)
+        self.user_id._bus_send(
+            "simple_notification",
+            {"type": "success", "title": self.env._("Campaign delivery"), "message": message, "sticky": True},
+        )
 
     def _version(self, segment, lang):
         """The segment language row used for a contact speaking ``lang``."""
         rows = segment.language_ids
         return rows.filtered(lambda row: row.lang == lang)[:1] or rows.filtered(lambda row: row.lang == segment.lang_default)[:1]
 
-    def _queue_emails(self, entries=None):
-        """Create the ``mail.mail`` of the queued e-mail entries in batches; the mail cron sends them."""
+    def _queue_emails(self, entries):
+        """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them).
+
+        Each text is compiled once per template and language and filled in for each contact.
+        """
         self.ensure_one()
-        Log = self.env["sales.interaction.log"]
-        if entries is None:
-            entries = Log.search([("logged_segment_id", "=", self.id), ("delivery_status", "=", "queued")], order="id")
-        if not entries:
-            return Log
         segment = self.segment_id
-        user = segment.user_id or self.env.user
-        email_from = user.email_formatted or segment.company_id.email_formatted or self.env.user.email_formatted
-        groups = defaultdict(list)
+        sender = self.user_id
+        user = segment.user_id or sender
+        email_from = user.email_formatted or segment.company_id.email_formatted or sender.email_formatted
+        groups = defaultdict(lambda: self.env["sales.interaction.log"])
         for entry in entries:
-            groups[entry.template_id, self._version(segment, entry.lang).lang or entry.lang].append(entry)
+            groups[entry.template_id, self._version(segment, entry.lang).lang or entry.lang] |= entry
         Mail = self.env["mail.mail"].sudo()  # sudo: users queue the e-mails of their own log; mail.mail is for admins
+        # Once per batch: mail.message would look the reply-to up for each mail on its own.
+        reply_to = entries.partner_id._notify_get_reply_to(default=email_from)
         links = []
         for (template, lang), group in groups.items():
             version = template._get_language(lang)
             attachments = self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
-            for start in range(0, len(group), MAIL_BATCH_SIZE):
-                batch = group[start:start + MAIL_BATCH_SIZE]
-                partner_ids = [entry.partner_id.id for entry in batch]
-                bodies = version._render_body(partner_ids) if version else {}
-                # Once per batch: mail.message would look the reply-to up for each mail on its own.
-                reply_to = self.env["res.partner"].browse(partner_ids)._notify_get_reply_to(default=email_from)
-                vals_list = [
-                    {
-                        "subject": entry.subject or template.name,
-                        "body_html": bodies.get(entry.partner_id.id, ""),
-                        "email_from": email_from,
-                        "reply_to": reply_to.get(entry.partner_id.id) or email_from,
-                        "email_to": formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
-                        "author_id": user.partner_id.id,
-                        "model": "res.partner",
-                        "res_id": entry.partner_id.id,
-                        "message_type": "email_outgoing",
-                        "attachment_ids": [(6, 0, attachments.ids)],
-                        "auto_delete": False,
-                        "state": "outgoing",
-                    }
-                    for entry in batch
-                ]
-                mails = Mail.create(vals_list)
-                links += [
-                    SQL("(%s, %s, %s, %s)", entry.id, mail.id, mail.mail_message_id.id, mail.message_id)
-                    for entry, mail in zip(batch, mails)
-                ]
+            bodies = version._render_bodies(group.partner_id, sender) if version else {}
+            vals_list = [
+                {
+                    "subject": entry.subject or template.name,
+                    "body_html": bodies.get(entry.partner_id.id, ""),
+                    "email_from": email_from,
+                    "reply_to": reply_to.get(entry.partner_id.id) or email_from,
+                    "email_to": formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
+                    "author_id": user.partner_id.id,
+                    "model": "res.partner",
+                    "res_id": entry.partner_id.id,
+                    "message_type": "email_outgoing",
+                    "attachment_ids": [(6, 0, attachments.ids)],
+                    "auto_delete": False,
+                    "state": "outgoing",
+                }
+                for entry in group
+            ]
+            mails = Mail.create(vals_list)
+            links += [
+                SQL("(%s, %s, %s, %s)", entry.id, mail.id, mail.mail_message_id.id, mail.message_id)
+                for entry, mail in zip(group, mails)
+            ]
         self.env.cr.execute(
             SQL(
                 """UPDATE sales_interaction_log AS entry
@@ -348,31 +474,31 @@ class SalesLoggedSegment(models.Model):
             )
         )
         entries.invalidate_recordset(["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"])
+        entries.modified(["delivery_status"])  # written in SQL: the counts of the logged segment follow
         return entries
 
-    def _print_letters(self):
-        """One PDF with a letter per hard-copy contact, in the contact's language, kept on the logged segment."""
+    def _print_letters(self, entries):
+        """Print the letters of ``entries`` as one PDF (a part of the log's letters), kept on the logged segment."""
         self.ensure_one()
-        letters = self.env["sales.interaction.log"].search(
-            [("logged_segment_id", "=", self.id), ("correspondence_type", "=", "hard_copy")], order="id"
-        )
-        if not letters:
-            return False
         report = self.env.ref("sales_campaign.action_report_interaction_letter")
         # force_report_rendering: a real PDF even when Odoo runs its tests (it would give HTML otherwise)
         pdf, _format = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-            report, letters.ids
+            report, entries.ids
         )
+        first = len(self.letter_attachment_ids) * LETTER_BATCH_SIZE + 1
         attachment = self.env["ir.attachment"].create(
             {
-                "name": self.env._("Letters %(logged)s.pdf", logged=self.name),
+                "name": self.env._(
+                    "Letters %(logged)s (%(first)s-%(last)s).pdf", logged=self.name, first=first, last=first + len(entries) - 1
+                ),
                 "raw": pdf,
                 "mimetype": "application/pdf",
                 "res_model": self._name,
                 "res_id": self.id,
             }
         )
-        self._write_ledger({"letters_attachment_id": attachment.id, "attachment_ids": [(4, attachment.id)]})
+        self._write_ledger({"letter_attachment_ids": [(4, attachment.id)]})
+        entries._set_delivery_status("sent")
         return attachment
 
     # ------------------------------------------------------------------------------------------------
@@ -380,18 +506,25 @@ class SalesLoggedSegment(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     def action_resend(self):
-        """Queue the failed e-mails of this logged segment again."""
+        """Send the failed e-mails of this logged segment again, through the mail queue's own retry."""
         self.ensure_one()
         if self.cancelled:
             raise UserError(self.env._("Logged segment %(logged)s is cancelled: nothing is resent.", logged=self.name))
-        failed = self.interaction_ids.filtered(lambda entry: entry.delivery_status == "error" and entry.correspondence_type == "email")
+        failed = self.env["sales.interaction.log"].search(
+            [("logged_segment_id", "=", self.id), ("delivery_status", "=", "error"), ("correspondence_type", "=", "email")]
+        )
         if not failed:
             raise UserError(self.env._("Logged segment %(logged)s has no failed e-mail to resend.", logged=self.name))
         with_mail = failed.filtered("mail_mail_id")
-        # sudo: the mails of this log's own entries are put back in the queue
-        with_mail.mail_mail_id.sudo().write({"state": "outgoing", "failure_reason": False, "failure_type": False})
+        # sudo: the mails of this log's own entries go back to the queue (mail.mail is for administrators)
+        mails = with_mail.mail_mail_id.sudo()
+        mails.action_retry()  # those the mail server refused
+        mails.filtered(lambda mail: mail.state != "outgoing").mark_outgoing()  # those that bounced after leaving
         with_mail._set_delivery_status("queued")
-        self._queue_emails(failed - with_mail)
+        # Entries whose e-mail is gone wait for a batch of the delivery again.
+        (failed - with_mail)._set_delivery_status("pending")
+        if failed - with_mail:
+            self._start_delivery()
         return self.segment_id._notify(
             self.env._("%(count)s e-mails of logged segment %(logged)s are queued again.", count=len(failed), logged=self.name)
         ) if self.segment_id else True
@@ -405,11 +538,16 @@ class SalesLoggedSegment(models.Model):
         return True
 
     def action_restore(self):
-        """Restore cancelled logged segments with their campaign entries and interactions."""
+        """Restore cancelled logged segments with their campaign entries and interactions.
+
+        E-mails and letters that were still waiting when the log was cancelled are delivered now.
+        """
         not_cancelled = self.filtered(lambda logged: not logged.cancelled)
         if not_cancelled:
             raise UserError(self.env._("Logged segment %(logged)s is not cancelled.", logged=not_cancelled[0].name))
         self._set_cancelled(False)
+        for logged in self:
+            logged._start_delivery()
         return True
 
     def _set_cancelled(self, cancelled):
@@ -444,12 +582,12 @@ class SalesLoggedSegment(models.Model):
         }
 
     def action_download_letters(self):
+        """The printed letters: the PDF itself when there is one part, else a zip of the parts."""
         self.ensure_one()
-        if not self.letters_attachment_id:
+        if not self.letter_attachment_ids:
             raise UserError(self.env._("Logged segment %(logged)s has no printed letters.", logged=self.name))
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.letters_attachment_id.id}?download=true",
-            "target": "self",
-        }
-
+        if len(self.letter_attachment_ids) == 1:
+            url = f"/web/content/{self.letter_attachment_ids.id}?download=true"
+        else:
+            url = f"/sales_campaign/letters/{self.id}"
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}

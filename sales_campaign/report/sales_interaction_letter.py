@@ -12,16 +12,16 @@ class ReportInteractionLetter(models.AbstractModel):
     _description = "Interaction Letter"
 
     @api.model
-    def _recipient_lines(self, partner, company):
+    def _recipient_lines(self, partner, company, lang):
         """The lines of the recipient block: company, contact, then the postal address in the format of
         the contact's country. The country is left out for letters that stay in the sender's country and
-        otherwise named in the sender's language, as postal services ask."""
+        otherwise named in the letter's language, like everything else in the letter."""
         lines = []
         if partner.commercial_company_name and partner.commercial_company_name != partner.name:
             lines.append(partner.commercial_company_name)
         if partner.name:
             lines.append(partner.name)
-        partner = partner.with_context(lang=company.partner_id.lang or self.env.lang)
+        partner = partner.with_context(lang=lang or self.env.lang)
         address_format, args = partner._prepare_display_address(without_company=True)
         if partner.country_id and partner.country_id == company.country_id:
             args["country_name"] = ""
@@ -33,13 +33,14 @@ class ReportInteractionLetter(models.AbstractModel):
         entries = self.env["sales.interaction.log"].browse(docids)
         groups = defaultdict(lambda: self.env["sales.interaction.log"])
         for entry in entries:
-            groups[entry.template_id, entry.lang] |= entry
+            groups[entry.template_id, entry.lang, entry.logged_segment_id.user_id] |= entry
         bodies, langs = {}, {}
-        for (template, lang), group in groups.items():
+        for (template, lang, sender), group in groups.items():
             version = template._get_language(lang)
             if not version:
                 continue
-            rendered = version.with_context(lang=version.lang)._render_body(group.partner_id.ids)
+            # Written by the user who logged them, whoever prints them (the delivery cron, say).
+            rendered = version._render_bodies(group.partner_id, sender or self.env.user)
             for entry in group:
                 bodies[entry.id] = Markup(rendered.get(entry.partner_id.id) or "")
                 # The whole letter (date, subject, body) speaks the language of the version it was given.
@@ -51,7 +52,9 @@ class ReportInteractionLetter(models.AbstractModel):
             "bodies": bodies,
             "langs": langs,
             "recipient_lines": {
-                entry.id: self._recipient_lines(entry.partner_id, entry.company_id or self.env.company)
+                entry.id: self._recipient_lines(
+                    entry.partner_id, entry.company_id or self.env.company, langs.get(entry.id) or entry.lang
+                )
                 for entry in entries
             },
         }

@@ -13,6 +13,7 @@ from . import test_segment_security
 from . import test_segment_performance
 from . import test_walkthrough_segments
 from . import test_segment_log
+from . import test_segment_log_delivery
 from . import test_segment_log_performance
 from . import test_campaign_prices
 from . import test_campaign_statistics

@@ -122,16 +122,16 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         for foreign in (self.file_nordic, self.file_private):
             with self.subTest(file=foreign.name):
                 self.assertRefused(
-                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"letters_attachment_id": foreign.id})
+                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"letter_attachment_ids": [(4, foreign.id)]})
                 )
                 self.assertRefused(
-                    self.external(self.staff, "sales.logged.segment", "write", [[self.logged.id], {"letters_attachment_id": foreign.id}])
+                    self.external(self.staff, "sales.logged.segment", "write", [[self.logged.id], {"letter_attachment_ids": [(4, foreign.id)]}])
                 )
                 self.assertRefused(
                     self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"attachment_ids": [(4, foreign.id)]})
                 )
                 self.assertNotIn(foreign, self.logged.attachment_ids)
-                self.assertNotEqual(self.logged.letters_attachment_id, foreign)
+                self.assertNotIn(foreign, self.logged.letter_attachment_ids)
         # The staff reads its own letters.
         with_letters = self.env["sales.segment"].with_user(self.staff).create(
             {"description": "Letters", "template_id": self.template.id, "correspondence_type": "hard_copy",
@@ -139,8 +139,10 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         )
         with_letters._run_step("add", {"partner_ids": self.prospect_buyer.ids})
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(with_letters, send=True)
-        [values] = self.assertDone(self.call(self.staff, "sales.logged.segment", "read", [logged.id], ["letters_pdf"]))
-        self.assertTrue(values["letters_pdf"])
+        action = self.assertDone(self.call(self.staff, "sales.logged.segment", "action_download_letters", [logged.id]))
+        response = self.url_open(action["url"])
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content.startswith(b"%PDF"))
 
     def test_c2_no_foreign_file_e_mailed_out(self):
         segment = self.env["sales.segment"].with_user(self.staff).create(

@@ -127,8 +127,10 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(paula.correspondence_type, "hard_copy")
         self.assertEqual(paula.delivery_status, "sent")
         self.assertFalse(paula.mail_mail_id)
-        self.assertTrue(logged.letters_attachment_id)
-        self.assertEqual(logged.letters_attachment_id.mimetype, "application/pdf")
+        self.assertEqual(len(logged.letter_attachment_ids), 1)
+        self.assertEqual(logged.letter_attachment_ids.mimetype, "application/pdf")
+        self.assertEqual(logged.delivery_state, "done", "a small log is delivered at once")
+        self.assertEqual((logged.email_queued_count, logged.email_count, logged.letter_printed_count, logged.letter_count), (2, 2, 1, 1))
         self.assertIn(self.attachment, logged.attachment_ids)
         self.assertEqual(logged.queued_count, 2)
 
@@ -155,7 +157,7 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(carla.correspondence_type, "hard_copy")
         self.assertEqual(carla.delivery_status, "sent")
         # One PDF, a page per letter: Carla's and Paula's (who prefers hard copy).
-        pdf = logged.letters_attachment_id.raw
+        pdf = logged.letter_attachment_ids.raw
         self.assertTrue(pdf.startswith(b"%PDF"))
         self.assertEqual(len(re.findall(rb"/Type\s*/Page[^s]", pdf)), 2)
 

@@ -57,6 +57,13 @@ class SalesSegmentLogWizard(models.TransientModel):
         )
         if followup:
             message += " " + self.env._("Follow-up segment %(followup)s holds the same contacts.", followup=followup.name)
+        if logged.delivery_state == "in_progress":
+            message += " " + self.env._(
+                "%(emails)s e-mails and %(letters)s letters are being prepared in the background: you will be "
+                "notified when they are ready.",
+                emails=logged.email_count,
+                letters=logged.letter_count,
+            )
         return segment._notify(
             message,
             next_action={
