@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import SalesSegmentCommon
@@ -249,3 +249,56 @@ class TestCampaignPrices(SalesSegmentCommon):
             regular.item_ids.with_user(self.manager).fixed_price = 1.0
         with self.assertRaises(AccessError):
             self.campaign.price_item_ids.with_user(self.staff).fixed_price = 1.0
+
+    def campaign_rules(self):
+        """The campaign's rules as stored, read again from the database."""
+        self.env.invalidate_all()
+        return self.campaign.price_item_ids.read(["compute_price", "fixed_price", "percent_price", "min_quantity"])
+
+    def test_campaign_rules_refuse_negative_prices_and_quantities_and_odd_discounts(self):
+        saved = self.campaign_rules()
+        chair = {"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id}
+        desks = {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category", "categ_id": self.category}
+        refused = [
+            ({**chair, "fixed_price": -100.0}, "The sales price of Test Guest Chair in campaign .* may not be negative"),
+            ({**chair, "fixed_price": 100.0, "min_quantity": -5}, "The minimum quantity of Test Guest Chair .* may not be negative"),
+            ({**desks, "percent_price": 150.0}, "The line discount of Category: Test Desks in campaign .* at most 100 %"),
+            ({**desks, "percent_price": 0.0}, "must be more than 0 %"),
+            ({**desks, "percent_price": -10.0}, "must be more than 0 %"),
+        ]
+        # The campaign manager on the campaign card
+        for values, message in refused:
+            with self.subTest(values=values), self.assertRaises(ValidationError) as error:
+                self.set_prices(self.campaign, [values])
+            self.assertRegex(str(error.exception), message)
+            self.assertIn(self.campaign.display_name, str(error.exception))
+            self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
+        # An RPC client creating or changing rules
+        Item = self.env["product.pricelist.item"].with_user(self.manager)
+        chair_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "fixed", "applied_on": "1_product",
+                      "product_tmpl_id": self.chair.product_tmpl_id.id}
+        desk_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "percentage",
+                     "applied_on": "2_product_category", "categ_id": self.category.id}
+        price_item, discount_item = self.campaign.price_item_ids
+        for call in (
+            lambda: Item.create({**chair_rule, "fixed_price": -100.0}),
+            lambda: Item.create({**chair_rule, "fixed_price": 10.0, "min_quantity": -5}),
+            lambda: Item.create({**desk_rule, "percent_price": 150.0}),
+            lambda: price_item.with_user(self.manager).write({"fixed_price": -1.0}),
+            lambda: price_item.with_user(self.manager).write({"min_quantity": -1}),
+            lambda: discount_item.with_user(self.manager).write({"percent_price": 100.5}),
+            lambda: self.campaign.with_user(self.manager).write(
+                {"price_item_ids": [Command.update(discount_item.id, {"percent_price": 0.0})]}
+            ),
+        ):
+            with self.assertRaises(ValidationError):
+                call()
+            self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
+        # The limits themselves are fine: a free product, a 100 % discount, no minimum quantity.
+        self.set_prices(self.campaign, [{**chair, "fixed_price": 0.0, "min_quantity": 0}, {**desks, "percent_price": 100.0}])
+        self.assertEqual(len(self.campaign.price_item_ids), 4)
+        # Other pricelists keep Odoo's rules: a negative discount is a mark-up there.
+        regular = self.env["product.pricelist"].create(
+            {"name": "Mark-up", "item_ids": [Command.create({"compute_price": "percentage", "percent_price": -10.0})]}
+        )
+        self.assertEqual(regular.item_ids.percent_price, -10.0)
