@@ -255,24 +255,38 @@ class SalesCampaign(models.Model):
             campaign.target_group_count = counts.get(campaign.id, 0) if campaign.activated else 0
 
     @api.model
-    def _get_activated_for_partner(self, partner, company):
-        """Activated campaigns of ``company`` whose target group holds ``partner``'s company."""
-        if not partner:
-            return self.browse()
-        activated = self.search([("activated", "=", True), ("company_id", "in", [company.id, False])])
+    def _get_activated_for_partners(self, partners, companies):
+        """Activated campaigns of ``companies`` (or of no company) whose target group holds each partner's company.
+
+        One search and one query for all the partners, whatever their number.
+
+        :return: {commercial partner: campaigns in id order}, for the partners' companies that have some
+        """
+        commercial_partners = partners.commercial_partner_id._origin
+        if not commercial_partners:
+            return {}
+        activated = self.search([("activated", "=", True), ("company_id", "in", companies.ids + [False])])
         if not activated:
-            return activated
+            return {}
         self.env["sales.segment.line"].flush_model()
         self.env["sales.interaction.log"].flush_model()
         # PostgreSQL pushes the partner condition down into both branches of the target group's UNION.
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT campaign_id FROM (%s) targets WHERE partner_id = %s ORDER BY campaign_id",
+                """
+                SELECT partner_id, ARRAY_AGG(DISTINCT campaign_id ORDER BY campaign_id)
+                  FROM (%s) targets
+                 WHERE partner_id = ANY(%s)
+                 GROUP BY partner_id
+                """,
                 activated._target_group_query(),
-                partner.commercial_partner_id.id,
+                commercial_partners.ids,
             )
         )
-        return self.browse(row[0] for row in rows)
+        return {
+            commercial_partners.browse(partner_id): self.browse(campaign_ids).with_prefetch(activated._prefetch_ids)
+            for partner_id, campaign_ids in rows
+        }
 
     def _check_manager(self):
         if not self.env.user.has_group("sales_campaign.group_sales_campaign_manager"):

@@ -1,10 +1,14 @@
+import logging
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import SalesSegmentCommon
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -111,6 +115,33 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.assertEqual(desk_line.discount, 12.5)
         self.assertEqual(desk_line.sales_campaign_id, self.campaign)
         self.assertEqual(order.campaign_id, self.campaign.utm_campaign_id)
+
+    def test_orders_priced_together_each_get_their_own_campaigns(self):
+        """Lines of several orders are priced in one batch: each order keeps its own price sources."""
+        self.activate()
+        other = self.env["sales.campaign"].create({"title": "Prospect offer"})
+        self.set_prices(other, [{"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id, "fixed_price": 120.0}])
+        target, prospect, set_by_hand, past = self.env["sale.order"].with_user(self.salesperson).create(
+            [
+                {"partner_id": partner.id, "campaign_id": campaign.utm_campaign_id.id, "date_order": date,
+                 "order_line": [Command.create({"product_id": self.chair.id}), Command.create({"product_id": self.desk.id})]}
+                for partner, campaign, date in [
+                    (self.customer_it, self.env["sales.campaign"], fields.Datetime.now()),
+                    (self.prospect_co, self.env["sales.campaign"], fields.Datetime.now()),
+                    (self.prospect_co, other, fields.Datetime.now()),
+                    (self.customer_co, self.env["sales.campaign"], fields.Datetime.now() - timedelta(days=30)),
+                ]
+            ]
+        )
+        self.assertEqual(target.order_line.mapped("price_unit"), [150.0, 500.0])
+        self.assertEqual(target.order_line.mapped("discount"), [0.0, 12.5])
+        self.assertEqual(prospect.order_line.mapped("price_unit"), [189.0, 500.0])
+        self.assertEqual(prospect.order_line.mapped("discount"), [0.0, 0.0])
+        self.assertEqual(set_by_hand.order_line.mapped("price_unit"), [120.0, 500.0], "only the order's campaign")
+        self.assertEqual(set_by_hand.order_line.mapped("discount"), [0.0, 0.0])
+        self.assertEqual(set_by_hand.order_line.sales_campaign_id, other)
+        self.assertEqual(past.order_line.mapped("price_unit"), [189.0, 500.0], "before the campaign period")
+        self.assertFalse(past.order_line.sales_campaign_id)
 
     def test_target_customer_gets_the_campaign_line_discount(self):
         self.activate()
@@ -302,3 +333,75 @@ class TestCampaignPrices(SalesSegmentCommon):
             {"name": "Mark-up", "item_ids": [Command.create({"compute_price": "percentage", "percent_price": -10.0})]}
         )
         self.assertEqual(regular.item_ids.percent_price, -10.0)
+
+    # ------------------------------------------------------------------------------------------------
+    # Query count
+
+    def order_queries(self, products):
+        """Queries of creating and confirming a quotation of one line per product for the target customer,
+        as the salesperson, flush included."""
+        Order = self.env["sale.order"].with_user(self.salesperson)
+        values = {
+            "partner_id": self.customer_co.id,
+            "order_line": [Command.create({"product_id": product.id}) for product in products],
+        }
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # random: no bus garbage collection in the middle of a measure (as assertQueryCount does)
+        with patch("random.random", lambda: 1):
+            count0 = self.cr.sql_log_count
+            order = Order.create(values)
+            order.action_confirm()
+            self.env.flush_all()
+            queries = self.cr.sql_log_count - count0
+        return order, queries
+
+    def measure_orders(self, products):
+        """Queries of a 5-line and a 50-line order, after a warm-up order that fills the caches."""
+        self.order_queries(products[:5])
+        small, small_queries = self.order_queries(products[:5])
+        large, large_queries = self.order_queries(products)
+        return (small, large), (small_queries, large_queries)
+
+    def test_campaign_pricing_queries_do_not_grow_with_the_lines(self):
+        """What campaign pricing adds to an order is looked up once per order, not once per line.
+
+        Measured when written (create and confirm, flush included), Odoo alone / no activated campaign /
+        campaign pricing: 5 lines 56 / 58 / 69, 50 lines 146 / 148 / 159 queries. Before, with a lookup per
+        line, no activated campaign / campaign pricing: 5 lines 76 / 95, 50 lines 346 / 477.
+        """
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Query Product {i:02d}", "list_price": 100.0, "categ_id": self.category.id if i % 2 else self.chair.categ_id.id}
+                for i in range(50)
+            ]
+        )
+        # Every other product has a campaign price, the others are desks with the campaign's line discount.
+        self.env["product.pricelist.item"].with_user(self.manager).create(
+            [
+                {"sales_campaign_id": self.campaign.id, "sales_campaign_price_type": "price", "applied_on": "1_product",
+                 "product_tmpl_id": product.product_tmpl_id.id, "fixed_price": 80.0}
+                for product in products[::2]
+            ]
+        )
+        # Odoo alone: the campaign lookup left out.
+        with patch.object(type(self.env["sale.order"]), "_get_sales_campaign_rules", lambda self, products, kind: {}):
+            _orders, (odoo_small, odoo_large) = self.measure_orders(products)
+        _orders, (plain_small, plain_large) = self.measure_orders(products)
+        self.activate()
+        (small, large), (campaign_small, campaign_large) = self.measure_orders(products)
+        self.assertEqual(small.order_line.mapped("price_unit"), [80.0, 100.0] * 2 + [80.0])
+        self.assertEqual(small.order_line.mapped("discount"), [0.0, 12.5] * 2 + [0.0])
+        self.assertEqual(large.order_line.sales_campaign_id, self.campaign)
+        self.assertEqual(len(large.order_line.filtered("sales_campaign_id")), 50)
+        _logger.info(
+            "Queries of a quotation created and confirmed, Odoo alone / no activated campaign / campaign pricing: "
+            "5 lines %s / %s / %s, 50 lines %s / %s / %s",
+            odoo_small, plain_small, campaign_small, odoo_large, plain_large, campaign_large,
+        )
+        self.assertLessEqual(
+            plain_large - odoo_large, plain_small - odoo_small + 2, "without activated campaigns, a constant cost"
+        )
+        self.assertLessEqual(
+            campaign_large - plain_large, campaign_small - plain_small + 3, "campaign pricing is looked up once per order"
+        )
