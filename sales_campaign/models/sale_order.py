@@ -4,9 +4,11 @@ from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
-    """Quotations carry the campaign that priced them (``campaign_id``, Odoo's UTM campaign).
+    """The campaigns that may price a quotation, looked up once for all the orders being priced.
 
-    The campaigns that may price a quotation are looked up once for all the orders being priced.
+    The order's ``campaign_id`` (Odoo's UTM campaign) is what a user set or what came from an opportunity:
+    campaign pricing reads it but never writes it, so a campaign deactivated since the last line was priced
+    no longer prices new lines. Each line shows the campaign that priced it.
     """
 
     _inherit = "sale.order"
@@ -109,31 +111,8 @@ class SaleOrder(models.Model):
             ]
         return result
 
-    def _set_campaign_from_lines(self):
-        """An order without campaign takes the campaign that priced one of its lines."""
-        for order in self.filtered(lambda order: not order.campaign_id and order.state in ("draft", "sent")):
-            campaign = order.order_line.sales_campaign_id[:1]
-            if campaign:
-                order.campaign_id = campaign.utm_campaign_id
-
-    @api.onchange("order_line")
-    def _onchange_order_line_sales_campaign(self):
-        self._set_campaign_from_lines()
-
     @api.onchange("campaign_id")
     def _onchange_campaign_id_sales_prices(self):
         """Like a new pricelist, a new campaign offers to update the prices of the lines."""
         if self.order_line and self.state in ("draft", "sent"):
             self.show_update_pricelist = True
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        orders = super().create(vals_list)
-        orders._set_campaign_from_lines()
-        return orders
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "order_line" in vals:
-            self._set_campaign_from_lines()
-        return result

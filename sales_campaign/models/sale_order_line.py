@@ -6,7 +6,8 @@ class SaleOrderLine(models.Model):
 
     Odoo's pricelist gives the regular price and discount; the campaigns that may price the order (see
     ``sale.order._get_sales_campaigns_per_order``) offer their best sales price and best line discount for the
-    product, quantity and order date, and each wins where it is better for the customer.
+    product, quantity and order date, and each wins where it is better for the customer. The line shows which
+    campaign priced it; the order's own campaign is left to the user (or the opportunity).
     """
 
     _inherit = "sale.order.line"

@@ -367,8 +367,8 @@ class SalesCampaign(models.Model):
         """Every figure of the campaign statistics, as a dict, in the campaign company's currency.
 
         Interactions count as in Business Central: entries, not distinct contacts, so a contact reached twice
-        counts twice; cancelled entries are left out. Opportunities, quotations and orders are those that point
-        at the campaign's UTM campaign in its company.
+        counts twice; cancelled entries are left out. Opportunities are those that point at the campaign's UTM
+        campaign in its company; quotations and orders those too, and those with a line the campaign priced.
         """
         self.ensure_one()
         currency = (self.company_id or self.env.company).currency_id
@@ -393,7 +393,8 @@ class SalesCampaign(models.Model):
         won_rows = [row for row in lead_rows if row[1].is_won]
         won_count = sum(row[2] for row in won_rows)
         won_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in won_rows], currency)
-        order_rows = Order._read_group(utm_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
+        order_domain = self._orders_domain() + self._statistics_company_domain()
+        order_rows = Order._read_group(order_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
         quotation_count = sum(count for state, _currency, count, _amount in order_rows if state in ("draft", "sent"))
         order_count = sum(count for state, _currency, count, _amount in order_rows if state == "sale")
         revenue = self._convert_sums([(order_currency, amount) for state, order_currency, _count, amount in order_rows if state == "sale"], currency)
@@ -438,10 +439,19 @@ class SalesCampaign(models.Model):
         action["context"] = {"default_campaign_id": self.utm_campaign_id.id, "default_type": "opportunity"}
         return action
 
+    def _orders_domain(self):
+        """Orders of the campaign: those set on it (by hand or from an opportunity) and those it priced.
+
+        Campaign pricing does not write the campaign onto the order, so an order priced by an activated
+        campaign counts through its lines.
+        """
+        self.ensure_one()
+        return ["|", ("campaign_id", "=", self.utm_campaign_id.id), ("order_line.sales_campaign_id", "=", self.id)]
+
     def action_open_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [("campaign_id", "=", self.utm_campaign_id.id), ("state", "=", "sale")]
+        action["domain"] = self._orders_domain() + [("state", "=", "sale")]
         action["context"] = {"create": False}
         return action
 
