@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 CAMPAIGN_PRICE_TYPES = [("price", "Sales Price"), ("discount", "Line Discount")]
 
@@ -33,6 +33,41 @@ class ProductPricelistItem(models.Model):
     def _inverse_sales_campaign_price_type(self):
         for item in self.filtered("sales_campaign_id"):
             item.compute_price = "percentage" if item.sales_campaign_price_type == "discount" else "fixed"
+
+    @api.constrains("sales_campaign_id", "compute_price", "fixed_price", "percent_price", "min_quantity")
+    def _check_sales_campaign_values(self):
+        """Campaign prices are prices and campaign discounts are discounts.
+
+        Odoo's pricelists allow negative prices and discounts as mark-ups; a campaign rule with a negative
+        price, a negative minimum quantity or a discount of 0 % or above 100 % only makes nonsense quotations.
+        """
+        for item in self.filtered("sales_campaign_id"):
+            values = {"rule": item.name, "campaign": item.sales_campaign_id.display_name}
+            if item.compute_price == "fixed" and item.fixed_price < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The sales price of %(rule)s in campaign %(campaign)s may not be negative (%(price)s).",
+                        price=item.fixed_price,
+                        **values,
+                    )
+                )
+            if item.compute_price == "percentage" and not 0 < item.percent_price <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The line discount of %(rule)s in campaign %(campaign)s must be more than 0 %% and at most "
+                        "100 %% (not %(discount)s %%).",
+                        discount=item.percent_price,
+                        **values,
+                    )
+                )
+            if item.min_quantity < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum quantity of %(rule)s in campaign %(campaign)s may not be negative (%(quantity)s).",
+                        quantity=item.min_quantity,
+                        **values,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,5 +1,3 @@
-from datetime import datetime, time
-
 from odoo import api, fields, models
 
 
@@ -7,8 +5,9 @@ class SaleOrderLine(models.Model):
     """Campaign prices and line discounts on quotation lines, Business Central style.
 
     Odoo's pricelist gives the regular price and discount; the campaigns that may price the order (see
-    ``sale.order._get_sales_campaigns``) offer their best sales price and best line discount for the product,
-    quantity and order date, and each wins where it is better for the customer.
+    ``sale.order._get_sales_campaigns_per_order``) offer their best sales price and best line discount for the
+    product, quantity and order date, and each wins where it is better for the customer. The line shows which
+    campaign priced it; the order's own campaign is left to the user (or the opportunity).
     """
 
     _inherit = "sale.order.line"
@@ -47,58 +46,69 @@ class SaleOrderLine(models.Model):
         for line in self:
             line.sales_campaign_id = line.sales_campaign_price_id or line.sales_campaign_discount_id
 
-    def _get_sales_campaign_offer(self):
-        """The best campaign sales price and line discount for this line.
+    def _get_sales_campaign_offers(self, compute_price):
+        """The best campaign sales price or line discount of each of these lines.
 
-        :return: ((price in the order currency, campaign) or None, (discount %, campaign) or None)
+        The campaigns and their rules are looked up once for all the lines' orders
+        (``sale.order._get_sales_campaign_rules``); what is left per line needs no query.
+
+        :param compute_price: ``"fixed"`` for the best sales price, ``"percentage"`` for the best line discount
+        :return: {line: (price in the order currency, campaign)} or {line: (discount %, campaign)}, for the
+            lines that have an offer
         """
-        self.ensure_one()
-        order = self.order_id
-        if not (order and self.product_id and self.product_uom) or self.display_type or self.combo_item_id:
-            return None, None
-        order_date = order.date_order or fields.Datetime.now()
-        day = fields.Datetime.context_timestamp(self, order_date).date()
-        campaigns = order._get_sales_campaigns().filtered(lambda campaign: campaign.pricelist_id and campaign._is_running_on(day))
-        if not campaigns:
-            return None, None
-        product = self.product_id
-        quantity = self.product_uom_qty or 1.0
-        qty_in_product_uom = self.product_uom._compute_quantity(quantity, product.uom_id, raise_if_failure=False)
-        # Noon of the local order day: inside the campaign's rules for every day of its period.
-        moment = datetime.combine(day, time(12))
-        company = order.company_id or self.env.company
-        best_price = best_discount = None
-        for campaign in campaigns:
-            pricelist = campaign.pricelist_id
-            for rule in pricelist._get_applicable_rules(product, moment):
-                if not rule._is_applicable_for(product, qty_in_product_uom):
-                    continue
-                if rule.compute_price == "fixed":
-                    price = rule._compute_price(product, quantity, self.product_uom, moment, currency=pricelist.currency_id)
-                    price = pricelist.currency_id._convert(price, order.currency_id, company, day, round=False)
-                    if best_price is None or price < best_price[0]:
-                        best_price = (price, campaign)
-                elif rule.compute_price == "percentage" and rule.percent_price > 0:
-                    if best_discount is None or rule.percent_price > best_discount[0]:
-                        best_discount = (rule.percent_price, campaign)
-        return best_price, best_discount
+        lines = self.filtered(
+            lambda line: line.order_id and line.product_id and line.product_uom and not line.display_type
+            and not line.combo_item_id
+        )
+        if not lines:
+            return {}
+        rules_per_order = lines.order_id._get_sales_campaign_rules(lines.product_id, compute_price)
+        offers = {}
+        for line in lines:
+            order = line.order_id
+            campaign_rules = rules_per_order.get(order)
+            if not campaign_rules:
+                continue
+            product = line.product_id
+            quantity = line.product_uom_qty or 1.0
+            qty_in_product_uom = line.product_uom._compute_quantity(quantity, product.uom_id, raise_if_failure=False)
+            company = order.company_id or self.env.company
+            day, moment = order._get_sales_campaign_date()
+            best = None
+            for campaign, rules in campaign_rules:
+                for rule in rules:
+                    if not rule._is_applicable_for(product, qty_in_product_uom):
+                        continue
+                    if compute_price == "fixed":
+                        currency = rule.pricelist_id.currency_id
+                        price = rule._compute_price(product, quantity, line.product_uom, moment, currency=currency)
+                        price = currency._convert(price, order.currency_id, company, day, round=False)
+                        if best is None or price < best[0]:
+                            best = (price, campaign)
+                    elif rule.percent_price > 0 and (best is None or rule.percent_price > best[0]):
+                        best = (rule.percent_price, campaign)
+            if best:
+                offers[line] = best
+        return offers
 
     def _compute_price_unit(self):
         super()._compute_price_unit()
         force = self.env.context.get("force_price_recomputation")
         for line in self:
             line.sales_campaign_price_id = line.sales_campaign_price_id  # kept where the price is kept
-            if (
-                not line.order_id
-                or (line.technical_price_unit != line.price_unit and not force)
-                or line.qty_invoiced > 0
-                or (line.product_id.expense_policy == "cost" and line.is_expense)
-            ):
-                continue
-            line = line.with_company(line.company_id)
-            offer = line._get_sales_campaign_offer()[0]
+        # The lines Odoo priced just now: not a price set by hand, nothing invoiced, no expense at cost.
+        lines = self.filtered(
+            lambda line: line.order_id
+            and (force or line.technical_price_unit == line.price_unit)
+            and not line.qty_invoiced > 0
+            and not (line.product_id.expense_policy == "cost" and line.is_expense)
+        )
+        offers = lines._get_sales_campaign_offers("fixed")
+        for line in lines:
+            offer = offers.get(line)
             campaign = self.env["sales.campaign"]
             if offer:
+                line = line.with_company(line.company_id)
                 price = line.product_id._get_tax_included_unit_price_from_price(
                     offer[0],
                     product_taxes=line.product_id.taxes_id.filtered(lambda tax: tax.company_id == line.env.company),
@@ -110,14 +120,15 @@ class SaleOrderLine(models.Model):
             line.sales_campaign_price_id = campaign
 
     def _compute_discount(self):
-        ours = self.filtered("sales_campaign_discount_id")
+        ours = set(self.filtered("sales_campaign_discount_id")._ids)
         super()._compute_discount()
         discount_enabled = self.env["product.pricelist.item"]._is_discount_feature_enabled()
+        offers = self._get_sales_campaign_offers("percentage")
         for line in self:
-            if line in ours and not (line.order_id.pricelist_id and discount_enabled):
+            if line.id in ours and not (line.order_id.pricelist_id and discount_enabled):
                 # Odoo leaves the discount alone without a pricelist: the campaign's discount must not linger.
                 line.discount = 0.0
-            offer = line._get_sales_campaign_offer()[1]
+            offer = offers.get(line)
             if offer and offer[0] > line.discount:
                 line.discount = offer[0]
                 line.sales_campaign_discount_id = offer[1]

@@ -293,24 +293,38 @@ class SalesCampaign(models.Model):
             campaign.target_group_count = counts.get(campaign.id, 0) if campaign.activated else 0
 
     @api.model
-    def _get_activated_for_partner(self, partner, company):
-        """Activated campaigns of ``company`` whose target group holds ``partner``'s company."""
-        if not partner:
-            return self.browse()
-        activated = self.search([("activated", "=", True), ("company_id", "in", [company.id, False])])
+    def _get_activated_for_partners(self, partners, companies):
+        """Activated campaigns of ``companies`` (or of no company) whose target group holds each partner's company.
+
+        One search and one query for all the partners, whatever their number.
+
+        :return: {commercial partner: campaigns in id order}, for the partners' companies that have some
+        """
+        commercial_partners = partners.commercial_partner_id._origin
+        if not commercial_partners:
+            return {}
+        activated = self.search([("activated", "=", True), ("company_id", "in", companies.ids + [False])])
         if not activated:
-            return activated
+            return {}
         self.env["sales.segment.line"].flush_model()
         self.env["sales.interaction.log"].flush_model()
         # PostgreSQL pushes the partner condition down into both branches of the target group's UNION.
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT campaign_id FROM (%s) targets WHERE partner_id = %s ORDER BY campaign_id",
+                """
+                SELECT partner_id, ARRAY_AGG(DISTINCT campaign_id ORDER BY campaign_id)
+                  FROM (%s) targets
+                 WHERE partner_id = ANY(%s)
+                 GROUP BY partner_id
+                """,
                 activated._target_group_query(),
-                partner.commercial_partner_id.id,
+                commercial_partners.ids,
             )
         )
-        return self.browse(row[0] for row in rows)
+        return {
+            commercial_partners.browse(partner_id): self.browse(campaign_ids).with_prefetch(activated._prefetch_ids)
+            for partner_id, campaign_ids in rows
+        }
 
     def _check_manager(self):
         if not self.env.user.has_group("sales_campaign.group_sales_campaign_manager"):
@@ -391,8 +405,8 @@ class SalesCampaign(models.Model):
         """Every figure of the campaign statistics, as a dict, in the campaign company's currency.
 
         Interactions count as in Business Central: entries, not distinct contacts, so a contact reached twice
-        counts twice; cancelled entries are left out. Opportunities, quotations and orders are those that point
-        at the campaign's UTM campaign in its company.
+        counts twice; cancelled entries are left out. Opportunities are those that point at the campaign's UTM
+        campaign in its company; quotations and orders those too, and those with a line the campaign priced.
         """
         self.ensure_one()
         currency = (self.company_id or self.env.company).currency_id
@@ -419,7 +433,8 @@ class SalesCampaign(models.Model):
         won_rows = [row for row in lead_rows if row[1].is_won]
         won_count = sum(row[2] for row in won_rows)
         won_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in won_rows], currency)
-        order_rows = Order._read_group(utm_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
+        order_domain = self._orders_domain() + self._statistics_company_domain()
+        order_rows = Order._read_group(order_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
         quotation_count = sum(count for state, _currency, count, _amount in order_rows if state in ("draft", "sent"))
         order_count = sum(count for state, _currency, count, _amount in order_rows if state == "sale")
         revenue = self._convert_sums([(order_currency, amount) for state, order_currency, _count, amount in order_rows if state == "sale"], currency)
@@ -460,10 +475,19 @@ class SalesCampaign(models.Model):
         action["context"] = {"default_campaign_id": self.utm_campaign_id.id, "default_type": "opportunity"}
         return action
 
+    def _orders_domain(self):
+        """Orders of the campaign: those set on it (by hand or from an opportunity) and those it priced.
+
+        Campaign pricing does not write the campaign onto the order, so an order priced by an activated
+        campaign counts through its lines.
+        """
+        self.ensure_one()
+        return ["|", ("campaign_id", "=", self.utm_campaign_id.id), ("order_line.sales_campaign_id", "=", self.id)]
+
     def action_open_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [("campaign_id", "=", self.utm_campaign_id.id), ("state", "=", "sale")]
+        action["domain"] = self._orders_domain() + [("state", "=", "sale")]
         action["context"] = {"create": False}
         return action
 

@@ -5,7 +5,8 @@ class SalesCampaignAnalysis(models.Model):
     """Campaign results across campaigns, for pivot and graph views.
 
     One row per interaction that is not cancelled, per opportunity and per confirmed sales order of a
-    campaign, with the measures each contributes; amounts are in the company's currency.
+    campaign (set on the order, or pricing one of its lines), with the measures each contributes; amounts
+    are in the company's currency.
     """
 
     _name = "sales.campaign.analysis"
@@ -21,6 +22,7 @@ class SalesCampaignAnalysis(models.Model):
         ],
         "crm.lead": ["active", "type", "campaign_id", "company_id", "user_id", "partner_id", "stage_id", "expected_revenue"],
         "sale.order": ["state", "campaign_id", "company_id", "date_order", "user_id", "partner_id", "amount_untaxed", "currency_rate"],
+        "sale.order.line": ["order_id", "sales_campaign_id", "state"],
     }
 
     campaign_id = fields.Many2one("sales.campaign", string="Campaign", readonly=True)
@@ -46,7 +48,7 @@ class SalesCampaignAnalysis(models.Model):
         self.env.cr.execute(
             f"""
             CREATE VIEW {self._table} AS
-            SELECT ROW_NUMBER() OVER (ORDER BY facts.kind, facts.source_id) AS id,
+            SELECT ROW_NUMBER() OVER (ORDER BY facts.kind, facts.source_id, facts.campaign_id) AS id,
                    facts.campaign_id, campaign.status_id, facts.company_id, facts.date, facts.user_id,
                    facts.partner_id, facts.contacted_count, facts.responded_count, facts.cost, facts.duration,
                    facts.opportunity_count, facts.expected_revenue, facts.won_count, facts.won_revenue,
@@ -74,13 +76,22 @@ class SalesCampaignAnalysis(models.Model):
                       LEFT JOIN res_partner contact ON contact.id = lead.partner_id
                      WHERE lead.active AND lead.type = 'opportunity'
                      UNION ALL
-                    SELECT 3, sale.id, campaign.id, sale.company_id, sale.date_order::date, sale.user_id,
+                    SELECT 3, sale.id, of_campaign.campaign_id, sale.company_id, sale.date_order::date, sale.user_id,
                            partner.commercial_partner_id, 0, 0, 0, 0, 0, 0, 0, 0,
                            1, sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)
-                      FROM sale_order sale
-                      JOIN sales_campaign campaign ON campaign.utm_campaign_id = sale.campaign_id
+                      FROM (
+                            -- orders set on the campaign, and orders with a line the campaign priced
+                            SELECT sale.id AS order_id, campaign.id AS campaign_id
+                              FROM sale_order sale
+                              JOIN sales_campaign campaign ON campaign.utm_campaign_id = sale.campaign_id
+                             WHERE sale.state = 'sale'
+                             UNION
+                            SELECT line.order_id, line.sales_campaign_id
+                              FROM sale_order_line line
+                             WHERE line.sales_campaign_id IS NOT NULL AND line.state = 'sale'
+                           ) of_campaign
+                      JOIN sale_order sale ON sale.id = of_campaign.order_id
                       JOIN res_partner partner ON partner.id = sale.partner_id
-                     WHERE sale.state = 'sale'
                    ) facts
               JOIN sales_campaign campaign ON campaign.id = facts.campaign_id
             """

@@ -1,10 +1,14 @@
+import logging
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import SalesSegmentCommon
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -91,13 +95,13 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.activate()
         order = self.quotation(self.customer_co, self.chair)
         self.assertEqual(order.order_line.price_unit, 150.0)
-        self.assertEqual(order.order_line.sales_campaign_id, self.campaign)
-        self.assertEqual(order.campaign_id, self.campaign.utm_campaign_id, "the order carries the campaign")
+        self.assertEqual(order.order_line.sales_campaign_id, self.campaign, "the line shows the campaign that priced it")
+        self.assertFalse(order.campaign_id, "the order's campaign is left to the user")
         # A person of the targeted company orders too: the company is the target.
         order = self.quotation(self.customer_it, self.chair)
         self.assertEqual(order.order_line.price_unit, 150.0)
 
-    def test_orders_created_by_code_are_priced_and_carry_the_campaign(self):
+    def test_orders_created_by_code_are_priced(self):
         self.activate()
         order = self.env["sale.order"].with_user(self.salesperson).create(
             {
@@ -110,7 +114,34 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.assertEqual(chair_line.sales_campaign_id, self.campaign)
         self.assertEqual(desk_line.discount, 12.5)
         self.assertEqual(desk_line.sales_campaign_id, self.campaign)
-        self.assertEqual(order.campaign_id, self.campaign.utm_campaign_id)
+        self.assertFalse(order.campaign_id)
+
+    def test_orders_priced_together_each_get_their_own_campaigns(self):
+        """Lines of several orders are priced in one batch: each order keeps its own price sources."""
+        self.activate()
+        other = self.env["sales.campaign"].create({"title": "Prospect offer"})
+        self.set_prices(other, [{"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id, "fixed_price": 120.0}])
+        target, prospect, set_by_hand, past = self.env["sale.order"].with_user(self.salesperson).create(
+            [
+                {"partner_id": partner.id, "campaign_id": campaign.utm_campaign_id.id, "date_order": date,
+                 "order_line": [Command.create({"product_id": self.chair.id}), Command.create({"product_id": self.desk.id})]}
+                for partner, campaign, date in [
+                    (self.customer_it, self.env["sales.campaign"], fields.Datetime.now()),
+                    (self.prospect_co, self.env["sales.campaign"], fields.Datetime.now()),
+                    (self.prospect_co, other, fields.Datetime.now()),
+                    (self.customer_co, self.env["sales.campaign"], fields.Datetime.now() - timedelta(days=30)),
+                ]
+            ]
+        )
+        self.assertEqual(target.order_line.mapped("price_unit"), [150.0, 500.0])
+        self.assertEqual(target.order_line.mapped("discount"), [0.0, 12.5])
+        self.assertEqual(prospect.order_line.mapped("price_unit"), [189.0, 500.0])
+        self.assertEqual(prospect.order_line.mapped("discount"), [0.0, 0.0])
+        self.assertEqual(set_by_hand.order_line.mapped("price_unit"), [120.0, 500.0], "only the order's campaign")
+        self.assertEqual(set_by_hand.order_line.mapped("discount"), [0.0, 0.0])
+        self.assertEqual(set_by_hand.order_line.sales_campaign_id, other)
+        self.assertEqual(past.order_line.mapped("price_unit"), [189.0, 500.0], "before the campaign period")
+        self.assertFalse(past.order_line.sales_campaign_id)
 
     def test_target_customer_gets_the_campaign_line_discount(self):
         self.activate()
@@ -151,6 +182,58 @@ class TestCampaignPrices(SalesSegmentCommon):
         order = self.quotation(self.customer_co, self.desk)
         self.assertEqual(order.order_line.discount, 0.0)
         self.assertEqual(self.quotation(self.customer_co, self.chair).order_line.price_unit, 189.0)
+
+    def test_deactivated_campaign_does_not_price_new_lines_of_its_quotations(self):
+        """Business Central: without a campaign on the order, prices come from activated campaigns only."""
+        self.activate()
+        order = self.quotation(self.customer_co, self.chair)
+        self.assertEqual(order.order_line.price_unit, 150.0)
+        self.campaign.with_user(self.manager).action_deactivate()
+        # A new line in the sales app and another one by code (as an RPC client): regular prices.
+        with Form(order.with_user(self.salesperson)) as form:
+            with form.order_line.new() as line:
+                line.product_id = self.chair
+        order.with_user(self.salesperson).write({"order_line": [Command.create({"product_id": self.desk.id})]})
+        chair_line, new_chair_line, desk_line = order.order_line
+        self.assertEqual(new_chair_line.price_unit, 189.0)
+        self.assertFalse(new_chair_line.sales_campaign_id)
+        self.assertEqual(desk_line.discount, 0.0)
+        self.assertFalse(desk_line.sales_campaign_id)
+        self.assertFalse(order.campaign_id)
+        # The first line keeps its price until the prices are updated, as after a pricelist change.
+        self.assertEqual(chair_line.price_unit, 150.0)
+        self.assertEqual(chair_line.sales_campaign_id, self.campaign)
+        order.with_user(self.salesperson).action_update_prices()
+        self.assertEqual(order.order_line.mapped("price_unit"), [189.0, 189.0, 500.0])
+        self.assertFalse(order.order_line.sales_campaign_id)
+
+    def test_campaign_set_by_hand_prices_new_lines_after_deactivate(self):
+        self.activate()
+        order = self.quotation(self.customer_co, self.chair, campaign=self.campaign)
+        self.campaign.with_user(self.manager).action_deactivate()
+        with Form(order.with_user(self.salesperson)) as form:
+            with form.order_line.new() as line:
+                line.product_id = self.desk
+        self.assertEqual(order.order_line.mapped("price_unit"), [150.0, 500.0])
+        self.assertEqual(order.order_line.mapped("discount"), [0.0, 12.5])
+        self.assertEqual(order.order_line.sales_campaign_id, self.campaign)
+
+    def test_orders_the_campaign_priced_count_in_its_results(self):
+        """The order's campaign is no longer written from its lines: its results count the orders it priced."""
+        self.activate()
+        priced = self.quotation(self.customer_co, self.chair, quantity=2)
+        set_by_hand = self.quotation(self.prospect_co, self.desk, campaign=self.campaign)
+        regular = self.quotation(self.prospect_co, self.chair)
+        (priced | set_by_hand | regular).with_user(self.salesperson).action_confirm()
+        self.assertFalse(priced.campaign_id)
+        campaign = self.campaign.with_user(self.staff)
+        self.assertEqual(campaign.stat_order_count, 2)
+        self.assertEqual(campaign.stat_revenue, 300.0 + 437.5)
+        orders = self.env["sale.order"].with_user(self.salesperson).search(campaign.action_open_orders()["domain"])
+        self.assertEqual(orders, priced | set_by_hand)
+        Analysis = self.env["sales.campaign.analysis"].with_user(self.staff)
+        rows = Analysis._read_group([("campaign_id", "=", self.campaign.id)], [], ["order_count:sum", "revenue:sum"])
+        self.assertEqual(rows, [(2, 737.5)], "an order set on the campaign and priced by it counts once")
 
     def test_campaign_set_by_hand_prices_even_when_not_activated(self):
         order = self.quotation(self.prospect_co, self.chair, campaign=self.campaign)
@@ -249,3 +332,128 @@ class TestCampaignPrices(SalesSegmentCommon):
             regular.item_ids.with_user(self.manager).fixed_price = 1.0
         with self.assertRaises(AccessError):
             self.campaign.price_item_ids.with_user(self.staff).fixed_price = 1.0
+
+    def campaign_rules(self):
+        """The campaign's rules as stored, read again from the database."""
+        self.env.invalidate_all()
+        return self.campaign.price_item_ids.read(["compute_price", "fixed_price", "percent_price", "min_quantity"])
+
+    def test_campaign_rules_refuse_negative_prices_and_quantities_and_odd_discounts(self):
+        saved = self.campaign_rules()
+        chair = {"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id}
+        desks = {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category", "categ_id": self.category}
+        refused = [
+            ({**chair, "fixed_price": -100.0}, "The sales price of Test Guest Chair in campaign .* may not be negative"),
+            ({**chair, "fixed_price": 100.0, "min_quantity": -5}, "The minimum quantity of Test Guest Chair .* may not be negative"),
+            ({**desks, "percent_price": 150.0}, "The line discount of Category: Test Desks in campaign .* at most 100 %"),
+            ({**desks, "percent_price": 0.0}, "must be more than 0 %"),
+            ({**desks, "percent_price": -10.0}, "must be more than 0 %"),
+        ]
+        # The campaign manager on the campaign card
+        for values, message in refused:
+            with self.subTest(values=values), self.assertRaises(ValidationError) as error:
+                self.set_prices(self.campaign, [values])
+            self.assertRegex(str(error.exception), message)
+            self.assertIn(self.campaign.display_name, str(error.exception))
+            self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
+        # An RPC client creating or changing rules
+        Item = self.env["product.pricelist.item"].with_user(self.manager)
+        chair_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "fixed", "applied_on": "1_product",
+                      "product_tmpl_id": self.chair.product_tmpl_id.id}
+        desk_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "percentage",
+                     "applied_on": "2_product_category", "categ_id": self.category.id}
+        price_item, discount_item = self.campaign.price_item_ids
+        for call in (
+            lambda: Item.create({**chair_rule, "fixed_price": -100.0}),
+            lambda: Item.create({**chair_rule, "fixed_price": 10.0, "min_quantity": -5}),
+            lambda: Item.create({**desk_rule, "percent_price": 150.0}),
+            lambda: price_item.with_user(self.manager).write({"fixed_price": -1.0}),
+            lambda: price_item.with_user(self.manager).write({"min_quantity": -1}),
+            lambda: discount_item.with_user(self.manager).write({"percent_price": 100.5}),
+            lambda: self.campaign.with_user(self.manager).write(
+                {"price_item_ids": [Command.update(discount_item.id, {"percent_price": 0.0})]}
+            ),
+        ):
+            with self.assertRaises(ValidationError):
+                call()
+            self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
+        # The limits themselves are fine: a free product, a 100 % discount, no minimum quantity.
+        self.set_prices(self.campaign, [{**chair, "fixed_price": 0.0, "min_quantity": 0}, {**desks, "percent_price": 100.0}])
+        self.assertEqual(len(self.campaign.price_item_ids), 4)
+        # Other pricelists keep Odoo's rules: a negative discount is a mark-up there.
+        regular = self.env["product.pricelist"].create(
+            {"name": "Mark-up", "item_ids": [Command.create({"compute_price": "percentage", "percent_price": -10.0})]}
+        )
+        self.assertEqual(regular.item_ids.percent_price, -10.0)
+
+    # ------------------------------------------------------------------------------------------------
+    # Query count
+
+    def order_queries(self, products):
+        """Queries of creating and confirming a quotation of one line per product for the target customer,
+        as the salesperson, flush included."""
+        Order = self.env["sale.order"].with_user(self.salesperson)
+        values = {
+            "partner_id": self.customer_co.id,
+            "order_line": [Command.create({"product_id": product.id}) for product in products],
+        }
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # random: no bus garbage collection in the middle of a measure (as assertQueryCount does)
+        with patch("random.random", lambda: 1):
+            count0 = self.cr.sql_log_count
+            order = Order.create(values)
+            order.action_confirm()
+            self.env.flush_all()
+            queries = self.cr.sql_log_count - count0
+        return order, queries
+
+    def measure_orders(self, products):
+        """Queries of a 5-line and a 50-line order, after a warm-up order that fills the caches."""
+        self.order_queries(products[:5])
+        small, small_queries = self.order_queries(products[:5])
+        large, large_queries = self.order_queries(products)
+        return (small, large), (small_queries, large_queries)
+
+    def test_campaign_pricing_queries_do_not_grow_with_the_lines(self):
+        """What campaign pricing adds to an order is looked up once per order, not once per line.
+
+        Measured when written (create and confirm, flush included), Odoo alone / no activated campaign /
+        campaign pricing: 5 lines 56 / 58 / 69, 50 lines 146 / 148 / 159 queries. Before, with a lookup per
+        line, no activated campaign / campaign pricing: 5 lines 76 / 95, 50 lines 346 / 477.
+        """
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Query Product {i:02d}", "list_price": 100.0, "categ_id": self.category.id if i % 2 else self.chair.categ_id.id}
+                for i in range(50)
+            ]
+        )
+        # Every other product has a campaign price, the others are desks with the campaign's line discount.
+        self.env["product.pricelist.item"].with_user(self.manager).create(
+            [
+                {"sales_campaign_id": self.campaign.id, "sales_campaign_price_type": "price", "applied_on": "1_product",
+                 "product_tmpl_id": product.product_tmpl_id.id, "fixed_price": 80.0}
+                for product in products[::2]
+            ]
+        )
+        # Odoo alone: the campaign lookup left out.
+        with patch.object(type(self.env["sale.order"]), "_get_sales_campaign_rules", lambda self, products, kind: {}):
+            _orders, (odoo_small, odoo_large) = self.measure_orders(products)
+        _orders, (plain_small, plain_large) = self.measure_orders(products)
+        self.activate()
+        (small, large), (campaign_small, campaign_large) = self.measure_orders(products)
+        self.assertEqual(small.order_line.mapped("price_unit"), [80.0, 100.0] * 2 + [80.0])
+        self.assertEqual(small.order_line.mapped("discount"), [0.0, 12.5] * 2 + [0.0])
+        self.assertEqual(large.order_line.sales_campaign_id, self.campaign)
+        self.assertEqual(len(large.order_line.filtered("sales_campaign_id")), 50)
+        _logger.info(
+            "Queries of a quotation created and confirmed, Odoo alone / no activated campaign / campaign pricing: "
+            "5 lines %s / %s / %s, 50 lines %s / %s / %s",
+            odoo_small, plain_small, campaign_small, odoo_large, plain_large, campaign_large,
+        )
+        self.assertLessEqual(
+            plain_large - odoo_large, plain_small - odoo_small + 2, "without activated campaigns, a constant cost"
+        )
+        self.assertLessEqual(
+            campaign_large - plain_large, campaign_small - plain_small + 3, "campaign pricing is looked up once per order"
+        )
