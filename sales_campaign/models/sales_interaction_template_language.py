@@ -93,16 +93,12 @@ class SalesInteractionTemplateLanguage(models.Model):
         source = self.body_html or ""
         if not source or not partners:
             return dict.fromkeys(partners.ids, "")
-        if not Render._has_unsafe_expression_template_qweb(source, "res.partner"):
-            # Only ``object`` fields: Odoo fills them without QWeb.
-            rendered = Render._render_template_qweb_regex(source, "res.partner", partners.ids)
-        else:
-            variables = dict(Render._render_eval_context(), user=user)
-            qweb = self.env["ir.qweb"].with_context(lang=self.lang)._prepare_environment(variables)
-            functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
-            render = functions[name]
-            rendered = {}
-            for partner in partners.with_context(lang=self.lang):
-                # [5:-6]: without the <div> that wraps the text's nodes, as mail.template does
-                rendered[partner.id] = "".join(render(qweb, dict(variables, object=partner)))[5:-6]
+        variables = dict(Render._render_eval_context(), user=user)
+        qweb = self.env["ir.qweb"].with_context(lang=self.lang)._prepare_environment(variables)
+        functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
+        render = functions[name]
+        rendered = {}
+        for partner in partners.with_context(lang=self.lang):
+            # [5:-6]: without the <div> that wraps the text's nodes, as mail.template does
+            rendered[partner.id] = "".join(render(qweb, dict(variables, object=partner)))[5:-6]
         return Render._render_template_postprocess("res.partner", rendered)

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formataddr
+from odoo.tools.mail import generate_tracking_message_id
 
 # Delivery runs in batches, each one transaction of the delivery cron (or of the log itself when it is small):
 # e-mails put in the mail queue per batch, letters printed per PDF. Ten batches must fit in one cron run
@@ -423,7 +424,10 @@ class SalesLoggedSegment(models.Model):
     def _queue_emails(self, entries):
         """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them).
 
-        Each text is compiled once per template and language and filled in for each contact.
+        Each text is compiled once per template and language and filled in for each contact. The
+        ``mail.message`` / ``mail.mail`` rows are inserted set-wise, with the values the ORM gives an e-mail
+        created with ``mail.mail.create`` (``test_queued_mails_are_those_odoo_creates`` compares them): the
+        ORM's create costs half a millisecond per e-mail, most of a large log's delivery.
         """
         self.ensure_one()
         segment = self.segment_id
@@ -433,46 +437,71 @@ class SalesLoggedSegment(models.Model):
         groups = defaultdict(lambda: self.env["sales.interaction.log"])
         for entry in entries:
             groups[entry.template_id, self._version(segment, entry.lang).lang or entry.lang] |= entry
-        Mail = self.env["mail.mail"].sudo()  # sudo: users queue the e-mails of their own log; mail.mail is for admins
         # Once per batch: mail.message would look the reply-to up for each mail on its own.
         reply_to = entries.partner_id._notify_get_reply_to(default=email_from)
-        links = []
+        self.env.flush_all()
+        now = fields.Datetime.now()
         for (template, lang), group in groups.items():
             version = template._get_language(lang)
             attachments = self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
             bodies = version._render_bodies(group.partner_id, sender) if version else {}
-            vals_list = [
-                {
-                    "subject": entry.subject or template.name,
-                    "body_html": bodies.get(entry.partner_id.id, ""),
-                    "email_from": email_from,
-                    "reply_to": reply_to.get(entry.partner_id.id) or email_from,
-                    "email_to": formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
-                    "author_id": user.partner_id.id,
-                    "model": "res.partner",
-                    "res_id": entry.partner_id.id,
-                    "message_type": "email_outgoing",
-                    "attachment_ids": [(6, 0, attachments.ids)],
-                    "auto_delete": False,
-                    "state": "outgoing",
-                }
+            values = SQL(", ").join(
+                SQL(
+                    "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    entry.id,
+                    entry.subject or template.name,
+                    entry.partner_id.id,
+                    entry.partner_id.display_name,
+                    reply_to.get(entry.partner_id.id) or email_from,
+                    generate_tracking_message_id(f"{entry.partner_id.id}-res.partner"),
+                    bodies.get(entry.partner_id.id, ""),
+                    formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
+                )
                 for entry in group
-            ]
-            mails = Mail.create(vals_list)
-            links += [
-                SQL("(%s, %s, %s, %s)", entry.id, mail.id, mail.mail_message_id.id, mail.message_id)
-                for entry, mail in zip(group, mails)
-            ]
-        self.env.cr.execute(
-            SQL(
-                """UPDATE sales_interaction_log AS entry
-                      SET mail_mail_id = link.mail_id, mail_message_id = link.message_id, message_id = link.rfc_id,
-                          delivery_status = 'queued', delivery_failure_reason = NULL
-                     FROM (VALUES %s) AS link (entry_id, mail_id, message_id, rfc_id)
-                    WHERE entry.id = link.entry_id""",
-                SQL(", ").join(links),
             )
-        )
+            self.env.cr.execute(
+                SQL(
+                    """WITH email (entry_id, subject, res_id, record_name, reply_to, rfc_id, body_html, email_to) AS (
+                                VALUES %(values)s),
+                            message AS (
+                                INSERT INTO mail_message (subject, date, body, model, res_id, record_name, message_type,
+                                                          author_id, email_from, reply_to, message_id,
+                                                          email_add_signature, create_uid, create_date, write_uid,
+                                                          write_date)
+                                SELECT email.subject, %(now)s, '', 'res.partner', email.res_id, email.record_name,
+                                       'email_outgoing', %(author)s, %(email_from)s, email.reply_to, email.rfc_id, TRUE,
+                                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                                  FROM email
+                                RETURNING id, message_id),
+                            mail AS (
+                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, state, auto_delete,
+                                                       create_uid, create_date, write_uid, write_date)
+                                SELECT message.id, email.body_html, email.email_to, 'outgoing', FALSE,
+                                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                                  FROM message JOIN email ON email.rfc_id = message.message_id
+                                RETURNING id, mail_message_id),
+                            message_attachment AS (
+                                INSERT INTO message_attachment_rel (message_id, attachment_id)
+                                SELECT message.id, attachment_id
+                                  FROM message CROSS JOIN unnest(%(attachments)s::integer[]) AS attachment_id)
+                       UPDATE sales_interaction_log AS entry
+                          SET mail_mail_id = mail.id, mail_message_id = message.id, message_id = message.message_id,
+                              delivery_status = 'queued', delivery_failure_reason = NULL
+                         FROM email
+                         JOIN message ON message.message_id = email.rfc_id
+                         JOIN mail ON mail.mail_message_id = message.id
+                        WHERE entry.id = email.entry_id""",
+                    values=values,
+                    now=now,
+                    author=user.partner_id.id,
+                    email_from=email_from,
+                    uid=self.env.uid,
+                    attachments=attachments.ids,
+                )
+            )
+        self.env["mail.message"].invalidate_model()
+        self.env["mail.mail"].invalidate_model()
+        entries.partner_id.invalidate_recordset(["message_ids"])
         entries.invalidate_recordset(["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"])
         entries.modified(["delivery_status"])  # written in SQL: the counts of the logged segment follow
         return entries

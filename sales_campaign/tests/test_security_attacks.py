@@ -171,7 +171,7 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertDone(self.call(self.staff, "sales.segment.language", "write", rows.ids, {"attachment_ids": [(6, 0, [self.file_own.id])]}))
         self.assertEqual((self.file_own.res_model, self.file_own.res_id), ("sales.segment.language", rows.id))
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
-        mails = logged.interaction_ids.mail_mail_id
+        mails = logged.interaction_ids.sudo().mail_mail_id
         self.assertEqual(mails.attachment_ids, self.file_own)
 
     # ------------------------------------------------------------------------------------------------

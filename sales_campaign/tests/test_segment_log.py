@@ -115,24 +115,61 @@ class TestSegmentLog(SalesSegmentCommon):
         entries = {entry.partner_id: entry for entry in logged.interaction_ids}
         carla, ivan, paula = entries[self.customer_buyer], entries[self.customer_it], entries[self.prospect_buyer]
         self.assertEqual((carla.delivery_status, ivan.delivery_status), ("queued", "queued"))
-        self.assertEqual(carla.mail_mail_id.state, "outgoing")
-        self.assertEqual(carla.mail_mail_id.subject, "Thank you for visiting our booth")
-        self.assertIn("Dear Carla Customer-Buyer", carla.mail_mail_id.body_html)
-        self.assertEqual(carla.mail_mail_id.attachment_ids, self.attachment)
-        self.assertIn("carla@customer.example", carla.mail_mail_id.email_to)
-        self.assertEqual(ivan.mail_mail_id.subject, "Bedankt voor uw bezoek")
-        self.assertIn("Beste Ivan Customer-IT", ivan.mail_mail_id.body_html)
+        self.assertEqual(carla.sudo().mail_mail_id.state, "outgoing")
+        self.assertEqual(carla.sudo().mail_mail_id.subject, "Thank you for visiting our booth")
+        self.assertIn("Dear Carla Customer-Buyer", carla.sudo().mail_mail_id.body_html)
+        self.assertEqual(carla.sudo().mail_mail_id.attachment_ids, self.attachment)
+        self.assertIn("carla@customer.example", carla.sudo().mail_mail_id.email_to)
+        self.assertEqual(ivan.sudo().mail_mail_id.subject, "Bedankt voor uw bezoek")
+        self.assertIn("Beste Ivan Customer-IT", ivan.sudo().mail_mail_id.body_html)
         self.assertTrue(carla.message_id)
         # Paula prefers hard copy: her letter is in the PDF of the logged segment.
         self.assertEqual(paula.correspondence_type, "hard_copy")
         self.assertEqual(paula.delivery_status, "sent")
-        self.assertFalse(paula.mail_mail_id)
+        self.assertFalse(paula.sudo().mail_mail_id)
         self.assertEqual(len(logged.letter_attachment_ids), 1)
         self.assertEqual(logged.letter_attachment_ids.mimetype, "application/pdf")
         self.assertEqual(logged.delivery_state, "done", "a small log is delivered at once")
         self.assertEqual((logged.email_queued_count, logged.email_count, logged.letter_printed_count, logged.letter_count), (2, 2, 1, 1))
         self.assertIn(self.attachment, logged.attachment_ids)
         self.assertEqual(logged.queued_count, 2)
+
+    def test_queued_mails_are_those_odoo_creates(self):
+        """The e-mails of a log are inserted set-wise: the rows are those ``mail.mail.create`` makes."""
+        segment = self.staff_segment(send_attachment=True)
+        segment.language_ids.filtered(lambda row: row.lang == "en_US").attachment_ids = self.attachment
+        logged = self.log(segment, send_attachments=True)
+        entry = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_buyer)
+        ours = entry.sudo().mail_mail_id.sudo()
+        odoos = self.env["mail.mail"].create(
+            {
+                "subject": ours.subject,
+                "body_html": ours.body_html,
+                "email_from": ours.email_from,
+                "reply_to": ours.reply_to,
+                "email_to": ours.email_to,
+                "author_id": ours.author_id.id,
+                "model": "res.partner",
+                "res_id": self.customer_buyer.id,
+                "message_type": "email_outgoing",
+                "attachment_ids": [(6, 0, self.attachment.ids)],
+                "auto_delete": False,
+                "state": "outgoing",
+            }
+        )
+        self.env.flush_all()
+
+        def row(table, record_id):
+            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = %s", (record_id,))  # noqa: S608 (fixed names)
+            columns = [description[0] for description in self.env.cr.description]
+            skip = {"id", "mail_message_id", "message_id", "create_uid", "create_date", "write_uid", "write_date", "date"}
+            return {column: value for column, value in zip(columns, self.env.cr.fetchone()) if column not in skip}
+
+        self.assertEqual(row("mail_message", ours.mail_message_id.id), row("mail_message", odoos.mail_message_id.id))
+        self.assertEqual(row("mail_mail", ours.id), row("mail_mail", odoos.id))
+        self.assertEqual(ours.attachment_ids, odoos.attachment_ids)
+        self.assertRegex(ours.message_id, rf"^<[0-9.]+-openerp-{self.customer_buyer.id}-res\.partner@")
+        self.assertIn(ours.mail_message_id, self.customer_buyer.message_ids, "the contact's chatter shows it")
 
     def test_blacklisted_addresses_are_blocked_not_sent(self):
         self.env["mail.blacklist"]._add("carla@customer.example")

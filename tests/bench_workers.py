@@ -1,0 +1,218 @@
+"""A 100,000-contact e-mail log through HTTP on Odoo run as in production, with a cron worker killed mid-way.
+
+``./dev bench workers`` runs it in a throwaway database: it builds the contacts, starts Odoo with HTTP
+workers, a cron worker and ``limit_time_real = 120``, and, as a *Campaigns / User* over JSON-RPC, builds the
+segment with Add Contacts and logs it with its e-mails. It checks that:
+
+- the log request returns in under 5 seconds (the e-mails are put in the mail queue in the background);
+- the delivery cron puts every e-mail in the mail queue, batch by batch, while the bench polls the database;
+- a cron worker killed (SIGKILL) in the middle of the delivery loses nothing and duplicates nothing: at the
+  end there is exactly one queued ``mail.mail`` per interaction and none without one.
+
+    ./dev bench workers [--contacts 100000] [--kill-at 0.3] [--timeout 900]
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+
+import psycopg2
+
+import odoo
+from odoo.tools import SQL
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """JSON-RPC as the web client speaks it, with a session cookie."""
+
+    def __init__(self, url):
+        self.url = url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def post(self, path, params, timeout=300):
+        data = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}).encode()
+        request = urllib.request.Request(self.url + path, data, {"Content-Type": "application/json"})
+        with self.opener.open(request, timeout=timeout) as response:
+            body = json.load(response)
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    def call(self, model, method, *args, **kwargs):
+        return self.post(f"/web/dataset/call_kw/{model}/{method}", {"model": model, "method": method, "args": list(args), "kwargs": kwargs})
+
+
+def build(env, contacts):
+    """Contacts with an e-mail address in a mailing group, a campaign user, and the mail queue's cron stopped
+    (this bench measures putting the e-mails in the queue, not sending them)."""
+    cr = env.cr
+    group = env["sales.mailing.group"].create({"code": "WORKERS", "name": "Workers benchmark"})
+    env.flush_all()
+    cr.execute(
+        SQL(
+            """INSERT INTO res_partner (name, complete_name, is_company, type, active, partner_share, lang, email,
+                                        email_normalized, autopost_bills, create_date, write_date)
+               SELECT 'Visitor ' || n, 'Visitor ' || n, FALSE, 'contact', TRUE, TRUE, 'en_US',
+                      'visitor' || n || '@fair.example', 'visitor' || n || '@fair.example', 'ask', now(), now()
+                 FROM generate_series(1, %s) AS n""",
+            contacts,
+        )
+    )
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
+    cr.execute(
+        SQL(
+            """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
+               SELECT id, %s FROM res_partner WHERE name ~ '^Visitor '""",
+            group.id,
+        )
+    )
+    cr.execute("ANALYZE")
+    user = env["res.users"].create(
+        {
+            "name": "Workers Benchmark Staff",
+            "login": "bench.staff",
+            "password": "bench.staff",
+            "email": "staff@bench.example",
+            "groups_id": [(6, 0, env.ref("sales_campaign.group_sales_campaign_user").ids)],
+        }
+    )
+    env.ref("mail.ir_cron_mail_scheduler_action").active = False
+    env.cr.commit()
+    return group, user
+
+
+def cron_worker_pids(dsn):
+    """Odoo processes listening for cron triggers: the cron workers (their connection's application name
+    is ``odoo-<pid>``)."""
+    with psycopg2.connect(**dsn, dbname="postgres") as conn, conn.cursor() as cr:
+        cr.execute("SELECT application_name FROM pg_stat_activity WHERE query = 'LISTEN cron_trigger'")
+        return [int(name.split("-", 1)[1]) for (name,) in cr.fetchall() if name.startswith("odoo-")]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--odoo-bin", required=True)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kill-at", type=float, default=0.3, help="share of the e-mails queued when the cron worker is killed")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for the delivery")
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    config = odoo.tools.config
+    dsn = {"host": config["db_host"], "port": config["db_port"], "user": config["db_user"]}
+    if config["db_password"]:
+        dsn["password"] = config["db_password"]
+
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        start = time.perf_counter()
+        group, user = build(env, args.contacts)
+        template_id = env.ref("sales_campaign.sales_interaction_template_business_letter").id
+        group_id, login = group.id, user.login
+        print(f"{'build ' + format(args.contacts, ',') + ' contacts':<40} {time.perf_counter() - start:8.2f} s", flush=True)
+
+    port = free_port()
+    command = [
+        sys.executable, args.odoo_bin, "-c", args.config, "-d", args.database, f"--db-filter=^{args.database}$",
+        f"--http-port={port}", f"--gevent-port={free_port()}", f"--workers={args.workers}", "--max-cron-threads=1",
+        "--limit-time-real=120", "--limit-time-cpu=60", "--limit-time-real-cron=120", "--log-level=warn",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open("/tmp/bench_workers_odoo.log", "w"))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _attempt in range(120):
+            try:
+                urllib.request.urlopen(url + "/web/login", timeout=5)
+                break
+            except OSError:
+                time.sleep(1)
+        print(f"Odoo with {args.workers} HTTP workers and a cron worker, limit_time_real = 120 s, on port {port}")
+        client = Client(url)
+        client.post("/web/session/authenticate", {"db": args.database, "login": login, "password": login})
+        segment_id = client.call(
+            "sales.segment", "create",
+            {"description": "Office Futurus visitors", "template_id": template_id, "correspondence_type": "email",
+             "ignore_contact_correspondence_type": True},
+        )
+        wizard_id = client.call(
+            "sales.segment.contacts.wizard", "create",
+            {"segment_id": segment_id, "mode": "add", "mailing_group_ids": [(6, 0, [group_id])]},
+        )
+        start = time.perf_counter()
+        client.call("sales.segment.contacts.wizard", "action_apply", [wizard_id])
+        print(f"{'Add Contacts (HTTP request)':<40} {time.perf_counter() - start:8.2f} s", flush=True)
+        wizard_id = client.call("sales.segment.log.wizard", "create", {"segment_id": segment_id, "send_attachments": True})
+        start = time.perf_counter()
+        action = client.call("sales.segment.log.wizard", "action_log", [wizard_id])
+        log_seconds = time.perf_counter() - start
+        logged_id = action["params"]["next"]["res_id"]
+        print(f"{'Log with e-mails (HTTP request)':<40} {log_seconds:8.2f} s  (target < 5 s: {'ok' if log_seconds < 5 else 'OVER'})", flush=True)
+
+        killed = None
+        start = time.perf_counter()
+        with psycopg2.connect(**dsn, dbname=args.database) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cr:
+                while time.perf_counter() - start < args.timeout:
+                    cr.execute(
+                        "SELECT count(*) FILTER (WHERE delivery_status = 'queued'), count(*) FROM sales_interaction_log WHERE logged_segment_id = %s",
+                        (logged_id,),
+                    )
+                    queued, total = cr.fetchone()
+                    if not killed and queued >= args.kill_at * total:
+                        pids = cron_worker_pids(dsn)
+                        if pids:
+                            os.kill(pids[0], signal.SIGKILL)
+                            killed = (pids[0], queued)
+                            print(f"{'killed the cron worker ' + str(pids[0]):<40} {time.perf_counter() - start:8.2f} s  at {queued:,} of {total:,} queued", flush=True)
+                    cr.execute("SELECT delivery_state FROM sales_logged_segment WHERE id = %s", (logged_id,))
+                    if cr.fetchone()[0] == "done":
+                        break
+                    time.sleep(1)
+                delivery_seconds = time.perf_counter() - start
+                cr.execute(
+                    """SELECT count(*), count(DISTINCT entry.partner_id), count(DISTINCT entry.mail_mail_id),
+                              count(*) FILTER (WHERE entry.delivery_status = 'queued')
+                         FROM sales_interaction_log AS entry WHERE entry.logged_segment_id = %s""",
+                    (logged_id,),
+                )
+                entries, partners, mails, queued = cr.fetchone()
+                cr.execute(
+                    """SELECT count(*) FROM mail_mail AS mail JOIN mail_message AS message ON message.id = mail.mail_message_id
+                        WHERE message.model = 'res.partner' AND mail.email_to LIKE '%%@fair.example>'
+                          AND NOT EXISTS (SELECT 1 FROM sales_interaction_log AS entry WHERE entry.mail_mail_id = mail.id)"""
+                )
+                orphans = cr.fetchone()[0]
+        print(f"{'delivery in the background':<40} {delivery_seconds:8.2f} s  ({entries / delivery_seconds:.0f} e-mails a second, "
+              f"the worker's restart included)", flush=True)
+        print(f"interactions {entries:,}, contacts {partners:,}, e-mails queued {queued:,}, distinct mail.mail {mails:,}, "
+              f"mail.mail without interaction {orphans}")
+        ok = entries == partners == mails == queued == args.contacts and not orphans and log_seconds < 5 and killed
+        print("RESULT:", "every e-mail queued once, nothing lost after the killed worker" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
