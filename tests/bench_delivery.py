@@ -148,7 +148,7 @@ class DeliveryBench:
                 Cron._cron_deliver()
             self.commit()  # the cron commits each batch
             self.env.invalidate_all()
-            if logged.delivery_state != "in_progress":
+            if logged.state != "in_progress":
                 break
         delivery_seconds = time.perf_counter() - start
         if profiler:

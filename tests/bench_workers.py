@@ -23,6 +23,7 @@ import time
 import urllib.request
 from http.cookiejar import CookieJar
 
+import psutil
 import psycopg2
 
 import odoo
@@ -94,12 +95,9 @@ def build(env, contacts):
     return group, user
 
 
-def cron_worker_pids(dsn):
-    """Odoo processes listening for cron triggers: the cron workers (their connection's application name
-    is ``odoo-<pid>``)."""
-    with psycopg2.connect(**dsn, dbname="postgres") as conn, conn.cursor() as cr:
-        cr.execute("SELECT application_name FROM pg_stat_activity WHERE query = 'LISTEN cron_trigger'")
-        return [int(name.split("-", 1)[1]) for (name,) in cr.fetchall() if name.startswith("odoo-")]
+def cron_worker_pids(server):
+    """The cron workers among the children of the Odoo server: Odoo lowers their priority (``nice 10``)."""
+    return [child.pid for child in psutil.Process(server.pid).children() if child.nice() == 10]
 
 
 def main():
@@ -176,12 +174,12 @@ def main():
                     )
                     queued, total = cr.fetchone()
                     if not killed and queued >= args.kill_at * total:
-                        pids = cron_worker_pids(dsn)
+                        pids = cron_worker_pids(server)
                         if pids:
                             os.kill(pids[0], signal.SIGKILL)
                             killed = (pids[0], queued)
                             print(f"{'killed the cron worker ' + str(pids[0]):<40} {time.perf_counter() - start:8.2f} s  at {queued:,} of {total:,} queued", flush=True)
-                    cr.execute("SELECT delivery_state FROM sales_logged_segment WHERE id = %s", (logged_id,))
+                    cr.execute("SELECT state FROM sales_logged_segment WHERE id = %s", (logged_id,))
                     if cr.fetchone()[0] == "done":
                         break
                     time.sleep(1)

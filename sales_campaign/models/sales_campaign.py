@@ -2,7 +2,7 @@ from datetime import datetime, time
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, float_round, format_date
 
 
 class SalesCampaign(models.Model):
@@ -160,8 +160,8 @@ class SalesCampaign(models.Model):
                         "The ending date of campaign %(campaign)s (%(end)s) may not be before its starting date "
                         "(%(start)s).",
                         campaign=campaign.display_name,
-                        end=campaign.date_end,
-                        start=campaign.date_start,
+                        end=format_date(self.env, campaign.date_end),
+                        start=format_date(self.env, campaign.date_start),
                     )
                 )
 

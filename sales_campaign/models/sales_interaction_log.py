@@ -1,6 +1,6 @@
 import functools
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
@@ -64,7 +64,7 @@ class SalesInteractionLog(models.Model):
         store=True,
         help="The company of the contact at the time of the interaction (the contact itself for companies).",
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     date = fields.Datetime(string="Date and Time", required=True, default=fields.Datetime.now, index=True)
     template_id = fields.Many2one(
         "sales.interaction.template", string="Interaction Template", required=True, index=True, check_company=True
@@ -75,7 +75,6 @@ class SalesInteractionLog(models.Model):
         compute="_compute_from_template",
         store=True,
         readonly=False,
-        index=True,
     )
     description = fields.Char(required=True)
     subject = fields.Char()
@@ -106,7 +105,7 @@ class SalesInteractionLog(models.Model):
     logged_segment_id = fields.Many2one(
         "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", default=lambda self: self.env.user, index=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", default=lambda self: self.env.user)
     mail_mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
     mail_message_id = fields.Many2one(
         "mail.message", string="Sent Message", index="btree_not_null", ondelete="set null", readonly=True, copy=False
@@ -114,11 +113,11 @@ class SalesInteractionLog(models.Model):
     message_id = fields.Char(
         string="Message-Id", index="btree_not_null", readonly=True, copy=False, help="The e-mail's Message-Id, to match bounces."
     )
-    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, copy=False, index=True)
+    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, copy=False)
     delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True, copy=False)
     evaluation = fields.Selection(EVALUATIONS)
     attempt_failed = fields.Boolean(help="The contact could not be reached.")
-    cancelled = fields.Boolean(default=False, readonly=True, copy=False, index=True)
+    cancelled = fields.Boolean(default=False, readonly=True, copy=False)
     opportunity_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", check_company=True)
     comment = fields.Text()
 
@@ -126,6 +125,17 @@ class SalesInteractionLog(models.Model):
         ("cost_positive", "CHECK(cost >= 0)", "The cost of an interaction may not be negative."),
         ("duration_positive", "CHECK(duration >= 0)", "The duration of an interaction may not be negative."),
     ]
+
+    def init(self):
+        # The delivery takes the waiting entries of a log in id order, batch after batch: an index of just
+        # those keeps each batch as cheap as the first on a log of 100,000.
+        tools.create_index(
+            self.env.cr,
+            "sales_interaction_log_pending_index",
+            self._table,
+            ["logged_segment_id", "id"],
+            where="delivery_status = 'pending'",
+        )
 
     @api.model
     def _get_languages(self):

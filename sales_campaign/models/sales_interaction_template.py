@@ -83,7 +83,9 @@ class SalesInteractionTemplate(models.Model):
     def name_create(self, name):
         """Create a template on the fly from a template field (e.g. typing ``RESP`` on a segment).
 
-        The text is the code and the name. From a segment recording campaign responses (context
+        A code typed (one word, as Business Central users type ``RESP``) is the code, and the name is that of
+        its kind ("Campaign Response" on a segment recording responses); a description typed is the name, and
+        the code is made of it. From a segment recording campaign responses (context
         ``sales_quick_create_response``) it is an inbound response template of the Responses group.
         """
         text = (name or "").strip()
@@ -94,7 +96,12 @@ class SalesInteractionTemplate(models.Model):
         if not group:
             xmlid = "sales_interaction_group_response" if response else "sales_interaction_group_letter"
             group = self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env["sales.interaction.group"].search([], limit=1)
-        vals = {"code": text.replace(" ", "-")[:20], "name": text, "group_id": group.id}
+        is_code = " " not in text and len(text) <= 20
+        if is_code:
+            label = self.env._("Campaign Response") if response else text
+        else:
+            label = text
+        vals = {"code": text.replace(" ", "-")[:20], "name": label, "group_id": group.id}
         if response:
             vals.update(information_flow="inbound", initiated_by="them", campaign_response=True, correspondence_type=False)
         template = self.create(vals)

@@ -1,27 +1,36 @@
+import logging
+import threading
+import time
 from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, formataddr
+from odoo.tools import SQL, config, formataddr
 from odoo.tools.mail import generate_tracking_message_id
+
+_logger = logging.getLogger(__name__)
 
 # Delivery runs in batches, each one transaction of the delivery cron (or of the log itself when it is small):
 # e-mails put in the mail queue per batch, letters printed per PDF. Ten batches must fit in one cron run
 # under Odoo's limit_time_real (120 s by default): wkhtmltopdf prints about 15 letters a second.
 EMAIL_BATCH_SIZE = 1000
 LETTER_BATCH_SIZE = 100
-# Logs with at most this many e-mails and letters are delivered at once, by the same batches.
+# Logs of at most this many lines are processed at once, in the request, by the same batches.
 IMMEDIATE_DELIVERY_LIMIT = 200
-DELIVERY_STATES = [("none", "Nothing to Deliver"), ("in_progress", "In Progress"), ("done", "Done")]
+# Seconds of delivery in one call of the delivery cron (see ``_cron_time_budget``).
+CRON_TIME_BUDGET = 10
+STATES = [("in_progress", "In Progress"), ("done", "Done"), ("failed", "Failed")]
 
 
 class SalesLoggedSegment(models.Model):
     """A segment that was logged: the interactions and campaign entries it produced, and its letters.
 
-    Logging (``_log_segment``) is one transaction: the checks, the interaction log entries (one set-wise
-    INSERT ... SELECT), the campaign entries, the queued e-mails and the printed letters either all exist
-    or none does. The e-mails leave afterwards through Odoo's mail queue, so an unreachable mail server
-    delays them without losing anything.
+    Logging (``_log_segment``, the request) checks the segment, records the logged segment and its campaign
+    entries and freezes the segment, all or nothing. The rest is a pipeline of batches (``_process_batch``):
+    the interaction log entries (one set-wise INSERT ... SELECT), the follow-up segment, the e-mails put in
+    Odoo's mail queue and the letters printed. Small logs run it at once in the request; larger ones in the
+    background, by the log cron, one committed batch after the other, each batch once. The e-mails leave
+    through Odoo's mail queue, so an unreachable mail server delays them without losing anything.
     """
 
     _name = "sales.logged.segment"
@@ -47,15 +56,23 @@ class SalesLoggedSegment(models.Model):
     campaign_entry_count = fields.Integer(string="No. of Campaign Entries", compute="_compute_counts")
     error_count = fields.Integer(string="Delivery Errors", compute="_compute_counts")
     queued_count = fields.Integer(string="Queued E-mails", compute="_compute_counts")
-    delivery_state = fields.Selection(
-        DELIVERY_STATES,
-        default="none",
+    state = fields.Selection(
+        STATES,
+        default="in_progress",
         required=True,
         readonly=True,
         copy=False,
         index=True,
-        help="E-mails are put in the mail queue and letters printed in the background, batch by batch.",
+        tracking=True,
+        help="A large log records its interactions, puts its e-mails in the mail queue and prints its letters "
+        "in the background, batch by batch.",
     )
+    send_documents = fields.Boolean(string="Send Attachments", readonly=True, copy=False)
+    missing_email_as_hard_copy = fields.Boolean(string="Letter When No E-mail", readonly=True, copy=False)
+    create_followup = fields.Boolean(string="Create Follow-up Segment", readonly=True, copy=False)
+    entries_written = fields.Boolean(string="Interactions Recorded", readonly=True, copy=False)
+    in_background = fields.Boolean(readonly=True, copy=False)
+    failure_reason = fields.Text(readonly=True, copy=False)
     email_count = fields.Integer(string="E-mails to Queue", compute="_compute_counts")
     email_queued_count = fields.Integer(string="E-mails Queued", compute="_compute_counts")
     letter_count = fields.Integer(string="Letters to Print", compute="_compute_counts")
@@ -118,9 +135,10 @@ class SalesLoggedSegment(models.Model):
             logged.email_count = logged.email_queued_count + deliveries[logged, "email", False]
             logged.letter_printed_count = deliveries[logged, "hard_copy", True]
             logged.letter_count = logged.letter_printed_count + deliveries[logged, "hard_copy", False]
-            total = logged.email_count + logged.letter_count
-            done = logged.email_queued_count + logged.letter_printed_count
-            logged.delivery_progress = 100.0 * done / total if total else 0.0
+            # Recording the interactions counts as one step of the work, the e-mails and letters as the others.
+            total = logged.email_count + logged.letter_count + 1
+            done = logged.email_queued_count + logged.letter_printed_count + (1 if logged.entries_written else 0)
+            logged.delivery_progress = 100.0 * done / total
 
     # ------------------------------------------------------------------------------------------------
     # A ledger: created by logging, changed by its actions only
@@ -156,7 +174,9 @@ class SalesLoggedSegment(models.Model):
 
     @api.model
     def _log_segment(self, segment, send=True, followup=False, missing_email_as_hard_copy=False):
-        """Log ``segment``: all or nothing. Returns the logged segment."""
+        """Log ``segment``: the checks, the logged segment, its campaign entries and the frozen segment, all or
+        nothing; then the interactions, the follow-up segment, the e-mails and the letters, at once for a
+        small segment and in the background for a large one (see ``_start``). Returns the logged segment."""
         segment.ensure_one()
         segment.check_access("write")
         send = send and not segment.campaign_response  # responses are recorded, never sent
@@ -168,17 +188,16 @@ class SalesLoggedSegment(models.Model):
                     "segment_id": segment.id,
                     "description": segment.description,
                     "company_id": segment.company_id.id,
+                    "send_documents": send,
+                    "missing_email_as_hard_copy": missing_email_as_hard_copy,
+                    "create_followup": followup,
                 }
             )
             logged._create_campaign_entries(segment)
-            logged._insert_interactions(segment, send, missing_email_as_hard_copy)
             segment._set_logged()
             if send and segment.send_attachment:
                 logged._write_ledger({"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]})
-            if followup:
-                logged._write_ledger({"followup_segment_id": logged._create_followup_segment().id})
-            if send:
-                logged._start_delivery()
+            logged._start()
         return logged
 
     def _create_campaign_entries(self, segment):
@@ -261,7 +280,7 @@ class SalesLoggedSegment(models.Model):
                 ("duration", "unit_duration", segment.unit_duration),
             )
         }
-        now = fields.Datetime.now()
+        now = self.create_date  # the moment of the log, whenever its entries are written
         self.env.cr.execute(
             SQL(
                 """INSERT INTO sales_interaction_log (
@@ -274,8 +293,8 @@ class SalesLoggedSegment(models.Model):
                           template.group_id, %(description)s, COALESCE(line.subject, %(subject)s), line.lang,
                           %(correspondence)s, %(flow)s, %(initiated)s, %(cost)s, %(duration)s,
                           line.campaign_id, campaign_entry.entry_id, line.campaign_target, line.campaign_response,
-                          %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s), %(status)s, %(reason)s, FALSE,
-                          FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s), %(status)s, %(reason)s,
+                          %(cancelled)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM sales_segment_line AS line
                      JOIN res_partner AS partner ON partner.id = line.partner_id
                      JOIN sales_interaction_template AS template
@@ -295,7 +314,8 @@ class SalesLoggedSegment(models.Model):
                 duration=from_template["duration"],
                 segment=segment.id,
                 logged=self.id,
-                uid=self.env.uid,
+                uid=self.user_id.id,  # the user who logged, whoever writes the entries (the log cron, say)
+                cancelled=self.cancelled,
                 status=status,
                 reason=reason,
                 header_template=header_template,
@@ -308,12 +328,13 @@ class SalesLoggedSegment(models.Model):
         return count
 
     def _create_followup_segment(self):
-        """A new segment with the same campaign and the contacts of this logged segment."""
+        """A new segment with the description, campaign and contacts of this logged segment, as Business
+        Central makes it (the description is the user's, in the user's words: nothing is added to it)."""
         self.ensure_one()
         segment = self.segment_id
         followup = self.env["sales.segment"].create(
             {
-                "description": self.env._("Follow-up on segment %(segment)s", segment=segment.name),
+                "description": segment.description,
                 "campaign_id": segment.campaign_id.id,
                 "user_id": segment.user_id.id,
                 "company_id": segment.company_id.id,
@@ -326,24 +347,22 @@ class SalesLoggedSegment(models.Model):
     # Delivery: batches of e-mails put in the mail queue and of letters printed, in the background
     # ------------------------------------------------------------------------------------------------
 
-    def _start_delivery(self):
-        """Deliver the waiting e-mails and letters: at once for a small log, else in the background.
+    def _start(self):
+        """Run the rest of the log: at once for a small segment, else in the background by the log cron.
 
-        Both ways run the same batches. The delivery cron takes one batch per call and commits it, so a
-        worker stopped in the middle loses nothing and sends nothing twice: each batch takes entries that
-        are still waiting, and sets them delivered in the same transaction.
+        Both ways run the same batches (``_process_batch``). The cron commits each batch, so a worker stopped
+        in the middle loses nothing and does nothing twice: each batch takes what is still to do (entries not
+        written yet, e-mails and letters still waiting) and marks it done in the same transaction.
         """
         self.ensure_one()
-        waiting = self._count_waiting()
-        if not waiting:
-            return
-        self._write_ledger({"delivery_state": "in_progress"})
-        if waiting <= IMMEDIATE_DELIVERY_LIMIT:
+        self._write_ledger({"state": "in_progress", "failure_reason": False})
+        if self.segment_id.with_context(active_test=False).line_count <= IMMEDIATE_DELIVERY_LIMIT:
             # sudo: the log was checked when it was made (the user's access to the segment, its contacts and
-            # its files); delivery puts in the mail queue and prints what it decided, as the cron does
-            while self.sudo()._deliver_batch():
+            # its files); the batches write and deliver what it decided, as the cron does
+            while self.sudo()._process_batch():
                 pass
         else:
+            self._write_ledger({"in_background": True})
             self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
 
     def _count_waiting(self):
@@ -353,22 +372,49 @@ class SalesLoggedSegment(models.Model):
         )
 
     @api.model
-    def _cron_deliver(self):
-        """The delivery cron: one batch of the oldest log being delivered; it runs again while work remains."""
-        logged = self.search([("delivery_state", "=", "in_progress")], order="id", limit=1)
-        done = logged._deliver_batch() if logged else 0
-        remaining = self.env["sales.interaction.log"].search_count(
-            [("delivery_status", "=", "pending"), ("cancelled", "=", False), ("logged_segment_id.delivery_state", "=", "in_progress")]
-        )
-        # A log finishing in this call leaves no work: the cron stops until it is triggered again.
-        if not done and self.search_count([("delivery_state", "=", "in_progress")]):
-            done, remaining = 1, max(remaining, 1)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+    def _cron_time_budget(self):
+        """Seconds of work for one call of the log cron. Odoo calls a cron up to ten times in a row and kills its
+        worker after ``limit_time_real_cron`` (120 s by default) of real time or ``limit_time_cpu`` (60 s) of
+        processor time: ten calls must fit in both."""
+        real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
+        limits = [limit for limit in (real, config["limit_time_cpu"]) if limit and limit > 0]
+        return min([CRON_TIME_BUDGET] + [limit / 12 for limit in limits])
 
-    def _deliver_batch(self):
-        """Deliver the next batch of this log: e-mails first, then letters. Returns how many it delivered,
-        0 when nothing is left (the delivery is then done)."""
+    @api.model
+    def _cron_deliver(self):
+        """The log cron: batches of the logs in progress, oldest first, each committed, for the time budget
+        of one call; it calls itself back at once while work remains."""
+        deadline = time.monotonic() + self._cron_time_budget()
+        auto_commit = not getattr(threading.current_thread(), "testing", False)  # as the mail queue does
+        done = 0
+        while logged := self.search([("state", "=", "in_progress")], order="id", limit=1):
+            try:
+                with self.env.cr.savepoint():
+                    done += logged._process_batch()
+            except Exception as error:  # noqa: BLE001 (one log failing must not stop the others)
+                _logger.exception("Logged segment %s could not be processed", logged.name)
+                logged._fail(error)
+            if auto_commit:
+                self.env.cr.commit()  # each batch is done for good: a worker killed later loses nothing
+            if time.monotonic() >= deadline:
+                break
+        remaining = self.search_count([("state", "=", "in_progress")])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            # The cron framework would wait for the cron worker's next wake-up (a minute) after its own runs.
+            self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
+
+    def _process_batch(self):
+        """Do the next batch of this log: its interaction entries, its follow-up segment, a batch of e-mails,
+        then a PDF of letters. Returns how much it did, 0 when nothing is left (the log is then done)."""
         self.ensure_one()
+        if not self.entries_written:
+            count = self._insert_interactions(self.segment_id, self.send_documents, self.missing_email_as_hard_copy)
+            self._write_ledger({"entries_written": True})
+            return max(count, 1)
+        if self.create_followup and not self.followup_segment_id:
+            self._write_ledger({"followup_segment_id": self._create_followup_segment().id})
+            return 1
         for correspondence, size, deliver in (
             ("email", EMAIL_BATCH_SIZE, self._queue_emails),
             ("hard_copy", LETTER_BATCH_SIZE, self._print_letters),
@@ -377,7 +423,7 @@ class SalesLoggedSegment(models.Model):
             if entries:
                 deliver(entries)
                 return len(entries)
-        self._finish_delivery()
+        self._finish()
         return 0
 
     def _take_waiting(self, correspondence, size):
@@ -398,22 +444,37 @@ class SalesLoggedSegment(models.Model):
         )
         return Log.browse(row[0] for row in self.env.cr.fetchall())
 
-    def _finish_delivery(self):
-        """Nothing waits any more: the delivery is done, and the user who logged is told when it ran in the
-        background."""
-        if self.delivery_state != "in_progress" or self._count_waiting():
+    def _finish(self):
+        """Nothing is left to do: the log is done, and the user who logged is told when it ran in the background."""
+        if self.state != "in_progress" or self._count_waiting():
             return
-        self._write_ledger({"delivery_state": "done"})
+        self._write_ledger({"state": "done"})
+        if not self.in_background:
+            return
         message = self.env._(
-            "Logged segment %(logged)s is delivered: %(emails)s e-mails in the mail queue, %(letters)s letters printed.",
+            "Logged segment %(logged)s is done: %(count)s interactions recorded, %(emails)s e-mails in the mail "
+            "queue, %(letters)s letters printed.",
             logged=self.name,
+            count=self.interaction_count,
             emails=self.email_queued_count,
             letters=self.letter_printed_count,
         )
+        self._notify_user(message, "success")
+
+    def _fail(self, error):
+        """A batch failed: the log waits for the user (Retry), who is told why."""
+        reason = str(error.args[0]) if isinstance(error, UserError) and error.args else repr(error)
+        self._write_ledger({"state": "failed", "failure_reason": reason})
+        self._notify_user(
+            self.env._("Logged segment %(logged)s could not be finished: %(reason)s", logged=self.name, reason=reason),
+            "danger",
+        )
+
+    def _notify_user(self, message, kind):
+        """Tell the user who logged: in the chatter of the logged segment, and at once if they are online."""
         self.message_post(body=message)
         self.user_id._bus_send(
-            "simple_notification",
-            {"type": "success", "title": self.env._("Campaign delivery"), "message": message, "sticky": True},
+            "simple_notification", {"type": kind, "title": self.env._("Logged Segment"), "message": message, "sticky": True}
         )
 
     def _version(self, segment, lang):
@@ -553,7 +614,7 @@ class SalesLoggedSegment(models.Model):
         # Entries whose e-mail is gone wait for a batch of the delivery again.
         (failed - with_mail)._set_delivery_status("pending")
         if failed - with_mail:
-            self._start_delivery()
+            self._start()
         return self.segment_id._notify(
             self.env._("%(count)s e-mails of logged segment %(logged)s are queued again.", count=len(failed), logged=self.name)
         ) if self.segment_id else True
@@ -576,7 +637,15 @@ class SalesLoggedSegment(models.Model):
             raise UserError(self.env._("Logged segment %(logged)s is not cancelled.", logged=not_cancelled[0].name))
         self._set_cancelled(False)
         for logged in self:
-            logged._start_delivery()
+            logged._start()
+        return True
+
+    def action_retry(self):
+        """Take up a log whose processing failed, where it stopped."""
+        for logged in self:
+            if logged.state != "failed":
+                raise UserError(self.env._("Logged segment %(logged)s has not failed.", logged=logged.name))
+            logged._start()
         return True
 
     def _set_cancelled(self, cancelled):

@@ -299,7 +299,22 @@ class SalesSegment(models.Model):
 
     def _line_default_value(self, fname):
         value = self[fname]
-        return value.id if isinstance(value, models.BaseModel) else value
+        return value._origin.id if isinstance(value, models.BaseModel) else value
+
+    @api.onchange(*LINE_DEFAULT_FIELDS)
+    def _onchange_line_defaults(self):
+        """Offer to update the lines as soon as a default changes in the form, not only once it is saved."""
+        origin = self._origin
+        if not origin or self.state != "draft" or not origin.line_count:
+            return
+        pending = dict(origin.pending_line_update or {})
+        for fname in LINE_DEFAULT_FIELDS:
+            old = origin._line_default_value(fname)
+            if self._line_default_value(fname) != old:
+                pending.setdefault(fname, old)
+            elif fname in pending and pending[fname] == old:
+                del pending[fname]  # changed back before saving
+        self.pending_line_update = pending or False
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -844,7 +859,9 @@ class SalesSegment(models.Model):
                         langs=", ".join(sorted(names.get(lang, lang or no_language) for lang in unversioned)),
                     )
                 )
-            templates = self.template_id | Line.search([("segment_id", "=", self.id)]).template_id
+            templates = self.template_id.union(
+                *(template for [template] in Line._read_group([("segment_id", "=", self.id)], ["template_id"]))
+            )
             without_text = templates.filtered(lambda template: not template.language_ids)
             if delivered_langs and without_text:
                 problems.append(

@@ -57,6 +57,20 @@ class TestSegmentDefaults(SalesSegmentCommon):
         self.assertEqual(segment.line_ids.mapped("campaign_target"), [False, True])
 
     @users("sc_staff")
+    def test_the_offer_shows_as_soon_as_a_default_changes_in_the_form(self):
+        segment = self.segment_with_lines()
+        form = Form(segment)
+        form.campaign_id = self.campaign
+        self.assertEqual(form.pending_line_update_text, "Campaign", "before saving, where the user looks")
+        form.campaign_id = self.env["sales.campaign"]
+        self.assertFalse(form.pending_line_update, "changed back: nothing to offer")
+        form.campaign_id = self.campaign
+        form.save()
+        self.assertEqual(segment.pending_line_update, {"campaign_id": False})
+        segment.action_apply_line_defaults()
+        self.assertEqual(segment.line_ids.campaign_id, self.campaign)
+
+    @users("sc_staff")
     def test_changing_back_and_forth(self):
         segment = self.segment_with_lines()
         segment.campaign_id = self.campaign

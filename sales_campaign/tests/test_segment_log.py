@@ -129,7 +129,7 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertFalse(paula.sudo().mail_mail_id)
         self.assertEqual(len(logged.letter_attachment_ids), 1)
         self.assertEqual(logged.letter_attachment_ids.mimetype, "application/pdf")
-        self.assertEqual(logged.delivery_state, "done", "a small log is delivered at once")
+        self.assertEqual(logged.state, "done", "a small log is delivered at once")
         self.assertEqual((logged.email_queued_count, logged.email_count, logged.letter_printed_count, logged.letter_count), (2, 2, 1, 1))
         self.assertIn(self.attachment, logged.attachment_ids)
         self.assertEqual(logged.queued_count, 2)
@@ -170,6 +170,21 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(ours.attachment_ids, odoos.attachment_ids)
         self.assertRegex(ours.message_id, rf"^<[0-9.]+-openerp-{self.customer_buyer.id}-res\.partner@")
         self.assertIn(ours.mail_message_id, self.customer_buyer.message_ids, "the contact's chatter shows it")
+
+    def test_log_dialog_warns_of_languages_without_attachment(self):
+        segment = self.staff_segment(send_attachment=True)
+        english = segment.language_ids.filtered(lambda row: row.lang == "en_US")
+        english.attachment_ids = self.attachment
+        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        self.assertEqual(
+            wizard.attachment_warning,
+            "Send Attachment is on, but Dutch / Nederlands have no attachment: their letters and e-mails go without one.",
+        )
+        wizard.send_attachments = False
+        self.assertFalse(wizard.attachment_warning, "nothing is sent: nothing to warn of")
+        segment.language_ids.filtered(lambda row: row.lang == "nl_NL").attachment_ids = self.attachment
+        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        self.assertFalse(wizard.attachment_warning)
 
     def test_blacklisted_addresses_are_blocked_not_sent(self):
         self.env["mail.blacklist"]._add("carla@customer.example")
@@ -216,8 +231,9 @@ class TestSegmentLog(SalesSegmentCommon):
     def test_followup_segment_and_reuse_log(self):
         segment = self.staff_segment()
         logged = self.log(segment, send_attachments=False, create_followup_segment=True)
-        followup = self.env["sales.segment"].search([("description", "=", f"Follow-up on segment {segment.name}")])
+        followup = logged.followup_segment_id
         self.assertEqual(len(followup), 1)
+        self.assertEqual(followup.description, segment.description, "the description of the segment, as in Business Central")
         self.assertEqual(followup.campaign_id, self.campaign)
         self.assertEqual(followup.line_ids.partner_id, logged.interaction_ids.partner_id)
         self.assertEqual(followup.history_ids.criteria["logged_segment_ids"], logged.ids)
@@ -244,7 +260,9 @@ class TestSegmentLog(SalesSegmentCommon):
     def test_responses_are_recorded_without_sending(self):
         Template = self.env["sales.interaction.template"].with_user(self.manager)
         response = Template.browse(Template.with_context(sales_quick_create_response=True).name_create("RESP")[0])
-        self.assertEqual((response.code, response.group_id.code), ("RESP", "RESPONSE"))
+        self.assertEqual((response.code, response.name, response.group_id.code), ("RESP", "Campaign Response", "RESPONSE"))
+        meeting = Template.browse(Template.name_create("Showroom visit")[0])
+        self.assertEqual((meeting.code, meeting.name), ("SHOWROOM-VISIT", "Showroom visit"))
         self.assertEqual(response.information_flow, "inbound")
         segment = self.new_segment(template_id=response.id, campaign_id=self.campaign.id, campaign_response=True).with_user(self.staff)
         self.add(segment, job_responsibility_ids=self.resp_purchase)

@@ -27,6 +27,34 @@ class SalesSegmentLogWizard(models.TransientModel):
         "Without it, logging is refused and lists those contacts.",
     )
 
+    attachment_warning = fields.Char(compute="_compute_attachment_warning")
+
+    @api.depends("segment_id", "send_attachments")
+    def _compute_attachment_warning(self):
+        """Send Attachment is on but some languages of the lines have no file to send: say which, before
+        letters and e-mails that announce an attachment go without one."""
+        names = dict(self.env["res.lang"].get_installed())
+        for wizard in self:
+            segment = wizard.segment_id
+            wizard.attachment_warning = False
+            if not (segment.send_attachment and wizard.send_attachments and not wizard.is_response):
+                continue
+            langs = [
+                lang
+                for [lang] in self.env["sales.segment.line"]._read_group(
+                    [("segment_id", "=", segment.id), ("correspondence_type", "!=", False)], ["lang"]
+                )
+            ]
+            versions = segment.language_ids
+            default = versions.filtered(lambda row: row.lang == segment.lang_default)[:1]
+            used = versions.browse().union(*(versions.filtered(lambda row, lang=lang: row.lang == lang)[:1] or default for lang in langs))
+            without = used.filtered(lambda row: not row.attachment_ids)
+            if without:
+                wizard.attachment_warning = self.env._(
+                    "Send Attachment is on, but %(langs)s have no attachment: their letters and e-mails go without one.",
+                    langs=", ".join(sorted(names.get(row.lang, row.lang) for row in without)),
+                )
+
     @api.depends("segment_id")
     def _compute_send_attachments(self):
         for wizard in self:
@@ -48,22 +76,25 @@ class SalesSegmentLogWizard(models.TransientModel):
             followup=self.create_followup_segment,
             missing_email_as_hard_copy=self.missing_email_as_hard_copy,
         )
-        followup = logged.followup_segment_id
-        message = self.env._(
-            "Segment %(segment)s has been logged as %(logged)s: %(count)s interactions.",
-            segment=segment.name,
-            logged=logged.name,
-            count=logged.interaction_count,
-        )
-        if followup:
-            message += " " + self.env._("Follow-up segment %(followup)s holds the same contacts.", followup=followup.name)
-        if logged.delivery_state == "in_progress":
-            message += " " + self.env._(
-                "%(emails)s e-mails and %(letters)s letters are being prepared in the background: you will be "
-                "notified when they are ready.",
-                emails=logged.email_count,
-                letters=logged.letter_count,
+        if logged.state == "in_progress":
+            message = self.env._(
+                "Segment %(segment)s is logged as %(logged)s. Its %(count)s interactions, e-mails and letters are "
+                "being prepared in the background: you will be notified when it is done.",
+                segment=segment.name,
+                logged=logged.name,
+                count=segment.line_count,
             )
+        else:
+            message = self.env._(
+                "Segment %(segment)s has been logged as %(logged)s: %(count)s interactions.",
+                segment=segment.name,
+                logged=logged.name,
+                count=logged.interaction_count,
+            )
+            if logged.followup_segment_id:
+                message += " " + self.env._(
+                    "Follow-up segment %(followup)s holds the same contacts.", followup=logged.followup_segment_id.name
+                )
         return segment._notify(
             message,
             next_action={
@@ -72,6 +103,6 @@ class SalesSegmentLogWizard(models.TransientModel):
                 "res_id": logged.id,
                 "view_mode": "form",
                 "views": [(False, "form")],
-                "target": "main",
+                "target": "current",  # on top of the segment: the breadcrumb leads back to it
             },
         )

@@ -146,7 +146,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
     url: "/odoo/action-sales_campaign.sales_segment_action",
     steps: () => [
         // 6. Register the campaign responses on the follow-up segment
-        { content: "open the follow-up segment", trigger: ".o_data_row td:contains(Follow-up)", run: "click" },
+        { content: "open the follow-up segment (the logged one left the list)", trigger: `.o_data_row td:contains(${SEGMENT})`, run: "click" },
         openTab("campaign"),
         { content: "campaign response", trigger: ".o_notebook .o_field_widget[name=campaign_response] input", run: "click" },
         ...updateLines(),
@@ -158,8 +158,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
         { content: "log the responses", trigger: ".modal footer button[name=action_log]", run: "click" },
         { content: "the logged segment opens", trigger: ".o_form_view .o_field_widget[name=name]:contains(LS)" },
         // 7. Campaign prices, activation and statistics
-        { content: "campaigns", trigger: ".o_main_navbar [data-menu-xmlid='sales_campaign.sales_campaign_menu_campaigns']", run: "click" },
-        { content: "campaign list", trigger: ".dropdown-item[data-menu-xmlid='sales_campaign.sales_campaign_menu_campaign']", run: "click" },
+        { content: "campaigns", trigger: ".o_main_navbar [data-menu-xmlid='sales_campaign.sales_campaign_menu_campaign']", run: "click" },
         { content: "open the campaign", trigger: `.o_data_row td:contains(${CAMPAIGN})`, run: "click" },
         openTab("prices"),
         { content: "add a price", trigger: ".o_field_widget[name=price_item_ids] .o_field_x2many_list_row_add a", run: "click" },
