@@ -1,8 +1,11 @@
+from collections import defaultdict
 from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, date_utils, float_round
 
 
 class SalesCampaign(models.Model):
@@ -103,6 +106,12 @@ class SalesCampaign(models.Model):
         digits=(16, 1),
         compute="_compute_statistics",
         help="(Revenue - Cost) / Cost x 100.",
+    )
+    stat_chart = fields.Json(
+        string="Statistics Chart",
+        compute="_compute_stat_chart",
+        exportable=False,
+        help="The funnel from targets contacted to sales orders, and the responses over time.",
     )
 
     _sql_constraints = [
@@ -404,6 +413,8 @@ class SalesCampaign(models.Model):
     )
     # Figures that come from the interaction log, hidden from users who may not read the log.
     STAT_LOG_MEASURES = ("contacted_count", "responded_count", "cost", "duration")
+    # Timelines longer than this many days count responses per month instead of per week.
+    STAT_WEEKLY_DAYS = 16 * 7
 
     def _statistics_domain(self):
         """Domain of the ``sales.campaign.analysis`` rows the figures of these campaigns add up.
@@ -502,6 +513,75 @@ class SalesCampaign(models.Model):
     def _compute_statistics(self):
         for campaign, values in self._get_statistics().items():
             campaign.update(values)
+
+    def _chart_timeline(self, days):
+        """Responses per week (per month for long campaigns) and the response rate reached by then.
+
+        :param days: [(day, targets contacted, responses)] of the campaign, in day order
+        :return: {"unit", "periods" (ISO dates of the periods' first days), "contacted", "responses",
+            "rate" (responses so far / targets contacted so far x 100)}, or False without any
+        """
+        self.ensure_one()
+        if not days:
+            return False
+        today = fields.Date.context_today(self)
+        first = min(days[0][0], self.date_start or days[0][0])
+        last = max(days[-1][0], min(self.date_end or days[-1][0], today))
+        unit = "week" if (last - first).days <= self.STAT_WEEKLY_DAYS else "month"
+        step = relativedelta(weeks=1) if unit == "week" else relativedelta(months=1)
+        start_of = date_utils.start_of
+        periods = []
+        period = start_of(first, unit)
+        if not self.date_start:
+            # Without a starting date, the line starts from nothing the period before the first figures.
+            period -= step
+        while period <= last:
+            periods.append(period)
+            period += step
+        contacted, responses = dict.fromkeys(periods, 0), dict.fromkeys(periods, 0)
+        for day, day_contacted, day_responses in days:
+            contacted[start_of(day, unit)] += day_contacted
+            responses[start_of(day, unit)] += day_responses
+        rates, total_contacted, total_responses = [], 0, 0
+        for period in periods:
+            total_contacted += contacted[period]
+            total_responses += responses[period]
+            rates.append(float_round(total_responses / total_contacted * 100, precision_digits=1) if total_contacted else 0.0)
+        return {
+            "unit": unit,
+            "periods": [fields.Date.to_string(period) for period in periods],
+            "contacted": [contacted[period] for period in periods],
+            "responses": [responses[period] for period in periods],
+            "rate": rates,
+        }
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_stat_chart(self):
+        """The funnel and the responses over time, for the chart of the Statistics tab.
+
+        The funnel comes from the figures; the responses over time from one more query for all the campaigns
+        (none for users who may not read the interaction log: they see the funnel from opportunities on).
+        """
+        with_log = self.env["sales.interaction.log"].has_access("read")
+        days = defaultdict(list)
+        if with_log:
+            for campaign, day, sums in self._read_statistics(
+                ["date:day"],
+                [("fact_type", "=", "interaction"), "|", ("contacted_count", "!=", 0), ("responded_count", "!=", 0)],
+            ):
+                days[campaign.id].append((day, sums["contacted_count"], sums["responded_count"]))
+        steps = ["stat_opportunity_count", "stat_won_count", "stat_order_count"]
+        if with_log:
+            steps = ["stat_contacted_count", "stat_responded_count", *steps]
+        for campaign in self:
+            campaign.stat_chart = {
+                "with_log": with_log,
+                "funnel": [
+                    {"name": fname, "label": self._fields[fname]._description_string(self.env), "value": campaign[fname]}
+                    for fname in steps
+                ],
+                "timeline": campaign._chart_timeline(sorted(days.get(campaign._origin.id, []))),
+            }
 
     def action_export_statistics(self):
         self.ensure_one()

@@ -4,7 +4,7 @@ import zipfile
 import openpyxl
 
 from odoo import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SalesSegmentCommon
 
@@ -279,6 +279,90 @@ class TestCampaignStatistics(SalesSegmentCommon):
             self.assertEqual(sum(row[5] for row in rows), campaign.stat_duration, sheet)
 
     # ------------------------------------------------------------------------------------------------
+    # The chart of the Statistics tab
+
+    def log_on(self, day, partner, response=False):
+        template = self.response_template if response else self.template
+        return self.env["sales.interaction.log"].with_user(self.staff).create(
+            {
+                "partner_id": partner.id,
+                "template_id": template.id,
+                "description": "Response" if response else "Letter",
+                "campaign_id": self.campaign.id,
+                "campaign_target": not response,
+                "campaign_response": response,
+                "date": f"{day} 10:00:00",
+            }
+        )
+
+    def test_chart_shows_the_funnel_and_the_responses_per_week(self):
+        self.campaign.write({"date_start": "2024-03-04", "date_end": "2024-03-31"})  # four weeks from a Monday
+        for partner in (self.customer_buyer, self.customer_it, self.prospect_buyer):
+            self.log_on("2024-03-04", partner)
+        self.log_on("2024-03-06", self.customer_buyer, response=True)
+        self.log_on("2024-03-13", self.prospect_buyer, response=True)
+        self.log_on("2024-03-14", self.customer_it, response=True).action_cancel()
+        self.opportunity(1000, won=True)
+        self.opportunity(500)
+        self.order(700)
+        chart = self.campaign.with_user(self.staff).stat_chart
+        self.assertEqual(
+            chart["funnel"],
+            [
+                {"name": "stat_contacted_count", "label": "Target Contacts Contacted", "value": 3},
+                {"name": "stat_responded_count", "label": "Contacts Responded", "value": 2},
+                {"name": "stat_opportunity_count", "label": "Opportunities", "value": 2},
+                {"name": "stat_won_count", "label": "Won Opportunities", "value": 1},
+                {"name": "stat_order_count", "label": "Sales Orders", "value": 1},
+            ],
+        )
+        self.assertEqual(
+            chart["timeline"],
+            {
+                "unit": "week",
+                "periods": ["2024-03-04", "2024-03-11", "2024-03-18", "2024-03-25"],
+                "contacted": [3, 0, 0, 0],
+                "responses": [1, 1, 0, 0],
+                "rate": [33.3, 66.7, 66.7, 66.7],
+            },
+        )
+        self.assertTrue(chart["with_log"])
+
+    def test_chart_of_a_long_campaign_counts_per_month(self):
+        self.campaign.write({"date_start": "2024-01-15", "date_end": "2024-06-30"})
+        self.log_on("2024-01-15", self.customer_buyer)
+        self.log_on("2024-01-20", self.customer_it)
+        self.log_on("2024-04-02", self.customer_buyer, response=True)
+        timeline = self.campaign.with_user(self.staff).stat_chart["timeline"]
+        self.assertEqual(timeline["unit"], "month")
+        self.assertEqual(timeline["periods"], ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"])
+        self.assertEqual(timeline["responses"], [0, 0, 0, 1, 0, 0])
+        self.assertEqual(timeline["rate"], [0.0, 0.0, 0.0, 50.0, 50.0, 50.0])
+
+    def test_chart_of_a_campaign_without_starting_date_starts_from_nothing(self):
+        self.log_on("2024-03-06", self.customer_buyer)
+        self.log_on("2024-03-07", self.customer_buyer, response=True)
+        timeline = self.campaign.with_user(self.staff).stat_chart["timeline"]
+        self.assertEqual(
+            timeline,
+            {"unit": "week", "periods": ["2024-02-26", "2024-03-04"], "contacted": [0, 1], "responses": [0, 1], "rate": [0.0, 100.0]},
+        )
+
+    def test_chart_without_interaction_log_access_starts_at_the_opportunities(self):
+        """A salesperson reads campaigns, not their interaction log: no interaction figures in the chart."""
+        salesperson = new_test_user(
+            self.env, login="sc_stat_salesperson", groups="sales_team.group_sale_salesman",
+            company_id=self.company.id, company_ids=[self.company.id],
+        )
+        self.build_story()
+        campaign = self.campaign.with_user(salesperson)
+        chart = campaign.stat_chart
+        self.assertFalse(chart["with_log"])
+        self.assertFalse(chart["timeline"])
+        self.assertEqual([step["value"] for step in chart["funnel"]], [2, 1, 2])
+        self.assertEqual((campaign.stat_contacted_count, campaign.stat_cost, campaign.stat_revenue), (0, 0, 1200))
+
+    # ------------------------------------------------------------------------------------------------
     # Queries
 
     def test_list_figures_cost_the_same_queries_for_1_and_20_campaigns(self):
@@ -332,9 +416,10 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.env.invalidate_all()
         campaign.web_read(specification)  # fills the caches of rights and rules
         self.env.invalidate_all()
-        # the campaign, its UTM campaign, company, figures and currency
-        with self.assertQueryCount(5):
+        # the campaign, its UTM campaign, company, figures, currency and responses per day
+        with self.assertQueryCount(6):
             before = self.cr.sql_log_count
             [values] = campaign.web_read(specification)
-            self.assertEqual(self.cr.sql_log_count - before, 5)
+            self.assertEqual(self.cr.sql_log_count - before, 6)
         self.assertEqual(values["stat_revenue"], 1200)
+        self.assertEqual([step["value"] for step in values["stat_chart"]["funnel"]], [3, 2, 2, 1, 2])
