@@ -45,6 +45,7 @@
         "views/sales_campaign_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["sales_campaign/static/src/**/*"],
         "web.assets_tests": ["sales_campaign/static/tests/tours/*.js"],
     },
     "demo": [

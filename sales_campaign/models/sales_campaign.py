@@ -1,8 +1,11 @@
+from collections import defaultdict
 from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_round, format_date
+from odoo.tools import SQL, date_utils, float_round, format_date
 
 
 class SalesCampaign(models.Model):
@@ -103,6 +106,12 @@ class SalesCampaign(models.Model):
         digits=(16, 1),
         compute="_compute_statistics",
         help="(Revenue - Cost) / Cost x 100.",
+    )
+    stat_chart = fields.Json(
+        string="Statistics Chart",
+        compute="_compute_stat_chart",
+        exportable=False,
+        help="The funnel from targets contacted to sales orders, and the responses over time.",
     )
 
     _sql_constraints = [
@@ -388,80 +397,191 @@ class SalesCampaign(models.Model):
     # Statistics
     # ------------------------------------------------------------------------------------------------
 
-    def _statistics_company_domain(self):
-        self.ensure_one()
-        return [("company_id", "=", self.company_id.id)] if self.company_id else [("company_id", "in", self.env.companies.ids)]
+    # Measures of ``sales.campaign.analysis`` the figures add up, in this order.
+    STAT_MEASURES = (
+        "contacted_count",
+        "responded_count",
+        "cost",
+        "duration",
+        "opportunity_count",
+        "expected_revenue",
+        "won_count",
+        "won_revenue",
+        "quotation_count",
+        "order_count",
+        "revenue",
+    )
+    # Figures that come from the interaction log, hidden from users who may not read the log.
+    STAT_LOG_MEASURES = ("contacted_count", "responded_count", "cost", "duration")
+    # Timelines longer than this many days count responses per month instead of per week.
+    STAT_WEEKLY_DAYS = 16 * 7
 
-    def _convert_sums(self, sums_by_currency, currency):
-        """Sum amounts kept in several currencies into ``currency`` at today's rate."""
-        today = fields.Date.context_today(self)
-        company = self.company_id or self.env.company
-        return sum(
-            source._convert(amount or 0.0, currency, company, today, round=False) if source and source != currency else amount or 0.0
-            for source, amount in sums_by_currency
+    def _statistics_domain(self):
+        """Domain of the ``sales.campaign.analysis`` rows the figures of these campaigns add up.
+
+        The rows of a campaign of a company are those of its company (the analysis keeps the others out);
+        a campaign shared by all companies counts those of the companies the user works in.
+        """
+        shared = self.filtered(lambda campaign: not campaign.company_id)
+        return [
+            ("campaign_id", "in", self.ids),
+            "|",
+            ("campaign_id", "in", (self - shared).ids),
+            ("company_id", "in", self.env.companies.ids),
+        ]
+
+    def _statistics_company_domain(self):
+        """The company condition of the figures, for the lists the smart buttons open."""
+        self.ensure_one()
+        return [("company_id", "=", self.company_id.id)] if self.company_id else []
+
+    def _read_statistics(self, groupby, domain=()):
+        """``_read_group`` of the campaign figures of ``self``, grouped by campaign and ``groupby``.
+
+        The rows are the campaign analysis (``sales.campaign.analysis``): the card, the list, the kanban,
+        the Excel export and the pivot read the same figures, converted once by the same rule (see there).
+        Interaction measures read as zero for users who may not read the interaction log.
+
+        :return: list of (campaign, *groups, {measure: sum})
+        """
+        if not self.ids:
+            return []
+        # sudo: the figures are counts and sums, the same for everyone who may read the campaign (a
+        # salesperson sees the revenue of a campaign on its card); the opportunities and orders themselves
+        # stay behind the user's rights in the smart buttons, and the interaction figures are blanked
+        # below for users who may not read the log, as the log itself is hidden from them.
+        Analysis = self.env["sales.campaign.analysis"].sudo()
+        with_log = self.env["sales.interaction.log"].has_access("read")
+        rows = Analysis._read_group(
+            self._statistics_domain() + list(domain),
+            ["campaign_id", *groupby],
+            [f"{measure}:sum" for measure in self.STAT_MEASURES],
         )
+        result = []
+        for row in rows:
+            keys, sums = row[: len(groupby) + 1], dict(zip(self.STAT_MEASURES, row[len(groupby) + 1 :]))
+            if not with_log:
+                sums.update(dict.fromkeys(self.STAT_LOG_MEASURES, 0))
+            keys = [key.with_env(self.env) if isinstance(key, models.BaseModel) else key for key in keys]
+            result.append((*keys, sums))
+        return result
 
     def _get_statistics(self):
-        """Every figure of the campaign statistics, as a dict, in the campaign company's currency.
+        """Every figure of the campaign statistics of each campaign of ``self``, in one query for them all.
 
         Interactions count as in Business Central: entries, not distinct contacts, so a contact reached twice
-        counts twice; cancelled entries are left out. Opportunities are those that point at the campaign's UTM
-        campaign in its company; quotations and orders those too, and those with a line the campaign priced.
+        counts twice; cancelled entries are left out. Opportunities are the active ones that point at the
+        campaign's UTM campaign; quotations and orders those too, and those with a line the campaign priced;
+        cancelled ones are left out. All in the campaign company's currency (the current company's for a
+        campaign shared by all companies), converted as ``sales.campaign.analysis`` says.
+
+        :return: {campaign: {field name: value}}
+        """
+        sums = {campaign: values for campaign, values in self._read_statistics([])}
+        zero = dict.fromkeys(self.STAT_MEASURES, 0)
+        statistics = {}
+        for campaign in self:
+            figures = sums.get(campaign._origin, zero)
+            currency = (campaign.company_id or self.env.company).currency_id
+            contacted, responded = figures["contacted_count"], figures["responded_count"]
+            cost, duration, revenue = figures["cost"], figures["duration"], figures["revenue"]
+            won_count = figures["won_count"]
+            statistics[campaign] = {
+                "stat_currency_id": currency,
+                "stat_contacted_count": contacted,
+                "stat_responded_count": responded,
+                "stat_response_rate": float_round(responded / contacted * 100, precision_digits=1) if contacted else 0.0,
+                "stat_cost": currency.round(cost),
+                "stat_duration": duration,
+                "stat_cost_per_response": currency.round(cost / responded) if responded else 0.0,
+                "stat_duration_per_response": float_round(duration / responded, precision_digits=2) if responded else 0.0,
+                "stat_opportunity_count": figures["opportunity_count"],
+                "stat_opportunity_value": currency.round(figures["expected_revenue"]),
+                "stat_won_count": won_count,
+                "stat_won_value": currency.round(figures["won_revenue"]),
+                "stat_quotation_count": figures["quotation_count"],
+                "stat_order_count": figures["order_count"],
+                "stat_revenue": currency.round(revenue),
+                "stat_cost_per_won": currency.round(cost / won_count) if won_count else 0.0,
+                "stat_return_on_cost": float_round((revenue - cost) / cost * 100, precision_digits=1) if cost else 0.0,
+            }
+        return statistics
+
+    # The figures depend on who reads them (the interaction figures) and, for a campaign shared by all
+    # companies, on the companies they work in.
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_statistics(self):
+        for campaign, values in self._get_statistics().items():
+            campaign.update(values)
+
+    def _chart_timeline(self, days):
+        """Responses per week (per month for long campaigns) and the response rate reached by then.
+
+        :param days: [(day, targets contacted, responses)] of the campaign, in day order
+        :return: {"unit", "periods" (ISO dates of the periods' first days), "contacted", "responses",
+            "rate" (responses so far / targets contacted so far x 100)}, or False without any
         """
         self.ensure_one()
-        currency = (self.company_id or self.env.company).currency_id
-        Log = self.env["sales.interaction.log"]
-        base = [("campaign_id", "=", self.id), ("cancelled", "=", False)]
-        # Salespeople read campaigns (quotations show them) but not their interaction log.
-        with_log = bool(self.id) and Log.has_access("read")
-        contacted = Log.search_count(base + [("campaign_target", "=", True)]) if with_log else 0
-        responded = Log.search_count(base + [("campaign_response", "=", True)]) if with_log else 0
-        cost_rows = Log._read_group(base, ["company_id"], ["cost:sum", "duration:sum"]) if with_log else []
-        cost = self._convert_sums([(company.currency_id, amount) for company, amount, _duration in cost_rows], currency)
-        duration = sum(row[2] for row in cost_rows)
-
-        utm_domain = [("campaign_id", "=", self.utm_campaign_id.id)] + self._statistics_company_domain()
-        # sudo: campaign statistics are the campaign's figures (counts and sums of its company's
-        # opportunities and orders), the same for everyone who may read the campaign; the records
-        # themselves stay behind the user's own rights in the smart buttons.
-        Lead = self.env["crm.lead"].sudo()
-        Order = self.env["sale.order"].sudo()
-        opportunity_domain = utm_domain + [("type", "=", "opportunity")]
-        lead_rows = Lead._read_group(opportunity_domain, ["company_id", "stage_id"], ["__count", "expected_revenue:sum"]) if self.id else []
-        opportunity_count = sum(row[2] for row in lead_rows)
-        opportunity_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in lead_rows], currency)
-        won_rows = [row for row in lead_rows if row[1].is_won]
-        won_count = sum(row[2] for row in won_rows)
-        won_value = self._convert_sums([(company.currency_id, amount) for company, _stage, _count, amount in won_rows], currency)
-        order_domain = self._orders_domain() + self._statistics_company_domain()
-        order_rows = Order._read_group(order_domain + [("state", "!=", "cancel")], ["state", "currency_id"], ["__count", "amount_untaxed:sum"]) if self.id else []
-        quotation_count = sum(count for state, _currency, count, _amount in order_rows if state in ("draft", "sent"))
-        order_count = sum(count for state, _currency, count, _amount in order_rows if state == "sale")
-        revenue = self._convert_sums([(order_currency, amount) for state, order_currency, _count, amount in order_rows if state == "sale"], currency)
-
+        if not days:
+            return False
+        today = fields.Date.context_today(self)
+        first = min(days[0][0], self.date_start or days[0][0])
+        last = max(days[-1][0], min(self.date_end or days[-1][0], today))
+        unit = "week" if (last - first).days <= self.STAT_WEEKLY_DAYS else "month"
+        step = relativedelta(weeks=1) if unit == "week" else relativedelta(months=1)
+        start_of = date_utils.start_of
+        periods = []
+        period = start_of(first, unit)
+        if not self.date_start:
+            # Without a starting date, the line starts from nothing the period before the first figures.
+            period -= step
+        while period <= last:
+            periods.append(period)
+            period += step
+        contacted, responses = dict.fromkeys(periods, 0), dict.fromkeys(periods, 0)
+        for day, day_contacted, day_responses in days:
+            contacted[start_of(day, unit)] += day_contacted
+            responses[start_of(day, unit)] += day_responses
+        rates, total_contacted, total_responses = [], 0, 0
+        for period in periods:
+            total_contacted += contacted[period]
+            total_responses += responses[period]
+            rates.append(float_round(total_responses / total_contacted * 100, precision_digits=1) if total_contacted else 0.0)
         return {
-            "stat_currency_id": currency,
-            "stat_contacted_count": contacted,
-            "stat_responded_count": responded,
-            "stat_response_rate": float_round(responded / contacted * 100, precision_digits=1) if contacted else 0.0,
-            "stat_cost": currency.round(cost),
-            "stat_duration": duration,
-            "stat_cost_per_response": currency.round(cost / responded) if responded else 0.0,
-            "stat_duration_per_response": float_round(duration / responded, precision_digits=2) if responded else 0.0,
-            "stat_opportunity_count": opportunity_count,
-            "stat_opportunity_value": currency.round(opportunity_value),
-            "stat_won_count": won_count,
-            "stat_won_value": currency.round(won_value),
-            "stat_quotation_count": quotation_count,
-            "stat_order_count": order_count,
-            "stat_revenue": currency.round(revenue),
-            "stat_cost_per_won": currency.round(cost / won_count) if won_count else 0.0,
-            "stat_return_on_cost": float_round((revenue - cost) / cost * 100, precision_digits=1) if cost else 0.0,
+            "unit": unit,
+            "periods": [fields.Date.to_string(period) for period in periods],
+            "contacted": [contacted[period] for period in periods],
+            "responses": [responses[period] for period in periods],
+            "rate": rates,
         }
 
-    def _compute_statistics(self):
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_stat_chart(self):
+        """The funnel and the responses over time, for the chart of the Statistics tab.
+
+        The funnel comes from the figures; the responses over time from one more query for all the campaigns
+        (none for users who may not read the interaction log: they see the funnel from opportunities on).
+        """
+        with_log = self.env["sales.interaction.log"].has_access("read")
+        days = defaultdict(list)
+        if with_log:
+            for campaign, day, sums in self._read_statistics(
+                ["date:day"],
+                [("fact_type", "=", "interaction"), "|", ("contacted_count", "!=", 0), ("responded_count", "!=", 0)],
+            ):
+                days[campaign.id].append((day, sums["contacted_count"], sums["responded_count"]))
+        steps = ["stat_opportunity_count", "stat_won_count", "stat_order_count"]
+        if with_log:
+            steps = ["stat_contacted_count", "stat_responded_count", *steps]
         for campaign in self:
-            campaign.update(campaign._get_statistics())
+            campaign.stat_chart = {
+                "with_log": with_log,
+                "funnel": [
+                    {"name": fname, "label": self._fields[fname]._description_string(self.env), "value": campaign[fname]}
+                    for fname in steps
+                ],
+                "timeline": campaign._chart_timeline(sorted(days.get(campaign._origin.id, []))),
+            }
 
     def action_export_statistics(self):
         self.ensure_one()
@@ -471,7 +591,11 @@ class SalesCampaign(models.Model):
     def action_open_opportunities(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
-        action["domain"] = [("campaign_id", "=", self.utm_campaign_id.id), ("type", "=", "opportunity")]
+        action["domain"] = [
+            ("campaign_id", "=", self.utm_campaign_id.id),
+            ("type", "=", "opportunity"),
+            *self._statistics_company_domain(),
+        ]
         action["context"] = {"default_campaign_id": self.utm_campaign_id.id, "default_type": "opportunity"}
         return action
 
@@ -487,7 +611,7 @@ class SalesCampaign(models.Model):
     def action_open_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = self._orders_domain() + [("state", "=", "sale")]
+        action["domain"] = self._orders_domain() + self._statistics_company_domain() + [("state", "=", "sale")]
         action["context"] = {"create": False}
         return action
 

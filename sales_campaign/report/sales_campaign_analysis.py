@@ -1,12 +1,37 @@
 from odoo import fields, models, tools
+from odoo.tools import SQL
+
+FACT_TYPES = [
+    ("interaction", "Interaction"),
+    ("opportunity", "Opportunity"),
+    ("quotation", "Quotation"),
+    ("order", "Sales Order"),
+]
 
 
 class SalesCampaignAnalysis(models.Model):
-    """Campaign results across campaigns, for pivot and graph views.
+    """The campaign figures: one row per fact a campaign's results are made of, the one source of them.
 
-    One row per interaction that is not cancelled, per opportunity and per confirmed sales order of a
-    campaign (set on the order, or pricing one of its lines), with the measures each contributes; amounts
-    are in the company's currency.
+    A row per interaction that is not cancelled, per active opportunity and per quotation or sales order
+    that is not cancelled (set on the campaign, or with a line the campaign priced), with the measures it
+    contributes. The campaign card's statistics, the campaign list and kanban, the Excel export and the
+    *Campaign Analysis* pivot all read these rows with ``_read_group``, so they agree.
+
+    Which rows count for a campaign: those of its company (every company for a campaign shared by all
+    companies; a user then sees those of the companies they work in, through the record rule).
+
+    Conversion, once, at the rate of the day of the fact:
+
+    - a quotation or sales order counts its untaxed amount divided by its own ``currency_rate``, the rate
+      of its order date that Odoo fixes on the order: the company's currency amount its invoice and journal
+      entries start from, and the rule of Odoo's own *Sales Analysis*. A campaign's revenue therefore does
+      not move every day with the exchange rates, and an order counts the same here as in sales reporting;
+    - opportunities (expected revenue) and interactions (cost) are in their company's currency already;
+    - for a campaign shared by all companies only, rows of a company whose currency is not the current
+      company's are converted into the current company's currency at the rate of the row's date (the same
+      rule again, the same rate table as ``res.currency._convert``), since one total adds several companies.
+
+    A campaign of a company therefore has its figures in its company's currency, with no second conversion.
     """
 
     _name = "sales.campaign.analysis"
@@ -16,22 +41,36 @@ class SalesCampaignAnalysis(models.Model):
     _rec_name = "campaign_id"
     _depends = {
         "sales.campaign": ["status_id", "utm_campaign_id"],
+        "utm.campaign": ["company_id"],
+        "res.company": ["currency_id"],
+        "res.currency.rate": ["rate", "name", "company_id", "currency_id"],
         "sales.interaction.log": [
-            "campaign_id", "cancelled", "company_id", "date", "user_id", "company_partner_id",
-            "campaign_target", "campaign_response", "cost", "duration",
+            "campaign_id", "cancelled", "company_id", "date", "user_id", "company_partner_id", "template_id",
+            "logged_segment_id", "lang", "campaign_target", "campaign_response", "cost", "duration",
         ],
-        "crm.lead": ["active", "type", "campaign_id", "company_id", "user_id", "partner_id", "stage_id", "expected_revenue"],
-        "sale.order": ["state", "campaign_id", "company_id", "date_order", "user_id", "partner_id", "amount_untaxed", "currency_rate"],
+        "crm.lead": [
+            "active", "type", "campaign_id", "company_id", "create_date", "user_id", "partner_id", "stage_id",
+            "expected_revenue",
+        ],
+        "crm.stage": ["is_won"],
+        "sale.order": [
+            "state", "campaign_id", "company_id", "date_order", "user_id", "partner_id", "amount_untaxed",
+            "currency_rate",
+        ],
         "sale.order.line": ["order_id", "sales_campaign_id", "state"],
     }
 
+    fact_type = fields.Selection(FACT_TYPES, string="Type", readonly=True)
     campaign_id = fields.Many2one("sales.campaign", string="Campaign", readonly=True)
     status_id = fields.Many2one("sales.campaign.status", string="Campaign Status", readonly=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
     date = fields.Date(readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Company of the Contact", readonly=True)
+    template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", readonly=True)
+    logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment", readonly=True)
+    lang = fields.Selection(selection="_get_languages", string="Language", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
     responded_count = fields.Integer(string="Responses", readonly=True, aggregator="sum")
     cost = fields.Monetary(readonly=True, aggregator="sum")
@@ -40,59 +79,102 @@ class SalesCampaignAnalysis(models.Model):
     expected_revenue = fields.Monetary(string="Estimated Value", readonly=True, aggregator="sum")
     won_count = fields.Integer(string="Won Opportunities", readonly=True, aggregator="sum")
     won_revenue = fields.Monetary(string="Won Value", readonly=True, aggregator="sum")
+    quotation_count = fields.Integer(string="Open Quotations", readonly=True, aggregator="sum")
     order_count = fields.Integer(string="Sales Orders", readonly=True, aggregator="sum")
     revenue = fields.Monetary(readonly=True, aggregator="sum")
 
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()
+
     def init(self):
+        # The rows used to be a database view; they are a query now (the conversion depends on the user's
+        # company): drop the view a former version created.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            f"""
-            CREATE VIEW {self._table} AS
-            SELECT ROW_NUMBER() OVER (ORDER BY facts.kind, facts.source_id, facts.campaign_id) AS id,
-                   facts.campaign_id, campaign.status_id, facts.company_id, facts.date, facts.user_id,
-                   facts.partner_id, facts.contacted_count, facts.responded_count, facts.cost, facts.duration,
-                   facts.opportunity_count, facts.expected_revenue, facts.won_count, facts.won_revenue,
-                   facts.order_count, facts.revenue
+
+    def _rate_sql(self, currency, date):
+        """The rate of ``currency`` (SQL) on ``date`` (SQL), as ``res.currency._get_rates`` reads it."""
+        return SQL(
+            """COALESCE((SELECT rate.rate FROM res_currency_rate rate
+                          WHERE rate.currency_id = %(currency)s AND rate.name <= %(date)s
+                            AND (rate.company_id IS NULL OR rate.company_id = %(root)s)
+                          ORDER BY rate.company_id, rate.name DESC LIMIT 1), 1.0)""",
+            currency=currency,
+            date=date,
+            root=self.env.company.root_id.id,
+        )
+
+    @property
+    def _table_query(self):
+        currency_id = self.env.company.currency_id.id
+        return SQL(
+            """
+            SELECT -- unique, and partitioned by campaign so that a filter on campaigns reaches the tables
+                   facts.campaign_id::bigint * 4294967296
+                   + ROW_NUMBER() OVER (PARTITION BY facts.campaign_id ORDER BY facts.fact_type, facts.source_id) AS id,
+                   facts.fact_type, facts.campaign_id, campaign.status_id, facts.company_id,
+                   CASE WHEN utm.company_id IS NULL THEN %(currency)s ELSE company.currency_id END AS currency_id,
+                   facts.date, facts.user_id, facts.partner_id, facts.template_id, facts.logged_segment_id,
+                   facts.lang, facts.contacted_count, facts.responded_count,
+                   facts.cost * conversion.factor AS cost, facts.duration,
+                   facts.opportunity_count, facts.expected_revenue * conversion.factor AS expected_revenue,
+                   facts.won_count, facts.won_revenue * conversion.factor AS won_revenue,
+                   facts.quotation_count, facts.order_count, facts.revenue * conversion.factor AS revenue
               FROM (
-                    SELECT 1 AS kind, entry.id AS source_id, entry.campaign_id, entry.company_id,
+                    SELECT 'interaction' AS fact_type, entry.id AS source_id, entry.campaign_id, entry.company_id,
                            entry.date::date AS date, entry.user_id, entry.company_partner_id AS partner_id,
+                           entry.template_id, entry.logged_segment_id, entry.lang,
                            COALESCE(entry.campaign_target, FALSE)::int AS contacted_count,
                            COALESCE(entry.campaign_response, FALSE)::int AS responded_count,
                            COALESCE(entry.cost, 0) AS cost, COALESCE(entry.duration, 0) AS duration,
                            0 AS opportunity_count, 0 AS expected_revenue, 0 AS won_count, 0 AS won_revenue,
-                           0 AS order_count, 0 AS revenue
+                           0 AS quotation_count, 0 AS order_count, 0 AS revenue
                       FROM sales_interaction_log entry
                      WHERE entry.campaign_id IS NOT NULL AND NOT entry.cancelled
                      UNION ALL
-                    SELECT 2, lead.id, campaign.id, lead.company_id, lead.create_date::date, lead.user_id,
-                           contact.commercial_partner_id, 0, 0, 0, 0,
+                    SELECT 'opportunity', lead.id, campaign.id, lead.company_id, lead.create_date::date, lead.user_id,
+                           contact.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0,
                            1, COALESCE(lead.expected_revenue, 0),
                            COALESCE(stage.is_won, FALSE)::int,
                            CASE WHEN stage.is_won THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END,
-                           0, 0
+                           0, 0, 0
                       FROM crm_lead lead
                       JOIN sales_campaign campaign ON campaign.utm_campaign_id = lead.campaign_id
                       LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                       LEFT JOIN res_partner contact ON contact.id = lead.partner_id
                      WHERE lead.active AND lead.type = 'opportunity'
                      UNION ALL
-                    SELECT 3, sale.id, of_campaign.campaign_id, sale.company_id, sale.date_order::date, sale.user_id,
-                           partner.commercial_partner_id, 0, 0, 0, 0, 0, 0, 0, 0,
-                           1, sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)
+                    SELECT CASE WHEN sale.state = 'sale' THEN 'order' ELSE 'quotation' END, sale.id,
+                           of_campaign.campaign_id, sale.company_id, sale.date_order::date, sale.user_id,
+                           partner.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0,
+                           (sale.state != 'sale')::int, (sale.state = 'sale')::int,
+                           CASE WHEN sale.state = 'sale'
+                                THEN sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)
+                                ELSE 0 END
                       FROM (
                             -- orders set on the campaign, and orders with a line the campaign priced
                             SELECT sale.id AS order_id, campaign.id AS campaign_id
                               FROM sale_order sale
                               JOIN sales_campaign campaign ON campaign.utm_campaign_id = sale.campaign_id
-                             WHERE sale.state = 'sale'
+                             WHERE sale.state != 'cancel'
                              UNION
                             SELECT line.order_id, line.sales_campaign_id
                               FROM sale_order_line line
-                             WHERE line.sales_campaign_id IS NOT NULL AND line.state = 'sale'
+                             WHERE line.sales_campaign_id IS NOT NULL AND line.state != 'cancel'
                            ) of_campaign
                       JOIN sale_order sale ON sale.id = of_campaign.order_id
                       JOIN res_partner partner ON partner.id = sale.partner_id
                    ) facts
               JOIN sales_campaign campaign ON campaign.id = facts.campaign_id
-            """
+              JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
+              JOIN res_company company ON company.id = facts.company_id
+             CROSS JOIN LATERAL (
+                    SELECT CASE WHEN utm.company_id IS NOT NULL OR company.currency_id = %(currency)s THEN 1.0
+                                ELSE %(target_rate)s / %(source_rate)s END AS factor
+                   ) conversion
+             -- a campaign of a company counts that company's facts; a campaign shared by all, every company's
+             WHERE utm.company_id IS NULL OR utm.company_id = facts.company_id
+            """,
+            currency=currency_id,
+            target_rate=self._rate_sql(currency_id, SQL("facts.date")),
+            source_rate=self._rate_sql(SQL("company.currency_id"), SQL("facts.date")),
         )
