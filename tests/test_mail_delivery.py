@@ -21,9 +21,9 @@ SUBJECTS = {
     "en_US": "Thank you for your interest",
     "nl_NL": "Bedankt voor uw interesse",
     "nb_NO": "Takk for din interesse",
-    "fr_FR": "Merci de votre intérêt",
+    "fr_CH": "Merci de votre intérêt",
 }
-GREETINGS = {"en_US": "Dear", "nl_NL": "Beste", "nb_NO": "Kjære", "fr_FR": "Bonjour"}
+GREETINGS = {"en_US": "Dear", "nl_NL": "Beste", "nb_NO": "Kjære", "fr_CH": "Bonjour"}
 BROCHURE = b"%PDF-1.4\n% Rome Guest Chair brochure\n"
 
 
@@ -152,8 +152,8 @@ class TestMailDelivery(TransactionCase):
             "res_partner_eva_visser_demo",  # nl_NL
             "res_partner_ingrid_hansen_demo",  # nb_NO, prefers hard copy: the segment says e-mail
             "res_partner_lars_johansen_demo",  # nb_NO
-            "res_partner_camille_dubois_demo",  # fr_FR
-            "res_partner_lea_martin_demo",  # fr_FR
+            "res_partner_camille_dubois_demo",  # fr_CH
+            "res_partner_lea_martin_demo",  # fr_CH
             "res_partner_grace_miller_demo",  # en_US
             "res_partner_emma_clarke_demo",  # en_US
         )
@@ -180,7 +180,7 @@ class TestMailDelivery(TransactionCase):
         later = self.partners(
             "res_partner_sanne_bakker_demo",  # nl_NL
             "res_partner_nina_berg_demo",  # nb_NO
-            "res_partner_julien_moreau_demo",  # fr_FR
+            "res_partner_julien_moreau_demo",  # fr_CH
             "res_partner_lukas_meier_demo",  # en_US
         )
         waiting = self.log_segment(later, "Office Futurus follow-up")
