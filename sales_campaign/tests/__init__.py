@@ -20,3 +20,5 @@ from . import test_campaign_statistics
 from . import test_campaign_activities
 from . import test_walkthrough_tour
 from . import test_translations
+from . import test_mail_delivery
+from . import test_web_client

@@ -30,7 +30,7 @@ class TestDemoData(TransactionCase):
         self.assertFalse(persons.filtered(lambda p: p.parent_id and p.business_relation_ids != p.parent_id.business_relation_ids))
 
     def test_story_setup(self):
-        self.assertTrue(self.env.ref("sales_campaign.product_rome_guest_chair_demo").name, "Rome Guest Chair")
+        self.assertEqual(self.env.ref("sales_campaign.product_rome_guest_chair_demo").name, "Rome Guest Chair")
         manager = self.env.ref("sales_campaign.user_marketing_manager_demo")
         staff = self.env.ref("sales_campaign.user_marketing_staff_demo")
         self.assertTrue(manager.has_group("sales_campaign.group_sales_campaign_manager"))

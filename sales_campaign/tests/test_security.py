@@ -64,14 +64,19 @@ class TestSecurity(SalesCampaignCommon):
         for model in CONFIGURATION_MODELS:
             with self.subTest(model=model):
                 Model = self.env[model].with_user(self.manager)
-                record = Model.create({"code": "X-NEW", "name": "New"})
+                record = Model.create({"code": "x-new", "name": "New"})
+                self.assertEqual((record.code, record.name), ("X-NEW", "New"), "codes are upper case")
                 record.write({"name": "Renamed"})
+                self.assertEqual(Model.search([("code", "=", "X-NEW")]).name, "Renamed")
                 record.unlink()
+                self.assertFalse(record.exists())
         template = self.env["sales.interaction.template"].with_user(self.manager).create(
             {"code": "X-MEET", "name": "Meeting", "group_id": self.template.group_id.id}
         )
         template.write({"language_ids": [(0, 0, {"lang": "en_US", "subject": "Our meeting"})]})
+        self.assertEqual(template.language_ids.mapped("subject"), ["Our meeting"])
         template.unlink()
+        self.assertFalse(template.exists())
 
     def test_staff_works_with_campaigns_but_does_not_delete_them(self):
         campaign = self.env["sales.campaign"].with_user(self.staff).create({"title": "Staff campaign"})

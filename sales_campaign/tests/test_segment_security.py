@@ -47,10 +47,31 @@ class TestSegmentSecurity(SalesSegmentCommon):
     def test_staff_manages_its_segments_and_criteria(self):
         segment = self.segment.with_user(self.staff)
         segment._run_step("add", {"job_responsibility_ids": self.resp_purchase.ids})
+        self.assertEqual(segment.line_ids.partner_id, self.customer_buyer | self.prospect_buyer)
+        # Saved criteria: the staff saves, reads, reuses and deletes its own; another company's stay hidden.
+        wizard = self.env["sales.segment.save.criteria.wizard"].with_user(self.staff).create(
+            {"segment_id": segment.id, "code": "T-STAFF"}
+        )
+        wizard.action_save()
+        Criteria = self.env["sales.segment.criteria"]
+        saved = Criteria.with_user(self.staff).search([("code", "=", "T-STAFF")])
+        self.assertEqual((saved.company_id, len(saved.line_ids)), (self.company, 1))
+        self.assertFalse(Criteria.with_user(self.staff_2).search([("code", "=", "T-STAFF")]), "hidden from company 2")
+        with self.assertRaises(AccessError):
+            saved.with_user(self.staff_2).read(["code"])
         segment.action_go_back()
+        self.assertFalse(segment.line_ids)
         copy = segment.copy()
+        self.assertEqual((copy.state, copy.line_count), ("draft", 0), "a copy starts empty")
+        copy._reuse_criteria(saved.with_user(self.staff))
+        self.assertEqual(copy.line_ids.partner_id, self.customer_buyer | self.prospect_buyer)
         copy.unlink()
+        self.assertFalse(copy.exists())
         self.assertTrue(segment.exists())
+        with self.assertRaises(AccessError):
+            saved.with_user(self.staff).unlink()  # deleting saved criteria is the manager's
+        saved.with_user(self.manager).unlink()
+        self.assertFalse(saved.exists())
 
     def test_export_requires_access(self):
         with self.assertRaises(AccessError):

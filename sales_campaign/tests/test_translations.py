@@ -1,7 +1,7 @@
 import os
 
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.translate import PoFileReader
+from odoo.tools.translate import PoFileReader, TranslationModuleReader
 
 I18N = os.path.join(os.path.dirname(os.path.dirname(__file__)), "i18n")
 LANGUAGES = ("nl", "nb", "fr", "de")
@@ -20,6 +20,22 @@ class TestTranslations(TransactionCase):
 
     def read(self, filename):
         return {(entry["type"], entry["name"], entry["res_id"], entry["src"]): entry["value"] for entry in read_po(filename)}
+
+    def test_pot_holds_the_terms_of_the_code(self):
+        """The committed .pot is what ``./dev i18n`` exports today: no term of the code or data is missing from
+        it (it would go untranslated) and none it holds is gone from the code (its translation is dead)."""
+        exported = {
+            (kind, source)
+            for module, kind, _name, _res_id, source, _value, _comments in TranslationModuleReader(
+                self.env.cr, modules=["sales_campaign"]
+            )
+            if module == "sales_campaign" and source
+        }
+        committed = {(entry["type"], entry["src"]) for entry in read_po("sales_campaign.pot")}
+        self.assertFalse(
+            sorted(exported - committed)[:10], "terms of the code missing from the .pot: run ./dev i18n"
+        )
+        self.assertFalse(sorted(committed - exported)[:10], "terms of the .pot gone from the code: run ./dev i18n")
 
     def test_po_files_cover_the_pot(self):
         template = self.read("sales_campaign.pot")

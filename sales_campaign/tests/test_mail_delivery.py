@@ -1,9 +1,11 @@
 """Logged e-mails leave through Odoo's real mail queue to a real SMTP server, and survive an outage.
 
-An ``aiosmtpd`` server on 127.0.0.1 receives the mails; an ``ir.mail_server`` points at it. Odoo 18
-neither connects nor sends while a test runs (``odoo.modules.module.current_test`` is checked by
-``ir.mail_server.connect`` and ``send_email``): that guard alone is switched off here, so the whole SMTP
-path runs.
+An ``aiosmtpd`` server on 127.0.0.1 receives the mails; an ``ir.mail_server`` points at it. Under Odoo's
+own test runner (``odoo-bin --test-tags``), Odoo 18 neither connects nor sends while a test runs
+(``odoo.modules.module.current_test`` is checked by ``ir.mail_server.connect`` and ``send_email``): that
+guard alone is switched off here, so the whole SMTP path runs. pytest-odoo (``./dev test``) never sets
+``current_test``, so there the guard is off anyway and the patch changes nothing: either way the mails go
+to the sink, which the tests read back.
 """
 
 import email
