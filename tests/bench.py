@@ -5,11 +5,23 @@ apply), each segment operation against its target, a naive add that creates one 
 the ORM, and a raw ``INSERT ... SELECT`` of the same rows, and prints the ratios. Each operation runs
 and commits in a transaction of its own, as one click of the web client does.
 
+Reduce, refine and go back are timed again on fresh segments of 10,000 and 100,000 lines built in a lines
+table that already holds several large segments (3 x 100,000 lines by default) of a small set of contacts
+over and over (300 by default: a customer base mined again and again, squeezed into three segments). The
+table's statistics (analyzed once it holds them; autovacuum is then off on it, so that every run sees the
+same) expect about a thousand lines per contact and a single line for a segment they do not know yet: the
+situation of issue 12, in which a plan that depends on them turns quadratic. The bench prints the ratio
+100,000 / 10,000 (linear: about 10, quadratic: about 100) and the same for the bare SQL statements; a step
+cancelled after --step-timeout seconds shows as "> N s". This part runs last, on a lines table emptied of
+the lines of the other parts (and vacuumed), so that it measures the same as alone (--steps-only).
+
 Logging is timed too: a segment of all the contacts logged without documents (interactions only), a
 segment of 10,000 contacts logged with their e-mails queued (``mail.mail`` records, as the Log wizard
 does), and the SQL queries of logging 1,000 and 10,000 lines, which must not grow with the lines.
 
     ./dev bench [--contacts 100000] [--naive-sample 100000] [--keep]
+                [--other-segments 3] [--other-lines 100000] [--other-contacts 300] [--step-timeout 120]
+                [--step-sizes 10000,100000] [--steps-only]
 """
 
 import argparse
@@ -17,9 +29,12 @@ import os
 import platform
 import time
 
-import odoo
-from odoo.tools import SQL
+import psycopg2
 
+import odoo
+from odoo.tools import SQL, mute_logger
+
+SKIPPED = "skipped"  # a go back whose step was cancelled
 TARGETS = {  # seconds, from the segments issue
     "add": 3.0,
     "reduce": 2.0,
@@ -200,7 +215,7 @@ class Bench:
         partners = env["res.partner"].search(
             segment._segment_base_domain() + [("mailing_group_ids", "in", self.group.ids)], limit=sample
         )
-        Line = env["sales.segment.line"].with_context(sales_segment_raw_lines=True)
+        Line = env["sales.segment.line"]
 
         def run():
             for partner in partners:
@@ -242,6 +257,223 @@ class Bench:
             )
 
         self.timed("raw INSERT ... SELECT", run)
+
+    # ------------------------------------------------------------------------------------------------
+
+    def mailing_group_of_sample(self, count):
+        """A mailing group of ``count`` contacts spread evenly over the data set (companies and persons)."""
+        env = self.env
+        code = f"BENCH-SAMPLE-{count}"
+        group = env["sales.mailing.group"].search([("code", "=", code)])
+        if group:
+            return group
+        group = env["sales.mailing.group"].create({"code": code, "name": f"Benchmark sample {count}"})
+        env.flush_all()
+        step = max(1, len(self.partner_ids) // count)
+        env.cr.execute(
+            SQL(
+                """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
+                   SELECT id, %s FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner WHERE id IN %s) AS p
+                    WHERE mod(n, %s) = 0 ORDER BY id LIMIT %s""",
+                group.id,
+                tuple(self.partner_ids),
+                step,
+                count,
+            )
+        )
+        env.cr.commit()
+        return group
+
+    def fill_other_segments(self, user, count, lines, contacts):
+        """``count`` segments of ``lines`` lines each (bare inserts) over the first ``contacts`` contacts (0: all,
+        coming round again when there are fewer contacts than lines), then ANALYZE: the table as it usually is.
+        """
+        env = self.env(user=user)
+        partner_ids = self.partner_ids[:contacts] if contacts else self.partner_ids
+        for n in range(count):
+            segment = env["sales.segment"].create({"description": f"Other segment {n + 1}"})
+            env.flush_all()
+            env.cr.execute(
+                SQL(
+                    """INSERT INTO sales_segment_line (segment_id, active, added_step, partner_id, user_id, lang)
+                       SELECT %s, TRUE, 1, ids[1 + mod(n, cardinality(ids))], %s, 'en_US'
+                         FROM generate_series(0, %s - 1) AS n, (SELECT %s::integer[] AS ids) AS contacts""",
+                    segment.id,
+                    user.id,
+                    lines,
+                    partner_ids,
+                )
+            )
+        env.cr.execute("ANALYZE sales_segment_line")
+        # From here on the statistics only change when the code under test asks for it.
+        env.cr.execute("ALTER TABLE sales_segment_line SET (autovacuum_enabled = false)")
+        env.cr.commit()
+        return lines * count
+
+    def timed_step(self, label, func, timeout):
+        """``timed``, but the step's statements are cancelled after ``timeout`` seconds (the step is then undone)."""
+        cr = self.env.cr
+
+        def run():
+            cr.execute(SQL("SELECT set_config('statement_timeout', %s, TRUE)", f"{int(timeout * 1000)}"))
+            return func()
+
+        try:
+            with mute_logger("odoo.sql_db"):  # the cancelled query is logged as an error
+                return self.timed(label, run)
+        except psycopg2.errors.QueryCanceled:
+            cr.rollback()
+            self.env.invalidate_all(flush=False)
+            self.results[label] = None
+            print(f"{label:<28} > {timeout:.0f} s (cancelled)", flush=True)
+            return None
+
+    def empty_lines_table(self):
+        """Remove the lines the other parts of the bench left (their segments are done with), and vacuum."""
+        env = self.env
+        env.flush_all()
+        env.cr.execute("DELETE FROM sales_segment_line")
+        env.cr.commit()
+        env.invalidate_all()
+        _dbname, info = odoo.sql_db.connection_info_for(env.cr.dbname)
+        connection = psycopg2.connect(**info)
+        try:
+            connection.autocommit = True  # VACUUM runs outside a transaction
+            with connection.cursor() as cr:
+                cr.execute("VACUUM sales_segment_line")
+        finally:
+            connection.close()
+
+    def steps_among_other_segments(self, user, sizes, args):
+        """Reduce, refine and go back on fresh segments in a lines table that holds other large segments."""
+        env = self.env(user=user)
+        self.empty_lines_table()
+        total = self.timed(
+            "fill other segments",
+            lambda: self.fill_other_segments(user, args.other_segments, args.other_lines, args.other_contacts),
+        )
+        print(f"{'':<28} {total:8d} lines of {args.other_segments} other segments", flush=True)
+        orm, raw = {}, {}
+        for size in sizes:
+            group = self.mailing_group_of_sample(size)
+            segment = env["sales.segment"].create({"description": f"Among others {size}"})
+            step = self.timed(f"add {size:,}", lambda: segment._run_step("add", {"mailing_group_ids": group.ids}))
+            assert step.added_count == size, (step.added_count, size)
+            orm[size] = self.time_steps(
+                f"{size:,}",
+                {
+                    "reduce": lambda: segment._run_step("reduce", {"business_relation_ids": self.customer.ids}),
+                    "go back (reduce)": segment.action_go_back,
+                    "refine": lambda: segment._run_step("refine", {"job_responsibility_ids": self.purchase.ids}),
+                    "go back (refine)": segment.action_go_back,
+                },
+                args.step_timeout,
+            )
+            segment.invalidate_recordset()
+            assert segment.line_count == size, (segment.line_count, size)
+            raw[size] = self.raw_steps(user, group, size, args.step_timeout)
+        env.cr.execute("ALTER TABLE sales_segment_line RESET (autovacuum_enabled)")
+        env.cr.commit()
+        self.print_step_table(sizes, args, orm, raw)
+
+    def time_steps(self, suffix, steps, timeout):
+        """Time each step of ``{label: func}``; a go back is skipped when the step it undoes was cancelled."""
+        times = {}
+        for label, func in steps.items():
+            undone = label[len("go back (") : -1] if label.startswith("go back (") else None
+            if undone and not isinstance(times.get(undone), float):
+                times[label] = SKIPPED
+                continue
+            result = self.timed_step(f"{label} {suffix}", func, timeout)
+            times[label] = self.results[f"{label} {suffix}"]
+            count = getattr(result, "removed_count", None)
+            if count is not None and times[label] is not None:
+                print(f"{'':<28} {count:8d} lines removed", flush=True)
+        return times
+
+    def raw_steps(self, user, group, size, timeout):
+        """The bare SQL of the same steps on a fresh segment built by a bare insert: no rules, no history."""
+        env = self.env(user=user)
+        segment = env["sales.segment"].create({"description": f"Raw among others {size}"})
+        env.flush_all()
+        cr = env.cr
+        cr.execute(
+            SQL(
+                """INSERT INTO sales_segment_line (segment_id, active, added_step, partner_id, user_id, lang)
+                   SELECT %s, TRUE, 1, partner.id, %s, partner.lang
+                     FROM res_partner AS partner
+                     JOIN res_partner_sales_mailing_group_rel AS rel ON rel.partner_id = partner.id
+                    WHERE rel.mailing_group_id = %s""",
+                segment.id,
+                user.id,
+                group.id,
+            )
+        )
+        assert cr.rowcount == size, (cr.rowcount, size)
+        statements = {
+            "reduce": SQL(
+                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step = 2
+                    WHERE line.segment_id = %s AND line.active AND line.partner_id IN (
+                          SELECT rel.partner_id FROM res_partner_sales_business_relation_rel AS rel
+                           WHERE rel.business_relation_id = %s)""",
+                segment.id,
+                self.customer.id,
+            ),
+            "go back (reduce)": SQL(
+                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = 2",
+                segment.id,
+            ),
+            "refine": SQL(
+                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step = 2
+                    WHERE line.segment_id = %s AND line.active AND line.partner_id NOT IN (
+                          SELECT rel.partner_id FROM res_partner_sales_job_responsibility_rel AS rel
+                           WHERE rel.job_responsibility_id = %s)""",
+                segment.id,
+                self.purchase.id,
+            ),
+            "go back (refine)": SQL(
+                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = 2",
+                segment.id,
+            ),
+        }
+        return self.time_steps(
+            f"{size:,} raw",
+            {label: (lambda statement=statement: cr.execute(statement)) for label, statement in statements.items()},
+            timeout,
+        )
+
+    @staticmethod
+    def print_step_table(sizes, args, orm, raw):
+        small, large = sizes[0], sizes[-1]
+
+        def cell(seconds):
+            if seconds is None:
+                return f"> {args.step_timeout:.0f} s"
+            return "—" if seconds == SKIPPED else f"{seconds:.2f} s"
+
+        def ratio(times):
+            if not isinstance(times[small], float) or not times[small]:
+                return "n/a"
+            if times[large] is None:  # cancelled
+                return f"> {args.step_timeout / times[small]:.0f}"
+            return "n/a" if times[large] == SKIPPED else f"{times[large] / times[small]:.1f}"
+
+        others = "all" if not args.other_contacts else format(args.other_contacts, ",")
+        print()
+        print(
+            f"Steps on a fresh segment; the lines table holds {args.other_segments} x {args.other_lines:,} lines"
+            f" of other segments over {others} contacts"
+        )
+        print(f"| Step | {small:,} lines | {large:,} lines | ratio | raw SQL {small:,} | raw SQL {large:,} | raw ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for label in ("reduce", "go back (reduce)", "refine", "go back (refine)"):
+            ours = {size: orm[size][label] for size in (small, large)}
+            bare = {size: raw[size][label] for size in (small, large)}
+            print(
+                f"| {label} | {cell(ours[small])} | {cell(ours[large])} | {ratio(ours)} "
+                f"| {cell(bare[small])} | {cell(bare[large])} | {ratio(bare)} |"
+            )
+        print(flush=True)
 
     # ------------------------------------------------------------------------------------------------
 
@@ -341,7 +573,16 @@ def main():
     parser.add_argument(
         "--naive-sample", type=int, default=None, help="contacts the naive add creates (default: all; extrapolated when fewer)"
     )
+    parser.add_argument("--other-segments", type=int, default=3, help="large segments already in the lines table")
+    parser.add_argument("--other-lines", type=int, default=100_000, help="lines of each of those segments")
+    parser.add_argument(
+        "--other-contacts", type=int, default=300, help="contacts those segments hold, over and over (0: all contacts)"
+    )
+    parser.add_argument("--step-timeout", type=float, default=120, help="seconds after which a timed step is cancelled")
+    parser.add_argument("--step-sizes", default="10000,100000", help="sizes of the fresh segments, smallest first")
+    parser.add_argument("--steps-only", action="store_true", help="only the steps among other segments")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.step_sizes.split(",")]
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.database)
     print(f"Machine: {machine()}")
@@ -364,10 +605,15 @@ def main():
         start = time.perf_counter()
         bench.build_contacts()
         print(f"{'build ' + format(args.contacts, ',') + ' contacts':<28} {time.perf_counter() - start:8.2f} s")
+        if args.steps_only:
+            bench.steps_among_other_segments(manager, sizes, args)
+            cr.commit()
+            return
         bench.segment_operations(manager)
         bench.raw_insert()
         bench.naive_add(manager, args.naive_sample or bench.added)
         bench.logging(manager)
+        bench.steps_among_other_segments(manager, sizes, args)
         results = bench.results
         print()
         print(f"add vs raw INSERT ... SELECT: {results['add'] / results['raw INSERT ... SELECT']:6.1f} x slower")

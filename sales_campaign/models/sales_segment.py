@@ -1,3 +1,11 @@
+import ast
+import datetime
+import math
+import time
+from types import SimpleNamespace
+
+import pytz
+from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -40,6 +48,19 @@ ADD_OPTIONS = (
     "exclude_blacklisted",
 )
 REMOVE_OPTIONS = ("entire_companies",)
+# Bounds of a step's filters, so that no filter holds a worker for long (segments of 100,000 lines are normal).
+MAX_FILTER_IDS = 200_000  # records one filter group names
+MAX_DOMAIN_LENGTH = 100_000  # characters of the contact filter
+MAX_DOMAIN_VALUES = 10_000  # values of one condition of the contact filter
+MAX_RECORD_ID = 2**31 - 1
+# What the contact filter may contain besides literals, lists, tuples, + and -: the names, attributes and calls
+# of the expressions Odoo's domain editor writes (uid, "today", "N days ago" on dates and datetimes).
+DOMAIN_NAMES = {"uid", "context_today", "datetime", "relativedelta", "time"}
+DOMAIN_ATTRIBUTES = {"datetime", "date", "time", "timedelta", "combine", "now", "today", "strftime", "to_utc"}
+DOMAIN_OPERATORS = ("&", "|", "!")
+# Database errors a filter's values cause (a number out of range, an impossible date, a value of the wrong
+# type): the user's filter is wrong, not the server.
+FILTER_VALUE_ERRORS = (pg_errors.DataError, pg_errors.UndefinedFunction, pg_errors.DatatypeMismatch)
 # How many contacts an error message names before "and N more".
 LISTED_CONTACTS = 10
 
@@ -499,17 +520,171 @@ class SalesSegment(models.Model):
         )
 
     @api.model
+    def _check_criteria(self, action, criteria):
+        """The criteria of a step, checked: returns a clean copy, or raises a ``UserError`` that says what is wrong.
+
+        Criteria come from the wizard but also from saved criteria and history steps, which users can edit:
+        each filter group must be a list of record ids, the options a dict of the step's own options with
+        true or false, and the contact filter a text of bounded length that passes ``_criteria_partner_domain``.
+        """
+        if not isinstance(criteria, dict):
+            raise UserError(self.env._("These criteria are not valid: %(criteria)s", criteria=str(criteria)[:200]))
+        known_options = ADD_OPTIONS if action == "add" else REMOVE_OPTIONS
+        # Filter groups of other modules (see _extra_criteria_labels) are theirs to check.
+        extra_keys = set(self.env["sales.segment.history"]._extra_criteria_labels())
+        clean = {}
+        for key, value in criteria.items():
+            if key in FILTER_GROUPS:
+                if not value:
+                    continue
+                if not isinstance(value, list) or not all(
+                    type(rid) is int and 0 < rid <= MAX_RECORD_ID for rid in value  # noqa: E721 (no bool)
+                ):
+                    raise UserError(
+                        self.env._("The filter %(filter)s must be a list of records.", filter=self._criteria_label(key))
+                    )
+                if len(value) > MAX_FILTER_IDS:
+                    raise UserError(
+                        self.env._(
+                            "The filter %(filter)s names %(count)s records; at most %(max)s are allowed.",
+                            filter=self._criteria_label(key),
+                            count=len(value),
+                            max=MAX_FILTER_IDS,
+                        )
+                    )
+                clean[key] = list(value)
+            elif key == "partner_domain":
+                if value in (None, False, ""):
+                    continue
+                if not isinstance(value, str):
+                    raise UserError(self.env._("The contact filter must be a text."))
+                clean[key] = value
+            elif key == "options":
+                if not value:
+                    continue
+                if not isinstance(value, dict):
+                    raise UserError(self.env._("The options of a step must be a list of options and values."))
+                for option, flag in value.items():
+                    if option not in known_options:
+                        raise UserError(
+                            self.env._("%(option)s is not an option of this step.", option=str(option)[:100])
+                        )
+                    if not isinstance(flag, bool):
+                        raise UserError(
+                            self.env._("Option %(option)s must be true or false.", option=option)
+                        )
+                clean[key] = {option: True for option, flag in value.items() if flag}
+            elif key in extra_keys:
+                clean[key] = value
+            else:
+                raise UserError(self.env._("%(filter)s is not a filter of a segment step.", filter=str(key)[:100]))
+        self._criteria_partner_domain(clean)  # a contact filter that cannot be used is refused now
+        return clean
+
+    @api.model
+    def _criteria_label(self, key):
+        field = self.env["sales.segment.contacts.wizard"]._fields.get(key)
+        return field._description_string(self.env) if field else key
+
+    @api.model
     def _criteria_partner_domain(self, criteria):
-        text = (criteria.get("partner_domain") or "").strip()
+        """The contact filter of ``criteria`` as a domain on contacts, or a ``UserError`` that says what is wrong.
+
+        The text is parsed, not trusted: only literals, lists, tuples, ``+`` and ``-`` and the names, attributes
+        and calls of the expressions Odoo's domain editor writes (``uid``, ``context_today()``, ``datetime``,
+        ``relativedelta``, ``time.strftime``) are allowed, then evaluated; the result must be a domain whose
+        values are plain values, at most ``MAX_DOMAIN_VALUES`` per condition.
+        """
+        text = criteria.get("partner_domain") or ""
+        if not isinstance(text, str):
+            raise UserError(self.env._("The contact filter must be a text."))
+        text = text.strip()
         if not text or text == "[]":
             return []
+        if len(text) > MAX_DOMAIN_LENGTH:
+            raise UserError(
+                self.env._(
+                    "The contact filter is %(length)s characters long; at most %(max)s are allowed.",
+                    length=len(text),
+                    max=MAX_DOMAIN_LENGTH,
+                )
+            )
         try:
-            domain = safe_eval(text, {"uid": self.env.uid, "context_today": fields.Date.context_today(self)})
-        except Exception as error:
+            tree = ast.parse(text, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
+        forbidden = _forbidden_domain_node(tree)
+        if forbidden is not None:
+            part = ast.get_source_segment(text, forbidden) or type(forbidden).__name__
+            if len(part) > 60:
+                part = part[:57] + "..."
+            raise UserError(self.env._("The contact filter may not contain %(part)s.", part=part))
+        try:
+            domain = safe_eval(text, self._criteria_eval_context())
+        except Exception as error:  # noqa: BLE001 - any failure of the user's expression is the user's to fix
             raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
         if not isinstance(domain, (list, tuple)):
             raise UserError(self.env._("The contact filter is not a valid filter."))
+        for element in domain:
+            if isinstance(element, str) and element in DOMAIN_OPERATORS:
+                continue
+            if not isinstance(element, (list, tuple)) or len(element) != 3:
+                raise UserError(
+                    self.env._(
+                        "The contact filter holds something that is not a condition: %(element)s",
+                        element=str(element)[:100],
+                    )
+                )
+            path, operator, value = element
+            if not (isinstance(path, str) or path in (0, 1)) or not isinstance(operator, str):
+                raise UserError(
+                    self.env._("The contact filter holds an invalid condition: %(element)s", element=str(element)[:100])
+                )
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if len(values) > MAX_DOMAIN_VALUES:
+                raise UserError(
+                    self.env._(
+                        "A condition of the contact filter on %(field)s holds %(count)s values; "
+                        "at most %(max)s are allowed.",
+                        field=path,
+                        count=len(values),
+                        max=MAX_DOMAIN_VALUES,
+                    )
+                )
+            for item in values:
+                if not _is_plain_domain_value(item):
+                    raise UserError(
+                        self.env._(
+                            "A condition of the contact filter on %(field)s holds a value that is not a plain value: "
+                            "%(value)s",
+                            field=path,
+                            value=str(item)[:100],
+                        )
+                    )
         return list(domain)
+
+    @api.model
+    def _criteria_eval_context(self):
+        """What the contact filter's expressions may use, server side, as the web client evaluates them."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = fields.Date.context_today(self)
+
+        class LocalDatetime(datetime.datetime):
+            """A datetime of the user's time zone; ``to_utc()`` as in the web client's expressions."""
+
+            def to_utc(self):
+                local = self if self.tzinfo else tz.localize(self)
+                return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+        return {
+            "uid": self.env.uid,
+            "context_today": lambda: today,
+            "datetime": SimpleNamespace(
+                datetime=LocalDatetime, date=datetime.date, time=datetime.time, timedelta=datetime.timedelta
+            ),
+            "relativedelta": relativedelta,
+            "time": SimpleNamespace(strftime=time.strftime),
+        }
 
     @api.model
     def _criteria_domain(self, criteria):
@@ -551,14 +726,17 @@ class SalesSegment(models.Model):
         self.env["sales.interaction.log"].flush_model()
         return SQL("(SELECT entry.partner_id FROM sales_interaction_log AS entry WHERE %s)", SQL(" AND ").join(conditions))
 
-    def _criteria_matched_query(self, criteria, extra_domain=()):
-        """The contacts matching ``criteria`` that the current user may read: a parenthesized subquery of ids."""
+    def _criteria_query(self, criteria, extra_domain=()):
+        """The contacts matching ``criteria`` that the current user may read, as a ``Query`` on ``res_partner``."""
         Partner = self.env["res.partner"]
         try:
-            query = Partner._search(self._segment_base_domain() + list(extra_domain) + self._criteria_domain(criteria))
+            return Partner._search(self._segment_base_domain() + list(extra_domain) + self._criteria_domain(criteria))
         except (ValueError, KeyError, TypeError) as error:
             raise UserError(self.env._("The contact filter cannot be used: %(error)s", error=error)) from error
-        return query.subselect()
+
+    def _criteria_matched_query(self, criteria, extra_domain=()):
+        """The contacts matching ``criteria`` that the current user may read: a parenthesized subquery of ids."""
+        return self._criteria_query(criteria, extra_domain).subselect()
 
     def _check_criteria_access(self, criteria):
         """A step may only name records its user may see (another company's campaign, say, is refused)."""
@@ -598,49 +776,124 @@ class SalesSegment(models.Model):
             if segment.state != "draft":
                 raise UserError(self.env._("Segment %(segment)s is logged: its lines can no longer change.", segment=segment.name))
 
-    def _new_step(self, action, criteria):
+    def _lock_steps(self):
+        """Take the segment for the step about to run, so that the steps of one segment run one after the other.
+
+        The segment's row is really updated, not only locked. Under REPEATABLE READ (Odoo's isolation), a
+        second step that reaches this UPDATE while a first one holds the row waits for it and, once the first
+        commits, fails with a serialization error; so does a step whose snapshot is older than a step
+        committed since. Odoo's RPC layer retries such a request with a fresh snapshot, which sees the first
+        step's result. A bare ``SELECT ... FOR UPDATE`` would not do: after the wait, the second step would
+        go on with its old snapshot and undo or repeat what it cannot see. Every step (add, reduce, refine,
+        go back, lines added or removed by hand, reused criteria or log) starts here; the state is read under
+        the lock, so that a segment logged meanwhile is refused.
+        """
         self.ensure_one()
-        return self.env["sales.segment.history"]._create_step(
+        self.check_access("write")
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sales_segment SET write_date = (now() AT TIME ZONE 'UTC'), write_uid = %s
+                    WHERE id = %s RETURNING state""",
+                self.env.uid,
+                self.id,
+            ),
+            log_exceptions=False,  # a serialization failure here is expected, and retried: not a "bad query"
+        )
+        [state] = self.env.cr.fetchone()
+        self.invalidate_recordset(["write_date", "write_uid"])
+        if state != "draft":
+            raise UserError(
+                self.env._("Segment %(segment)s is logged: its lines can no longer change.", segment=self.name)
+            )
+
+    def _new_step(self, action, criteria, sequence=None, **counts):
+        """A new history step, numbered after the last one (under the lock of ``_lock_steps``)."""
+        self.ensure_one()
+        History = self.env["sales.segment.history"]
+        return History._create_step(
             {
                 "segment_id": self.id,
+                "sequence": sequence or self._next_step_number(),
                 "action": action,
                 "criteria": criteria,
-                "description": self.env["sales.segment.history"]._describe_criteria(action, criteria),
+                "description": History._describe_criteria(action, criteria),
+                **counts,
             }
         )
+
+    def _next_step_number(self):
+        """The number of the segment's next step; unique as long as it is taken under ``_lock_steps``."""
+        self.ensure_one()
+        self.env["sales.segment.history"].flush_model(["segment_id", "sequence"])
+        self.env.cr.execute(
+            SQL("SELECT COALESCE(max(sequence), 0) + 1 FROM sales_segment_history WHERE segment_id = %s", self.id)
+        )
+        return self.env.cr.fetchone()[0]
 
     def _run_step(self, action, criteria):
         """Run one step (``add``, ``reduce``, ``refine``) with ``criteria``; returns the history step."""
         self.ensure_one()
-        self.check_access("write")
-        self._check_draft()
+        if action not in ("add", "reduce", "refine"):
+            raise UserError(self.env._("Unknown segment step %(action)s.", action=action))
+        criteria = self._check_criteria(action, criteria)
         self._check_criteria_access(criteria)
+        self._lock_steps()
         if action == "add":
             return self._step_add(criteria)
-        if action in ("reduce", "refine"):
-            return self._step_remove(criteria, refine=action == "refine")
-        raise UserError(self.env._("Unknown segment step %(action)s.", action=action))
+        return self._step_remove(criteria, refine=action == "refine")
 
-    def _step_add(self, criteria, action="add"):
-        """Add the matching contacts in one INSERT ... SELECT (Business Central's Add Contacts order).
+    def _preview_step(self, action, criteria):
+        """How many lines the step would add (``add``) or remove (``reduce``, ``refine``) right now.
 
-        Match → expand to whole companies → add the companies → drop excluded, blacklisted and existing
-        contacts → insert sorted by company, then company before persons, then name.
+        It counts the rows of the very condition the step runs (``_step_condition``): exclusions, existing
+        lines, expanded companies and the segment's own lines are the step's.
+        """
+        self.ensure_one()
+        if action not in ("add", "reduce", "refine"):
+            raise UserError(self.env._("Unknown segment step %(action)s.", action=action))
+        criteria = self._check_criteria(action, criteria)
+        rows = SQL("res_partner AS partner") if action == "add" else SQL("sales_segment_line AS line")
+        [[count]] = self._execute_filter_sql(
+            SQL("SELECT count(*) FROM %s WHERE %s", rows, self._step_condition(action, criteria)), fetch=True
+        )
+        return count
+
+    def _step_condition(self, action, criteria):
+        """The SQL condition of the rows a step acts on: the one definition shared by the step and its preview.
+
+        Add: the contacts to add, one line each (alias ``partner`` on ``res_partner``), in Business Central's
+        order: match, expand to whole companies, add the companies, drop excluded, blacklisted and existing
+        contacts. Reduce and Refine: the segment's active lines to remove (alias ``line``).
+
+        Plans that stay linear (issue 12): the statistics of the lines table do not know a fresh segment and
+        expect a single line for it, so the planner happily puts the segment's lines on the inner side of a
+        nested loop (rescanned, or materialized, once per contact), which is quadratic. The segment's lines
+        are therefore never joined: each line, or each candidate contact, is checked on its own by a
+        correlated ``EXISTS`` that ``OFFSET 0`` keeps from being turned into a join, through indexes (the
+        contact by id, its company's contacts, the line of one contact in the segment by the (segment,
+        contact) index). The cost is one lookup per line or candidate, whatever the statistics say.
         """
         options = criteria.get("options") or {}
-        step = self._new_step(action, criteria)
-        Line = self.env["sales.segment.line"]
-        Line.flush_model()
+        self.env["sales.segment.line"].flush_model()
         self.env["res.partner"].flush_model()
+        if action == "add":
+            return self._add_condition(criteria, options)
+        return self._remove_condition(criteria, options, refine=action == "refine")
+
+    @staticmethod
+    def _exists_each(query):
+        """``EXISTS`` of a correlated ``Query``, evaluated row by row (``OFFSET 0``: never a join)."""
+        return SQL("EXISTS (SELECT 1 FROM %s WHERE %s OFFSET 0)", query.from_clause, query.where_clause)
+
+    def _add_condition(self, criteria, options):
         matched = self._criteria_matched_query(criteria)
         expanded = matched
         if options.get("expand_contact_companies"):
-            # The companies of matched persons, with all their persons.
+            # Business Central: every matched contact brings its company and all the company's persons; a
+            # company is its own company, so a matched company brings its persons too.
             expanded = SQL(
                 """(SELECT id FROM res_partner WHERE commercial_partner_id IN (
-                       SELECT commercial_partner_id FROM res_partner WHERE id IN %s AND parent_id IS NOT NULL)
-                   UNION %s)""",
-                matched,
+                       SELECT commercial_partner_id FROM res_partner WHERE id IN %s))""",
                 matched,
             )
         if options.get("allow_related_companies"):
@@ -650,86 +903,115 @@ class SalesSegment(models.Model):
             extra.append(("exclude_from_segments", "=", False))
         if options.get("exclude_blacklisted"):
             extra.append(("is_blacklisted", "=", False))
+        # Expanded contacts pass the base domain and the record rules again.
+        query = self._criteria_query(criteria if expanded is matched else {}, extra)
         if not options.get("allow_existing_contacts"):
-            extra.append(
-                ("id", "not in", SQL("(SELECT partner_id FROM sales_segment_line WHERE segment_id = %s AND active)", self.id))
+            query.add_where(
+                SQL(
+                    """NOT EXISTS (SELECT 1 FROM sales_segment_line AS existing
+                                    WHERE existing.segment_id = %s AND existing.partner_id = %s AND existing.active
+                                   OFFSET 0)""",
+                    self.id,
+                    SQL.identifier(query.table, "id"),
+                )
             )
-        if expanded is matched:
-            final = self._criteria_matched_query(criteria, extra)
-        else:
-            # Expanded contacts pass the base domain and the record rules again.
-            final = self._criteria_matched_query({}, extra)
-        added = self._insert_lines(final, step)
-        step._write_step({"added_count": added})
-        return step
+        return SQL("partner.id IN %s", query.subselect())
 
-    def _insert_lines(self, partner_ids_query, step):
-        """Insert one line per contact of the subquery, defaulted from the header; returns the count."""
+    def _remove_condition(self, criteria, options, refine):
+        """Reduce removes the lines whose contact matches; Refine those whose contact does not.
+
+        With *entire companies*, a contact matches when any contact of its company matches (the candidates
+        are all contacts of the companies in the segment, and a match counts for the whole company).
+        """
+        query = self._criteria_query(criteria)
+        if options.get("entire_companies"):
+            company = SQL.identifier(query.table, "commercial_partner_id")
+            query.add_where(SQL("%s = line_partner.commercial_partner_id", company))
+            match = SQL(
+                """EXISTS (SELECT 1 FROM res_partner AS line_partner
+                            WHERE line_partner.id = line.partner_id AND %s OFFSET 0)""",
+                self._exists_each(query),
+            )
+        else:
+            query.add_where(SQL("%s = line.partner_id", SQL.identifier(query.table, "id")))
+            match = self._exists_each(query)
+        return SQL(
+            "line.segment_id = %s AND line.active AND %s",
+            self.id,
+            SQL("NOT %s", match) if refine else match,
+        )
+
+    def _execute_filter_sql(self, query, fetch=False):
+        """Run a query built from a step's filters, in a savepoint: a value the database refuses (a number out
+        of range, an impossible date) is the user's error to fix. Returns the rows (``fetch``) or their count.
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return self.env.cr.fetchall() if fetch else self.env.cr.rowcount
+        except FILTER_VALUE_ERRORS as error:
+            raise UserError(
+                self.env._(
+                    "The filter cannot be used: %(error)s. Correct the values of the contact filter.",
+                    error=error.diag.message_primary or str(error).strip(),
+                )
+            ) from error
+
+    def _step_add(self, criteria, action="add"):
+        """Add the matching contacts in one INSERT ... SELECT (Business Central's Add Contacts order).
+
+        Match → expand to whole companies → add the companies → drop excluded, blacklisted and existing
+        contacts → insert sorted by company, then company before persons, then name. The step is recorded
+        once the lines are in, so that a filter the database refuses leaves no step behind.
+        """
+        sequence = self._next_step_number()
+        added = self._insert_lines(self._step_condition("add", criteria), sequence)
+        return self._new_step(action, criteria, sequence, added_count=added)
+
+    def _insert_lines(self, condition, sequence):
+        """Insert one line per contact of the SQL ``condition`` (alias ``partner``), defaulted from the header,
+        added by step number ``sequence``; returns how many.
+        """
         defaults = self._sql_line_defaults(SQL("partner"))
         columns = list(defaults)
-        self.env.cr.execute(
+        count = self._execute_filter_sql(
             SQL(
                 """INSERT INTO sales_segment_line (segment_id, active, added_step, %(columns)s)
                    SELECT %(segment)s, TRUE, %(step)s, %(values)s
                      FROM res_partner AS partner
                      LEFT JOIN res_partner AS company ON company.id = partner.commercial_partner_id
-                    WHERE partner.id IN %(partners)s
+                    WHERE %(condition)s
                     ORDER BY company.name, company.id, partner.is_company DESC, partner.name, partner.id""",
                 columns=SQL(", ").join(SQL.identifier(column) for column in columns),
                 values=SQL(", ").join(defaults[column] for column in columns),
                 segment=self.id,
-                step=step.sequence,
-                partners=partner_ids_query,
+                step=sequence,
+                condition=condition,
             )
         )
-        count = self.env.cr.rowcount
         self._lines_changed()
         return count
 
     def _step_remove(self, criteria, refine):
-        """Reduce removes the lines whose contact matches; Refine those whose contact does not.
+        """Reduce removes the lines whose contact matches; Refine those whose contact does not."""
+        action = "refine" if refine else "reduce"
+        sequence = self._next_step_number()
+        removed = self._archive_lines(self._step_condition(action, criteria), sequence)
+        return self._new_step(action, criteria, sequence, removed_count=removed)
 
-        With *entire companies*, the candidates are all contacts of the companies in the segment, and a
-        match (or a miss) counts for the whole company.
-        """
-        options = criteria.get("options") or {}
-        step = self._new_step("refine" if refine else "reduce", criteria)
-        self.env["sales.segment.line"].flush_model()
-        self.env["res.partner"].flush_model()
-        in_segment = SQL("(SELECT partner_id FROM sales_segment_line WHERE segment_id = %s AND active)", self.id)
-        if options.get("entire_companies"):
-            companies_in_segment = SQL("(SELECT commercial_partner_id FROM res_partner WHERE id IN %s)", in_segment)
-            matched = self._criteria_matched_query(criteria, [("commercial_partner_id", "in", companies_in_segment)])
-            condition = SQL(
-                """line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN (
-                       SELECT commercial_partner_id FROM res_partner WHERE id IN %s))""",
-                matched,
-            )
-        else:
-            matched = self._criteria_matched_query(criteria, [("id", "in", in_segment)])
-            condition = SQL("line.partner_id IN %s", matched)
-        if refine:
-            condition = SQL("NOT (%s)", condition)  # line columns are never NULL here: NOT is exact
-        removed = self._archive_lines(condition, step)
-        step._write_step({"removed_count": removed})
-        return step
-
-    def _archive_lines(self, condition, step):
-        """Take the active lines matching the SQL ``condition`` (alias ``line``) out, in the name of ``step``.
+    def _archive_lines(self, condition, sequence):
+        """Take the lines of the SQL ``condition`` (alias ``line``) out, in the name of step number ``sequence``.
 
         Only unindexed columns change (the step says who and when), so PostgreSQL updates the rows in
         place (HOT) without touching the indexes: what keeps Reduce and Refine fast on large segments.
         """
-        self.env.cr.execute(
+        count = self._execute_filter_sql(
             SQL(
-                """UPDATE sales_segment_line AS line SET active = FALSE, removed_step = %s
-                    WHERE line.segment_id = %s AND line.active AND %s""",
-                step.sequence,
-                self.id,
+                "UPDATE sales_segment_line AS line SET active = FALSE, removed_step = %s WHERE %s",
+                sequence,
                 condition,
             )
         )
-        count = self.env.cr.rowcount
         self._lines_changed()
         return count
 
@@ -742,8 +1024,7 @@ class SalesSegment(models.Model):
     def action_go_back(self):
         """Undo the last step exactly: its added lines go, the lines it removed come back as they were."""
         self.ensure_one()
-        self.check_access("write")
-        self._check_draft()
+        self._lock_steps()
         step = self.env["sales.segment.history"].search([("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1)
         if not step:
             raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
@@ -784,6 +1065,7 @@ class SalesSegment(models.Model):
     def _record_manual_step(self, action, partners, lines):
         """A line added or removed by hand is a step of its own, so that Go back undoes it too."""
         self.ensure_one()
+        self._lock_steps()
         step = self._new_step(action, {"partner_ids": partners.ids})
         if action == "manual_add":
             step._write_step({"added_count": len(lines)})
@@ -975,9 +1257,23 @@ class SalesSegment(models.Model):
         self.ensure_one()
         self._check_draft()
         saved_criteria.check_access("read")
+        steps_to_run = []
+        for line in saved_criteria.line_ids.sorted("sequence"):
+            action = {"manual_add": "add", "manual_remove": "reduce"}.get(line.action, line.action)
+            try:
+                steps_to_run.append((action, self._check_criteria(action, line.criteria or {})))
+            except UserError as error:
+                raise UserError(
+                    self.env._(
+                        "Step %(step)s of criteria %(code)s cannot be replayed: %(reason)s",
+                        step=line.sequence,
+                        code=saved_criteria.code,
+                        reason=error.args[0],
+                    )
+                ) from error
         missing = []
-        for line in saved_criteria.line_ids:
-            missing += self._check_criteria_references(line.criteria or {})
+        for _action, criteria in steps_to_run:
+            missing += self._check_criteria_references(criteria)
         if missing:
             raise UserError(
                 self.env._(
@@ -988,9 +1284,8 @@ class SalesSegment(models.Model):
                 )
             )
         steps = self.env["sales.segment.history"]
-        for line in saved_criteria.line_ids.sorted("sequence"):
-            action = {"manual_add": "add", "manual_remove": "reduce"}.get(line.action, line.action)
-            steps |= self._run_step(action, line.criteria or {})
+        for action, criteria in steps_to_run:
+            steps |= self._run_step(action, criteria)
         return steps
 
     # ------------------------------------------------------------------------------------------------
@@ -1117,3 +1412,45 @@ class SalesSegment(models.Model):
             "url": "/sales_campaign/export/segments?ids=%s" % ",".join(str(segment_id) for segment_id in self.ids),
             "target": "self",
         }
+
+
+def _forbidden_domain_node(node):
+    """The first node of a contact filter's syntax tree that is not allowed in it, or None."""
+    if isinstance(node, ast.Expression):
+        return _forbidden_domain_node(node.body)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        children = node.elts
+    elif isinstance(node, ast.Constant):
+        value = node.value
+        if value is None or isinstance(value, (bool, int, str)):
+            return None
+        if isinstance(value, float) and math.isfinite(value):
+            return None
+        return node
+    elif isinstance(node, ast.Name):
+        return None if node.id in DOMAIN_NAMES else node
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        children = [node.operand]
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        children = [node.left, node.right]
+    elif isinstance(node, ast.Attribute):
+        if node.attr not in DOMAIN_ATTRIBUTES:
+            return node
+        children = [node.value]
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, (ast.Name, ast.Attribute)) or any(keyword.arg is None for keyword in node.keywords):
+            return node
+        children = [node.func, *node.args, *(keyword.value for keyword in node.keywords)]
+    else:
+        return node
+    for child in children:
+        forbidden = _forbidden_domain_node(child)
+        if forbidden is not None:
+            return forbidden
+    return None
+
+
+def _is_plain_domain_value(value):
+    if value is None or isinstance(value, (bool, int, str, datetime.date)):
+        return True
+    return isinstance(value, float) and math.isfinite(value)

@@ -29,6 +29,11 @@ class SalesSegmentHistory(models.Model):
     added_count = fields.Integer(string="Added", readonly=True)
     removed_count = fields.Integer(string="Removed", readonly=True)
 
+    _sql_constraints = [
+        # Lines refer to their steps by number: two steps of a segment never share one.
+        ("sequence_unique", "UNIQUE(segment_id, sequence)", "Two steps of a segment cannot have the same number."),
+    ]
+
     # ------------------------------------------------------------------------------------------------
     # A ledger of the segment's steps: written by the steps themselves, never by a client
     # ------------------------------------------------------------------------------------------------

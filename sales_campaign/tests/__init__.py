@@ -11,10 +11,14 @@ from . import test_segment_criteria
 from . import test_segment_export
 from . import test_segment_security
 from . import test_segment_performance
+from . import test_segment_preview
+from . import test_segment_filter_errors
+from . import test_segment_step_concurrency
 from . import test_walkthrough_segments
 from . import test_segment_log
 from . import test_segment_log_delivery
 from . import test_segment_log_performance
+from . import test_segment_log_concurrency
 from . import test_campaign_prices
 from . import test_campaign_statistics
 from . import test_campaign_activities

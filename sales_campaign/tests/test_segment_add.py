@@ -79,6 +79,23 @@ class TestSegmentAdd(SalesSegmentCommon):
         self.assertEqual(self.contacts(other), self.ours)
 
     @users("sc_staff")
+    def test_expand_contact_companies_of_a_matched_company(self):
+        """Business Central: a matched company is its own company, so it brings all its persons (issue 13)."""
+        self.prospect_co.sudo().city = "Tromsø"
+        self.customer_co.sudo().city = "Tromsø"
+        segment = self.new_segment()
+        companies_in_tromso = f"[('id', 'in', {self.ours.ids}), ('city', '=', 'Tromsø'), ('is_company', '=', True)]"
+        self.add(segment, partner_domain=companies_in_tromso, expand_contact_companies=True)
+        # The companies' persons, but the excluded seller.
+        self.assertEqual(self.contacts(segment), self.ours - self.prospect_seller)
+        other = self.new_segment()
+        self.add(other, partner_domain=f"[('id', '=', {self.customer_co.id})]", expand_contact_companies=True)
+        self.assertEqual(self.contacts(other), self.customer_co | self.customer_buyer | self.customer_it)
+        without = self.new_segment()
+        self.add(without, partner_domain=f"[('id', '=', {self.customer_co.id})]")
+        self.assertEqual(self.contacts(without), self.customer_co)
+
+    @users("sc_staff")
     def test_allow_related_companies(self):
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_it, allow_related_companies=True)

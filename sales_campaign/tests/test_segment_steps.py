@@ -1,5 +1,8 @@
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged, users
+from odoo.tools import mute_logger
 
 from .common import SalesSegmentCommon
 
@@ -63,10 +66,36 @@ class TestSegmentSteps(SalesSegmentCommon):
     @users("sc_staff")
     def test_without_filter_reduce_empties_and_refine_keeps_everything(self):
         segment = self.full_segment()
-        self.refine(segment)
+        self.run_wizard(segment, "refine", confirm_all=True)
         self.assertEqual(segment.line_count, 6)
-        self.reduce(segment)
+        self.run_wizard(segment, "reduce", confirm_all=True)
         self.assertEqual(segment.line_count, 0)
+
+    @users("sc_staff")
+    def test_reduce_and_refine_without_filter_ask_for_confirmation(self):
+        """As Add does: a step without any filter runs only once confirmed (issue 13)."""
+        segment = self.full_segment()
+        self.customer_it.sudo().active = False  # a contact that can no longer be in a segment
+        for mode, message in (("reduce", "every line would be removed"), ("refine", "would keep only the lines")):
+            with self.subTest(mode=mode):
+                with self.assertRaisesRegex(UserError, message):
+                    self.run_wizard(segment, mode)
+                self.assertEqual(segment.line_count, 6, "nothing happened")
+                self.assertEqual(segment.history_count, 1)
+        Wizard = self.env["sales.segment.contacts.wizard"]
+        form = Form(Wizard.with_context(default_segment_id=segment.id, default_mode="refine"))
+        self.assertFalse(form.has_filters, "the wizard offers the confirmation instead of OK")
+        self.assertEqual(form.match_count, 1, "the archived contact would go")
+        self.run_wizard(segment, "refine", confirm_all=True)
+        self.assertEqual(self.contacts(segment), self.ours - self.customer_it)
+
+    @users("sc_staff")
+    def test_two_steps_never_share_a_number(self):
+        segment = self.full_segment()
+        self.reduce(segment, business_relation_ids=self.rel_cust)
+        self.assertEqual(segment.history_ids.mapped("sequence"), [2, 1])
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env["sales.segment.history"].create({"segment_id": segment.id, "sequence": 2, "action": "add"})
 
     @users("sc_staff")
     def test_go_back_walks_back_step_by_step_and_keeps_manual_edits(self):

@@ -47,9 +47,16 @@ class SalesSegmentContactsWizard(models.TransientModel):
     )
 
     has_filters = fields.Boolean(compute="_compute_has_filters")
-    match_count = fields.Integer(string="Matching Contacts", compute="_compute_has_filters")
+    match_count = fields.Integer(
+        string="Lines to Change",
+        compute="_compute_has_filters",
+        help="The contacts Add would add, or the lines Reduce or Refine would remove, "
+        "counted by the query the step runs.",
+    )
 
     @api.depends(
+        "segment_id",
+        "mode",
         "partner_domain",
         "job_responsibility_ids",
         "business_relation_ids",
@@ -58,6 +65,8 @@ class SalesSegmentContactsWizard(models.TransientModel):
         "interaction_template_ids",
         "interaction_campaign_ids",
         "logged_segment_ids",
+        *ADD_OPTIONS,
+        *REMOVE_OPTIONS,
     )
     def _compute_has_filters(self):
         Segment = self.env["sales.segment"]
@@ -65,10 +74,10 @@ class SalesSegmentContactsWizard(models.TransientModel):
             criteria = wizard._criteria()
             try:
                 wizard.has_filters = Segment._criteria_has_filters(criteria)
-                wizard.match_count = self.env["res.partner"].search_count(
-                    Segment._segment_base_domain() + Segment._criteria_domain(criteria)
-                )
-            except (UserError, ValueError, KeyError, TypeError):
+                # The step's own query, counted: what the step will do if applied now.
+                segment = wizard.segment_id._origin
+                wizard.match_count = segment._preview_step(wizard.mode, criteria) if segment else 0
+            except UserError:
                 # An unfinished contact filter: the count shows once it is valid.
                 wizard.has_filters = True
                 wizard.match_count = 0
@@ -91,19 +100,33 @@ class SalesSegmentContactsWizard(models.TransientModel):
         return {key: value for key, value in criteria.items() if value and value != "[]"}
 
     def action_apply(self):
-        """Run the step and tell how many lines it added or removed."""
+        """Run the step and tell how many lines it added or removed.
+
+        A step without any filter takes every contact (Add), removes every line (Reduce) or keeps only the
+        lines whose contact may still be in a segment (Refine): it runs only once the user confirmed it.
+        """
         self.ensure_one()
         segment = self.segment_id
         criteria = self._criteria()
-        if self.mode == "add" and not segment._criteria_has_filters(criteria):
-            if not self.env.context.get("sales_segment_confirm_all"):
-                raise UserError(
-                    self.env._(
-                        "No filter is set: every contact would be added to segment %(segment)s. "
-                        "Set a filter, or confirm that you want all contacts.",
-                        segment=segment.name,
-                    )
-                )
+        if not segment._criteria_has_filters(criteria) and not self.env.context.get("sales_segment_confirm_all"):
+            messages = {
+                "add": self.env._(
+                    "No filter is set: every contact would be added to segment %(segment)s. "
+                    "Set a filter, or confirm that you want all contacts.",
+                    segment=segment.name,
+                ),
+                "reduce": self.env._(
+                    "No filter is set: every line would be removed from segment %(segment)s. "
+                    "Set a filter, or confirm that you want to remove all lines.",
+                    segment=segment.name,
+                ),
+                "refine": self.env._(
+                    "No filter is set: segment %(segment)s would keep only the lines whose contact can still be "
+                    "in a segment. Set a filter, or confirm that you want to refine without one.",
+                    segment=segment.name,
+                ),
+            }
+            raise UserError(messages[self.mode])
         step = segment._run_step(self.mode, criteria)
         if self.mode == "add":
             message = self.env._(
