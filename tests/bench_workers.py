@@ -173,7 +173,7 @@ def main():
                         (logged_id,),
                     )
                     queued, total = cr.fetchone()
-                    if not killed and queued >= args.kill_at * total:
+                    if not killed and total and queued >= args.kill_at * total:
                         pids = cron_worker_pids(server)
                         if pids:
                             os.kill(pids[0], signal.SIGKILL)

@@ -1084,7 +1084,10 @@ class SalesSegment(models.Model):
         self.flush_recordset()
         try:
             with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL("SELECT state FROM sales_segment WHERE id = %s FOR UPDATE NOWAIT", self.id))
+                self.env.cr.execute(
+                    SQL("SELECT state FROM sales_segment WHERE id = %s FOR UPDATE NOWAIT", self.id),
+                    log_exceptions=False,  # a segment being logged by another user is expected, and told below
+                )
                 state = self.env.cr.fetchone()[0]
         except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as error:
             raise UserError(

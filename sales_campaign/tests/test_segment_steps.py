@@ -95,7 +95,7 @@ class TestSegmentSteps(SalesSegmentCommon):
         self.reduce(segment, business_relation_ids=self.rel_cust)
         self.assertEqual(segment.history_ids.mapped("sequence"), [2, 1])
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-            self.env["sales.segment.history"].create({"segment_id": segment.id, "sequence": 2, "action": "add"})
+            self.env["sales.segment.history"]._create_step({"segment_id": segment.id, "sequence": 2, "action": "add"})
 
     @users("sc_staff")
     def test_go_back_walks_back_step_by_step_and_keeps_manual_edits(self):
