@@ -1,4 +1,5 @@
 from . import sales_code_mixin
+from . import sales_action_mixin
 from . import sales_job_responsibility
 from . import sales_business_relation
 from . import sales_mailing_group
@@ -13,6 +14,8 @@ from . import sales_segment_criteria
 from . import sales_segment_criteria_line
 from . import sales_segment_language
 from . import sales_segment
+from . import sales_segment_filters
+from . import sales_segment_steps
 from . import sales_segment_line
 from . import sales_campaign_entry
 from . import sales_logged_segment

@@ -72,27 +72,12 @@ class ResPartner(models.Model):
     def action_open_sales_interactions(self):
         self.ensure_one()
         field = "company_partner_id" if self.is_company else "partner_id"
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Interactions of %(contact)s", contact=self.display_name),
-            "res_model": "sales.interaction.log",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [(field, "=", self.id)],
-            "context": {"default_partner_id": self.id, "search_default_not_cancelled": 1},
-        }
-
-    def action_log_sales_interaction(self):
-        """Log one interaction with this contact by hand."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log Interaction"),
-            "res_model": "sales.interaction.log",
-            "view_mode": "form",
-            "views": [(self.env.ref("sales_campaign.sales_interaction_log_view_form").id, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
+        return self.env["sales.action.mixin"]._action_open_filtered(
+            "sales_campaign.sales_interaction_log_action",
+            [(field, "=", self.id)],
+            name=self.env._("Interactions of %(contact)s", contact=self.display_name),
+            context={"default_partner_id": self.id, "search_default_not_cancelled": 1},
+        )
 
     @api.model
     def _commercial_fields(self):

@@ -18,7 +18,7 @@ class SalesCampaign(models.Model):
 
     _name = "sales.campaign"
     _inherits = {"utm.campaign": "utm_campaign_id"}
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "sales.action.mixin"]
     _description = "Campaign"
     _order = "date_start desc, number desc, id desc"
     _rec_names_search = ["number", "title"]
@@ -367,14 +367,14 @@ class SalesCampaign(models.Model):
                     campaign=self.display_name,
                     count=self.target_group_count,
                 )
-            return self.env["sales.segment"]._notify(message)
+            return self._notify(message)
         return True
 
     def action_deactivate(self):
         self._check_manager()
         self._write_protected({"activated": False})
         if len(self) == 1:
-            return self.env["sales.segment"]._notify(
+            return self._notify(
                 self.env._(
                     "Campaign %(campaign)s is deactivated: new quotations no longer get its prices and discounts "
                     "unless the campaign is set on them.",

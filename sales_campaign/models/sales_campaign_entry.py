@@ -126,11 +126,6 @@ class SalesCampaignEntry(models.Model):
 
     def action_open_interactions(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Interactions"),
-            "res_model": "sales.interaction.log",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [("campaign_entry_id", "=", self.id)],
-            "context": {"active_test": False},
-        }
+        return self.env["sales.action.mixin"]._action_open_filtered(
+            "sales_campaign.sales_interaction_log_action", [("campaign_entry_id", "=", self.id)], context={}
+        )

@@ -55,10 +55,8 @@ class SalesContactCodeMixin(models.AbstractModel):
 
     def action_open_partners(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.display_name,
-            "res_model": "res.partner",
-            "view_mode": "list,kanban,form",
-            "domain": [(self._partner_field, "in", self.ids)],
-        }
+        return self.env["sales.action.mixin"]._action_open_filtered(
+            "sales_campaign.res_partner_action_campaign_contacts",
+            [(self._partner_field, "in", self.ids)],
+            name=self.display_name,
+        )

@@ -34,7 +34,7 @@ class SalesLoggedSegment(models.Model):
     """
 
     _name = "sales.logged.segment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "sales.action.mixin"]
     _description = "Logged Segment"
     _order = "id desc"
     _check_company_auto = True
@@ -615,7 +615,7 @@ class SalesLoggedSegment(models.Model):
         (failed - with_mail)._set_delivery_status("pending")
         if failed - with_mail:
             self._start()
-        return self.segment_id._notify(
+        return self._notify(
             self.env._("%(count)s e-mails of logged segment %(logged)s are queued again.", count=len(failed), logged=self.name)
         ) if self.segment_id else True
 

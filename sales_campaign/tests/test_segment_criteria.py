@@ -77,8 +77,9 @@ class TestSegmentCriteria(SalesSegmentCommon):
 
     @users("sc_staff")
     def test_nothing_to_save(self):
+        segment = self.new_segment()
         with self.assertRaisesRegex(UserError, "has no step"):
-            self.new_segment().action_save_criteria()
+            Form(self.env["sales.segment.save.criteria.wizard"].with_context(default_segment_id=segment.id))
 
     @users("sc_staff")
     def test_reuse_of_criteria_naming_deleted_records_is_refused(self):

@@ -4,6 +4,7 @@ from unittest.mock import MagicMock, patch
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import SalesSegmentCommon
 
@@ -317,7 +318,8 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(entry.evaluation, "positive")
 
     def test_single_interaction_logged_from_a_contact(self):
-        action = self.prospect_buyer.with_user(self.staff).action_log_sales_interaction()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_interaction_log_action_log_one")
+        action["context"] = safe_eval(action["context"], {"active_id": self.prospect_buyer.id})
         meeting = self.env["sales.interaction.template"].create(
             {
                 "code": "T-MEET",

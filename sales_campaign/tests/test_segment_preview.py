@@ -2,7 +2,7 @@ import itertools
 
 from odoo.tests import Form, tagged, users
 
-from ..models.sales_segment import ADD_OPTIONS, REMOVE_OPTIONS
+from ..models.sales_segment_filters import ADD_OPTIONS, REMOVE_OPTIONS
 from .common import SalesSegmentCommon
 
 

@@ -160,4 +160,4 @@ class SalesCampaignActivityWizard(models.TransientModel):
                 records=self.segment_id.display_name if self.segment_id else self.campaign_id.display_name,
             )
         )
-        return self.env["sales.segment"]._notify(self.env._("%(count)s activities scheduled.", count=count))
+        return self.campaign_id._notify(self.env._("%(count)s activities scheduled.", count=count))

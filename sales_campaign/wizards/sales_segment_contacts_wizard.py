@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.sales_segment import ADD_OPTIONS, REMOVE_OPTIONS
+from ..models.sales_segment_filters import ADD_OPTIONS, REMOVE_OPTIONS
 
 MODES = [("add", "Add Contacts"), ("reduce", "Reduce Contacts"), ("refine", "Refine Contacts")]
 
@@ -81,6 +81,18 @@ class SalesSegmentContactsWizard(models.TransientModel):
                 # An unfinished contact filter: the count shows once it is valid.
                 wizard.has_filters = True
                 wizard.match_count = 0
+
+    @api.model
+    def default_get(self, fields_list):
+        """Refuse to open on a logged segment, or to reduce or refine a segment without lines."""
+        values = super().default_get(fields_list)
+        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
+        if segment:
+            segment.check_access("write")
+            segment._check_draft()
+            if values.get("mode") in ("reduce", "refine") and not segment.line_count:
+                raise UserError(self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name))
+        return values
 
     def _criteria(self):
         """The wizard's filters and options as the criteria a history step keeps."""

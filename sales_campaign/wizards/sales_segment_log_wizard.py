@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class SalesSegmentLogWizard(models.TransientModel):
@@ -66,6 +67,16 @@ class SalesSegmentLogWizard(models.TransientModel):
                     [("segment_id", "=", segment.id), ("correspondence_type", "!=", False)], limit=1
                 )
             )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
+        if segment:
+            segment._check_draft()
+            if not segment.line_count:
+                raise UserError(self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name))
+        return values
 
     def action_log(self):
         self.ensure_one()

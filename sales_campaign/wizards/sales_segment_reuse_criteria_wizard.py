@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -17,6 +17,15 @@ class SalesSegmentReuseCriteriaWizard(models.TransientModel):
     segment_step_count = fields.Integer(related="segment_id.history_count")
     criteria_line_ids = fields.One2many(related="criteria_id.line_ids")
     logged_interaction_count = fields.Integer(related="logged_segment_id.interaction_count")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
+        if segment:
+            segment.check_access("write")
+            segment._check_draft()
+        return values
 
     def action_reuse(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -11,6 +11,14 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
     segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
     code = fields.Char(required=True, size=20)
     description = fields.Char()
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
+        if segment and not segment.history_count:
+            raise UserError(self.env._("Segment %(segment)s has no step to save as criteria yet.", segment=segment.name))
+        return values
 
     def action_save(self):
         self.ensure_one()
