@@ -263,26 +263,43 @@ class SalesCampaign(models.Model):
         self.ensure_one()
         return (not self.date_start or self.date_start <= day) and (not self.date_end or day <= self.date_end)
 
-    def _target_group_query(self):
-        """(campaign_id, partner_id) of the companies targeted by these campaigns.
+    @api.model
+    def _targets_query(self, campaign_ids=None):
+        """SQL rows (campaign_id, partner_id, company_partner_id, segment_id) of the targets of campaigns (all
+        of them when ``campaign_ids`` is None): the one definition of a campaign's targets.
 
-        Targets are the contacts of open segment lines and of interactions that are not cancelled, marked
-        Campaign Target; the group holds their companies (the commercial partner, the contact itself for
-        companies and individuals). Being a query, the group follows the segments and the log by itself.
+        Targets are the contacts of open segment lines (draft segments) and of interactions that are not
+        cancelled, marked Campaign Target (a logged segment's targets are its interactions). Being a query,
+        the targets follow the segments and the log by themselves. The target group (``_target_group_query``,
+        the ``sales.campaign.target.group`` view) and the overlap shown on segment lines read them.
         """
+        if campaign_ids is None:
+            campaign = SQL("IS NOT NULL")
+        else:
+            campaign = SQL("= ANY(%s)", list(campaign_ids))
         return SQL(
             """
-            SELECT line.campaign_id, partner.commercial_partner_id AS partner_id
+            SELECT line.campaign_id, line.partner_id, partner.commercial_partner_id AS company_partner_id,
+                   line.segment_id
               FROM sales_segment_line line
               JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
               JOIN res_partner partner ON partner.id = line.partner_id
-             WHERE line.active AND line.campaign_target AND line.campaign_id = ANY(%(ids)s)
-             UNION
-            SELECT entry.campaign_id, entry.company_partner_id
+             WHERE line.active AND line.campaign_target AND line.campaign_id %(campaign)s
+             UNION ALL
+            SELECT entry.campaign_id, entry.partner_id, entry.company_partner_id, entry.segment_id
               FROM sales_interaction_log entry
-             WHERE entry.campaign_target AND NOT entry.cancelled AND entry.campaign_id = ANY(%(ids)s)
+             WHERE entry.campaign_target AND NOT entry.cancelled AND entry.campaign_id %(campaign)s
             """,
-            ids=self.ids,
+            campaign=campaign,
+        )
+
+    def _target_group_query(self, all_campaigns=False):
+        """(campaign_id, partner_id) of the companies targeted by the campaigns of ``self`` (or by every
+        campaign): Business Central's campaign target group, the companies of the targets (the contact itself
+        for companies and individuals)."""
+        return SQL(
+            "SELECT DISTINCT campaign_id, company_partner_id AS partner_id FROM (%s) AS targets",
+            self._targets_query(None if all_campaigns else self.ids),
         )
 
     def _count_targets(self):

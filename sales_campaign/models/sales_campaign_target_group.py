@@ -1,4 +1,5 @@
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 
 class SalesCampaignTargetGroup(models.Model):
@@ -31,20 +32,14 @@ class SalesCampaignTargetGroup(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
-            f"""
-            CREATE VIEW {self._table} AS
-            SELECT ROW_NUMBER() OVER (ORDER BY targets.campaign_id, targets.partner_id) AS id,
-                   targets.campaign_id, targets.partner_id, utm.company_id
-              FROM (SELECT line.campaign_id, partner.commercial_partner_id AS partner_id
-                      FROM sales_segment_line line
-                      JOIN sales_segment segment ON segment.id = line.segment_id AND segment.state = 'draft'
-                      JOIN res_partner partner ON partner.id = line.partner_id
-                     WHERE line.active AND line.campaign_target AND line.campaign_id IS NOT NULL
-                     UNION
-                    SELECT entry.campaign_id, entry.company_partner_id
-                      FROM sales_interaction_log entry
-                     WHERE entry.campaign_target AND NOT entry.cancelled AND entry.campaign_id IS NOT NULL) targets
-              JOIN sales_campaign campaign ON campaign.id = targets.campaign_id AND campaign.activated
-              JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id
-            """
+            SQL(
+                """CREATE VIEW %(view)s AS
+                   SELECT ROW_NUMBER() OVER (ORDER BY targets.campaign_id, targets.partner_id) AS id,
+                          targets.campaign_id, targets.partner_id, utm.company_id
+                     FROM (%(targets)s) AS targets
+                     JOIN sales_campaign campaign ON campaign.id = targets.campaign_id AND campaign.activated
+                     JOIN utm_campaign utm ON utm.id = campaign.utm_campaign_id""",
+                view=SQL.identifier(self._table),
+                targets=self.env["sales.campaign"]._target_group_query(all_campaigns=True),
+            )
         )

@@ -3,6 +3,7 @@ import functools
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.addons.base.models.res_partner import _lang_get
 
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
@@ -78,7 +79,7 @@ class SalesInteractionLog(models.Model):
     )
     description = fields.Char(required=True)
     subject = fields.Char()
-    lang = fields.Selection(selection="_get_languages", string="Language")
+    lang = fields.Selection(selection=_lang_get, string="Language")
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     information_flow = fields.Selection(INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False)
     initiated_by = fields.Selection(INITIATORS, compute="_compute_from_template", store=True, readonly=False)
@@ -137,9 +138,6 @@ class SalesInteractionLog(models.Model):
             where="delivery_status = 'pending'",
         )
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     @api.depends("partner_id")
     def _compute_company_partner_id(self):

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.addons.base.models.res_partner import _lang_get
 
 from .res_partner import CORRESPONDENCE_TYPES
 
@@ -49,7 +50,7 @@ class SalesInteractionTemplate(models.Model):
         "sales.interaction.template.language", "template_id", string="Languages", copy=True
     )
     lang_default = fields.Selection(
-        selection="_get_languages",
+        selection=_lang_get,
         string="Language (Default)",
         help="The version sent to contacts whose language has no version of its own.",
     )
@@ -59,9 +60,6 @@ class SalesInteractionTemplate(models.Model):
         ("unit_duration_positive", "CHECK(unit_duration >= 0)", "The unit duration may not be negative."),
     ]
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     @api.depends("company_id")
     def _compute_currency_id(self):

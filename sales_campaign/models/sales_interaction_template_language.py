@@ -2,6 +2,7 @@ from lxml import html
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.addons.base.models.res_partner import _lang_get
 
 
 class SalesInteractionTemplateLanguage(models.Model):
@@ -19,7 +20,7 @@ class SalesInteractionTemplateLanguage(models.Model):
     template_id = fields.Many2one(
         "sales.interaction.template", string="Interaction Template", required=True, ondelete="cascade", index=True
     )
-    lang = fields.Selection(selection="_get_languages", string="Language", required=True)
+    lang = fields.Selection(selection=_lang_get, string="Language", required=True)
     subject = fields.Char()
     body_html = fields.Html(
         string="Body",
@@ -38,9 +39,6 @@ class SalesInteractionTemplateLanguage(models.Model):
         ("template_lang_unique", "UNIQUE(template_id, lang)", "A template has one version per language."),
     ]
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,6 +4,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.addons.base.models.res_partner import _lang_get
 
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
@@ -86,7 +87,7 @@ class SalesSegment(models.Model):
     interaction_group_id = fields.Many2one(related="template_id.group_id", string="Interaction Group")
     language_ids = fields.One2many("sales.segment.language", "segment_id", string="Languages", copy=True)
     lang_default = fields.Selection(
-        selection="_get_languages",
+        selection=_lang_get,
         string="Language (Default)",
         compute="_compute_from_template",
         store=True,
@@ -145,9 +146,6 @@ class SalesSegment(models.Model):
     # Computes and constraints
     # ------------------------------------------------------------------------------------------------
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     @api.depends("template_id")
     def _compute_from_template(self):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.base.models.res_partner import _lang_get
 
 
 class SalesSegmentLanguage(models.Model):
@@ -10,7 +11,7 @@ class SalesSegmentLanguage(models.Model):
     _rec_name = "lang"
 
     segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
-    lang = fields.Selection(selection="_get_languages", string="Language", required=True)
+    lang = fields.Selection(selection=_lang_get, string="Language", required=True)
     subject = fields.Char()
     attachment_ids = fields.Many2many(
         "ir.attachment",
@@ -25,9 +26,6 @@ class SalesSegmentLanguage(models.Model):
         ("segment_lang_unique", "UNIQUE(segment_id, lang)", "A segment has one version per language."),
     ]
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     @api.depends("segment_id.lang_default", "lang")
     def _compute_is_default(self):

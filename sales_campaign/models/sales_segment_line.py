@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
+from odoo.addons.base.models.res_partner import _lang_get
 
 from .res_partner import CORRESPONDENCE_TYPES
 
@@ -38,7 +39,7 @@ class SalesSegmentLine(models.Model):
         help="The contact's company (the contact itself for companies).",
     )
     user_id = fields.Many2one("res.users", string="Salesperson")
-    lang = fields.Selection(selection="_get_languages", string="Language")
+    lang = fields.Selection(selection=_lang_get, string="Language")
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     subject = fields.Char()
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", check_company=True)
@@ -59,9 +60,6 @@ class SalesSegmentLine(models.Model):
     )
     segment_state = fields.Selection(related="segment_id.state", string="Segment Status")
 
-    @api.model
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     # ------------------------------------------------------------------------------------------------
     # The contact's details, as the user may see them
@@ -95,35 +93,21 @@ class SalesSegmentLine(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     def _other_campaign_targets_sql(self):
-        """SQL: ids of lines whose contact is a target of another campaign that has not ended.
-
-        Targets are the contacts of campaign-target lines of other segments and of logged campaign-target
-        interactions that are not cancelled.
-        """
-        running = SQL(
-            """JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
-               JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
-               LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
-              WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
-                AND (campaign.date_end IS NULL OR campaign.date_end >= %s)
-                AND NOT COALESCE(status.fold, FALSE)""",
-            fields.Date.context_today(self),
-        )
+        """SQL: ids of lines whose contact is a target of another campaign that has not ended (the campaign's
+        targets as ``sales.campaign._targets_query`` defines them, in other segments)."""
         return SQL(
             """SELECT line.id
                  FROM sales_segment_line AS line
-                 JOIN sales_segment_line AS other
-                   ON other.partner_id = line.partner_id AND other.segment_id != line.segment_id
-                  AND other.active AND other.campaign_target
-                 %(running)s
-               UNION
-               SELECT line.id
-                 FROM sales_segment_line AS line
-                 JOIN sales_interaction_log AS other
-                   ON other.partner_id = line.partner_id AND other.campaign_target AND other.cancelled IS NOT TRUE
-                  AND other.segment_id IS DISTINCT FROM line.segment_id
-                 %(running)s""",
-            running=running,
+                 JOIN (%(targets)s) AS other
+                   ON other.partner_id = line.partner_id AND other.segment_id IS DISTINCT FROM line.segment_id
+                 JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
+                 JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
+                 LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
+                WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
+                  AND (campaign.date_end IS NULL OR campaign.date_end >= %(today)s)
+                  AND NOT COALESCE(status.fold, FALSE)""",
+            targets=self.env["sales.campaign"]._targets_query(),
+            today=fields.Date.context_today(self),
         )
 
     def init(self):

@@ -1,5 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
+from odoo.addons.base.models.res_partner import _lang_get
 
 FACT_TYPES = [
     ("interaction", "Interaction"),
@@ -70,7 +71,7 @@ class SalesCampaignAnalysis(models.Model):
     partner_id = fields.Many2one("res.partner", string="Company of the Contact", readonly=True)
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", readonly=True)
     logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment", readonly=True)
-    lang = fields.Selection(selection="_get_languages", string="Language", readonly=True)
+    lang = fields.Selection(selection=_lang_get, string="Language", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
     responded_count = fields.Integer(string="Responses", readonly=True, aggregator="sum")
     cost = fields.Monetary(readonly=True, aggregator="sum")
@@ -83,8 +84,6 @@ class SalesCampaignAnalysis(models.Model):
     order_count = fields.Integer(string="Sales Orders", readonly=True, aggregator="sum")
     revenue = fields.Monetary(readonly=True, aggregator="sum")
 
-    def _get_languages(self):
-        return self.env["res.lang"].get_installed()
 
     def init(self):
         # The rows used to be a database view; they are a query now (the conversion depends on the user's
