@@ -131,24 +131,15 @@ class SalesCampaign(models.Model):
 
     def action_open_interactions(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Interactions"),
-            "res_model": "sales.interaction.log",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [("campaign_id", "=", self.id)],
-            "context": {"default_campaign_id": self.id, "search_default_not_cancelled": 1},
-        }
+        return self._action_open_filtered(
+            "sales_campaign.sales_interaction_log_action",
+            [("campaign_id", "=", self.id)],
+            context={"default_campaign_id": self.id, "search_default_not_cancelled": 1},
+        )
 
     def action_open_campaign_entries(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Campaign Entries"),
-            "res_model": "sales.campaign.entry",
-            "view_mode": "list,form",
-            "domain": [("campaign_id", "=", self.id)],
-        }
+        return self._action_open_filtered("sales_campaign.sales_campaign_entry_action", [("campaign_id", "=", self.id)])
 
     def _compute_segment_count(self):
         Segment = self.env["sales.segment"]
@@ -402,13 +393,7 @@ class SalesCampaign(models.Model):
 
     def action_open_target_group(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Target Group"),
-            "res_model": "sales.campaign.target.group",
-            "view_mode": "list",
-            "domain": [("campaign_id", "=", self.id)],
-        }
+        return self._action_open_filtered("sales_campaign.sales_campaign_target_group_action", [("campaign_id", "=", self.id)])
 
     # ------------------------------------------------------------------------------------------------
     # Statistics
@@ -603,7 +588,7 @@ class SalesCampaign(models.Model):
     def action_export_statistics(self):
         self.ensure_one()
         self.check_access("read")
-        return {"type": "ir.actions.act_url", "url": f"/sales_campaign/export/statistics/{self.id}", "target": "self"}
+        return self._action_download(f"/sales_campaign/export/statistics/{self.id}")
 
     def action_open_opportunities(self):
         self.ensure_one()
@@ -631,17 +616,6 @@ class SalesCampaign(models.Model):
         action["domain"] = self._orders_domain() + self._statistics_company_domain() + [("state", "=", "sale")]
         action["context"] = {"create": False}
         return action
-
-    def action_schedule_activities(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Plan Campaign Activities"),
-            "res_model": "sales.campaign.activity.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_campaign_id": self.id},
-        }
 
     @api.depends("number", "title")
     def _compute_display_name(self):

@@ -1,9 +1,10 @@
 import re
-from unittest.mock import MagicMock, patch
+from unittest.mock import patch
 
+from odoo.addons.mail.tests.common import MockEmail
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
+from odoo.tools import formataddr, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from .common import SalesSegmentCommon
@@ -376,11 +377,13 @@ class TestSegmentLog(SalesSegmentCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestDeliveryStatus(SalesSegmentCommon):
-    """The delivery status of the entries follows their e-mails through Odoo's mail queue."""
+class TestDeliveryStatus(SalesSegmentCommon, MockEmail):
+    """The delivery status of the entries follows their e-mails through Odoo's mail queue (Odoo's mail
+    gateway mock: the e-mails are built and handed to a mocked SMTP connection)."""
 
     def setUp(self):
         super().setUp()
+        self.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
         segment = self.new_segment(template_id=self.template.id, campaign_id=self.campaign.id).with_user(self.staff)
         self.add(segment, job_responsibility_ids=self.resp_it)
         segment.correspondence_type = "email"
@@ -389,27 +392,43 @@ class TestDeliveryStatus(SalesSegmentCommon):
         self.logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
         self.entries = self.logged.interaction_ids
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
+        self.addresses = [formataddr((entry.partner_id.name, entry.partner_id.email)) for entry in self.entries]
+        self.author = self.entries.sudo().mail_mail_id.author_id
 
-    def send(self, **patches):
-        IrMailServer = type(self.env["ir.mail_server"])
-        with patch.object(IrMailServer, "connect", return_value=MagicMock()), patch.object(IrMailServer, "send_email", **patches):
-            self.entries.sudo().mail_mail_id.send()  # the mail queue runs as superuser
+    def send(self, error=None):
+        """The mail queue sends the log's e-mails (as superuser); ``error``: what the SMTP server answers."""
+        mails = self.entries.sudo().mail_mail_id
+        with self.mock_mail_gateway():
+            self._new_mails = mails  # the log queued them set-wise, not through mail.mail.create
+            if error:
+                with patch.object(type(self.env["ir.mail_server"]), "send_email", side_effect=error):
+                    mails.send()
+            else:
+                mails.send()
 
     def test_sent(self):
-        self.send(return_value="<sent@example>")
+        self.send()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
+        self.assertMailMailWEmails(
+            self.addresses, "sent", author=self.author, fields_values={"subject": "Thank you for visiting our booth"}
+        )
+        sent = {mail["email_to"][0]: mail for mail in self._mails}
+        self.assertEqual(set(sent), set(self.addresses), "one e-mail to each contact, built by Odoo's mail server")
+        self.assertIn("Dear Ivan Customer-IT", sent[formataddr(("Ivan Customer-IT", "ivan@customer.example"))]["body"])
 
     def test_error_then_resend(self):
         with mute_logger("odoo.addons.mail.models.mail_mail"):  # the refused mails are logged as errors
-            self.send(side_effect=ValueError("mailbox full"))
+            self.send(error=ValueError("mailbox full"))
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"error"})
         self.assertIn("mailbox full", self.entries[0].delivery_failure_reason)
+        self.assertMailMailWEmails(self.addresses, "exception", author=self.author)
         self.assertEqual(self.logged.error_count, 2)
         self.logged.action_resend()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
         self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"outgoing"})
-        self.send(return_value="<sent@example>")
+        self.send()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
+        self.assertMailMailWEmails(self.addresses, "sent", author=self.author)
         with self.assertRaisesRegex(UserError, "no failed e-mail"):
             self.logged.action_resend()
 
@@ -419,7 +438,7 @@ class TestDeliveryStatus(SalesSegmentCommon):
             self.entries.sudo().mail_mail_id.send()
         self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"outgoing"})
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
-        self.send(return_value="<sent@example>")
+        self.send()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
 
     def test_bounce_puts_the_entry_in_error(self):
