@@ -25,6 +25,7 @@
         "wizards/sales_segment_reuse_criteria_wizard_views.xml",
         "wizards/sales_segment_log_wizard_views.xml",
         "wizards/sales_campaign_activity_wizard_views.xml",
+        "wizards/sales_logged_segment_cancel_views.xml",
         "report/sales_interaction_letter_report.xml",
         "views/sales_job_responsibility_views.xml",
         "views/sales_business_relation_views.xml",
@@ -49,8 +50,8 @@
         "web.assets_tests": ["sales_campaign/static/tests/tours/*.js"],
     },
     "demo": [
-        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
+        "demo/res_users_demo.xml",
         "demo/product_demo.xml",
         "demo/sales_campaign_demo.xml",
         "demo/sales_interaction_demo.xml",

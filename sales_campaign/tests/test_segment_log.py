@@ -285,7 +285,12 @@ class TestSegmentLog(SalesSegmentCommon):
         with self.assertRaisesRegex(UserError, "Only cancelled"):
             logged.with_user(self.manager).unlink()
 
-        logged.action_cancel()
+        # Cancel the Log asks first, with buttons named for what they do.
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_logged_segment_cancel_action")
+        self.assertEqual(action["res_model"], "sales.logged.segment.cancel")
+        dialog = Form(self.env["sales.logged.segment.cancel"].with_user(self.staff).with_context(default_logged_segment_id=logged.id))
+        self.assertEqual((dialog.interaction_count, dialog.campaign_entry_count, dialog.waiting_count), (3, 1, 0))
+        dialog.save().action_cancel_log()
         self.assertTrue(logged.cancelled)
         self.assertTrue(all(campaign_entries.mapped("cancelled")) and all(entries.mapped("cancelled")))
         self.assertEqual(logged.interaction_count, 3, "counted with the logged segment's own cancelled state")

@@ -15,13 +15,23 @@ class TestWebClient(HttpCase):
         menus = self.url_open("/web/webclient/load_menus/1").json()
         return {menu["name"] for menu in menus.values() if isinstance(menu, dict) and menu.get("name")}
 
-    def test_staff_and_manager_see_the_campaigns_app(self):
-        for login in ("marketing.staff", "marketing.manager", "admin"):
+    def test_staff_and_manager_see_the_campaigns_app_in_their_language(self):
+        expected = {
+            "marketing.staff": ("Campagnes", "Modèles d'interaction", "Responsabilités"),  # Swiss French
+            "marketing.manager": ("Campagnes", "Interactiesjablonen", "Functiegroepen"),  # Dutch
+            "admin": ("Campaigns", "Interaction Templates", "Job Responsibilities"),
+        }
+        for login, names in expected.items():
             with self.subTest(login=login):
-                names = self._menu_names(login)
-                self.assertIn("Campaigns", names)
-                self.assertIn("Interaction Templates", names)
-                self.assertIn("Job Responsibilities", names)
+                menus = self._menu_names(login)
+                for name in names:
+                    self.assertIn(name, menus)
+
+    def test_demo_users_land_in_the_campaigns(self):
+        action = self.env.ref("sales_campaign.sales_campaign_action")
+        for login in ("marketing.staff", "marketing.manager"):
+            with self.subTest(login=login):
+                self.assertEqual(self.env["res.users"].search([("login", "=", login)]).action_id.id, action.id)
 
     def test_campaign_list_shows_the_demo_campaign(self):
         self.authenticate("marketing.staff", "marketing.staff")
