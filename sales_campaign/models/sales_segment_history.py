@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .privileged import is_privileged, privileged
+
 ACTIONS = [
     ("add", "Add Contacts"),
     ("reduce", "Reduce Contacts"),
@@ -40,27 +42,33 @@ class SalesSegmentHistory(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(self.env._("Segment history steps are recorded by the segment's actions, not by hand."))
+        if not is_privileged(self._name):
+            raise UserError(self.env._("Segment history steps are recorded by the segment's actions, not by hand."))
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(self.env._("Segment history steps cannot be changed: use Go Back to undo a step."))
+        if not is_privileged(self._name):
+            raise UserError(self.env._("Segment history steps cannot be changed: use Go Back to undo a step."))
+        return super().write(vals)
 
-    def unlink(self):
-        raise UserError(self.env._("Segment history steps cannot be deleted: use Go Back to undo a step."))
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_by_go_back(self):
+        if not is_privileged(self._name):
+            raise UserError(self.env._("Segment history steps cannot be deleted: use Go Back to undo a step."))
 
     @api.model
     def _create_step(self, vals):
-        """Record a step of a segment, numbered after its last one."""
-        if not vals.get("sequence"):
-            last = self.search([("segment_id", "=", vals["segment_id"])], order="sequence desc", limit=1)
-            vals["sequence"] = last.sequence + 1
-        return super().create([vals])
+        """Record a step of a segment (numbered under the segment's lock, see ``_lock_steps``)."""
+        with privileged(self._name):
+            return self.create([vals])
 
     def _write_step(self, vals):
-        return super().write(vals)
+        with privileged(self._name):
+            return self.write(vals)
 
     def _unlink_step(self):
-        return super().unlink()
+        with privileged(self._name):
+            return self.unlink()
 
     @api.depends("sequence", "action")
     def _compute_display_name(self):
