@@ -340,6 +340,62 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertDone(self.call(self.staff, "sales.segment.line", "write", line.ids, {"subject": "Hello"}))
         self.assertEqual(line.subject, "Hello")
 
+    def test_m4_campaign_prices_refuse_odd_values(self):
+        rule = {"sales_campaign_id": self.campaign.id, "applied_on": "3_global"}
+        for values, message in (
+            ({"compute_price": "fixed", "fixed_price": -100.0}, "may not be negative"),
+            ({"compute_price": "fixed", "fixed_price": 10.0, "min_quantity": -5}, "may not be negative"),
+            ({"compute_price": "percentage", "percent_price": 150.0}, "at most 100 %"),
+        ):
+            with self.subTest(values=values):
+                self.assertRefused(
+                    self.call(self.manager, "product.pricelist.item", "create", {**rule, **values}),
+                    error=VALIDATION_ERROR,
+                    message=message,
+                )
+        self.assertFalse(self.campaign.price_item_ids)
+        rule_id = self.assertDone(
+            self.call(self.manager, "product.pricelist.item", "create", {**rule, "compute_price": "fixed", "fixed_price": 150.0})
+        )
+        self.assertRefused(
+            self.call(self.manager, "product.pricelist.item", "write", [rule_id], {"fixed_price": -1.0}), error=VALIDATION_ERROR
+        )
+        self.assertEqual(self.campaign.price_item_ids.fixed_price, 150.0)
+
+    def test_l1_l2_bad_filters_give_a_clear_error(self):
+        segment = self.env["sales.segment"].with_user(self.staff).create({"description": "Filters"})
+        for domain in (
+            "[('id', '=', 10**30)]",
+            "[('id', '=', 1000000000000000000000000000000)]",
+            "[('create_date', '=', '2020-13-45')]",
+            "[('id', '=', float('nan'))]",
+            "[('id', 'in', list(range(3000000)))]",
+            "[('id', 'in', [%s])]" % ", ".join(["1"] * 20_000),
+        ):
+            with self.subTest(domain=domain[:60]):
+                response = self.call(
+                    self.staff, "sales.segment.contacts.wizard", "create",
+                    {"segment_id": segment.id, "mode": "add", "partner_domain": domain},
+                )
+                if "error" not in response:  # the filter is refused when used, with a message
+                    response = self.call(self.staff, "sales.segment.contacts.wizard", "action_apply", [response["result"]])
+                self.assertRefused(response)
+                self.assertNotIn("psycopg2", response["error"]["data"]["message"])
+        self.assertFalse(segment.line_ids)
+        self.assertFalse(segment.history_ids)
+        # Crafted saved criteria: refused when replayed, with a message.
+        saved_id = self.assertDone(
+            self.call(self.staff, "sales.segment.criteria", "create",
+                      {"code": "X-CRAFTED", "line_ids": [(0, 0, {"sequence": 1, "action": "add",
+                                                                    "criteria": {"job_responsibility_ids": "all"}})]})
+        )
+        wizard_id = self.assertDone(
+            self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
+                      {"segment_id": segment.id, "reuse_from": "criteria", "criteria_id": saved_id})
+        )
+        self.assertRefused(self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]))
+        self.assertFalse(segment.line_ids)
+
     def test_m5_cancel_and_restore_check_the_state(self):
         self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
         self.assertRefused(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]), message="already cancelled")
