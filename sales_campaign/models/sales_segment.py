@@ -515,7 +515,7 @@ class SalesSegment(models.Model):
         self._check_contacts_readable()
         if without_template:
             problems.append(
-                self.env._("an interaction template (%(count)s lines have none)", count=without_template)
+                self.env._("an interaction template (lines without one: %(count)s)", count=without_template)
                 if self.template_id
                 else self.env._("an interaction template")
             )
@@ -650,7 +650,7 @@ class SalesSegment(models.Model):
             )
         leads = Lead.create(vals_list)
         message = self.env._(
-            "%(created)s opportunities created for campaign %(campaign)s; %(skipped)s contacts already had an open one.",
+            "Opportunities for campaign %(campaign)s. Created: %(created)s; contacts that already had an open one: %(skipped)s.",
             created=len(leads),
             campaign=self.campaign_id.display_name,
             skipped=len(open_partners),

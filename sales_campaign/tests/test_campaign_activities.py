@@ -110,7 +110,7 @@ class TestCampaignActivities(SalesSegmentCommon):
     def test_create_opportunities_once_per_contact(self):
         segment = self.segment.with_user(self.manager)
         action = segment.action_create_opportunities()
-        self.assertIn("2 opportunities created", action["params"]["message"])
+        self.assertIn("Created: 2;", action["params"]["message"])
         leads = self.env["crm.lead"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
         self.assertEqual(leads.partner_id, self.customer_buyer | self.prospect_buyer)
         self.assertEqual(set(leads.mapped("type")), {"opportunity"})
@@ -119,7 +119,7 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.assertEqual(leads.team_id, self.team)
         # Again: the open opportunities are not duplicated; a won one does not count as open.
         action = segment.action_create_opportunities()
-        self.assertIn("0 opportunities created", action["params"]["message"])
+        self.assertIn("Created: 0;", action["params"]["message"])
         leads[0].stage_id = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
         segment.action_create_opportunities()
         self.assertEqual(self.env["crm.lead"].search_count([("campaign_id", "=", self.campaign.utm_campaign_id.id)]), 3)

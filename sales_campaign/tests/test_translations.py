@@ -210,7 +210,7 @@ class TestUsersWords(TransactionCase):
         segment_env = self.env["sales.segment"].with_context(lang="fr_CH").env
         self.assertEqual(segment_env._("Reuse Log"), "Réutiliser un segment consigné")
         self.assertEqual(
-            segment_env._("%(count)s contacts added to segment %(segment)s.", count=1, segment="SM00001"),
+            segment_env._("Contacts added to segment %(segment)s: %(count)s.", count=1, segment="SM00001"),
             "Contacts ajoutés au segment SM00001 : 1.",
         )
 

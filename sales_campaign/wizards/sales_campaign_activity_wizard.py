@@ -168,10 +168,10 @@ class SalesCampaignActivityWizard(models.TransientModel):
             count += len(vals_list)
         self.campaign_id.message_post(
             body=self.env._(
-                "Activity plan %(plan)s scheduled: %(count)s activities on %(records)s.",
+                "Activity plan %(plan)s scheduled on %(records)s. Activities: %(count)s.",
                 plan=self.plan_id.name,
                 count=count,
                 records=self.segment_id.display_name if self.segment_id else self.campaign_id.display_name,
             )
         )
-        return self.campaign_id._notify(self.env._("%(count)s activities scheduled.", count=count))
+        return self.campaign_id._notify(self.env._("Activities scheduled: %(count)s.", count=count))

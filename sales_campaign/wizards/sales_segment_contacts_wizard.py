@@ -142,10 +142,10 @@ class SalesSegmentContactsWizard(models.TransientModel):
         step = segment._run_step(self.mode, criteria)
         if self.mode == "add":
             message = self.env._(
-                "%(count)s contacts added to segment %(segment)s.", count=step.added_count, segment=segment.name
+                "Contacts added to segment %(segment)s: %(count)s.", count=step.added_count, segment=segment.name
             )
         else:
             message = self.env._(
-                "%(count)s contacts removed from segment %(segment)s.", count=step.removed_count, segment=segment.name
+                "Lines removed from segment %(segment)s: %(count)s.", count=step.removed_count, segment=segment.name
             )
         return segment._notify(message, {"added": step.added_count, "removed": step.removed_count})

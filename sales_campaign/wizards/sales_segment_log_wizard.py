@@ -97,7 +97,7 @@ class SalesSegmentLogWizard(models.TransientModel):
             )
         else:
             message = self.env._(
-                "Segment %(segment)s has been logged as %(logged)s: %(count)s interactions.",
+                "Segment %(segment)s has been logged as %(logged)s. Interactions: %(count)s.",
                 segment=segment.name,
                 logged=logged.name,
                 count=logged.interaction_count,

@@ -36,7 +36,7 @@ class SalesSegmentReuseCriteriaWizard(models.TransientModel):
             step = segment._reuse_logged_segment(self.logged_segment_id)
             return segment._notify(
                 self.env._(
-                    "%(count)s contacts of logged segment %(logged)s added to segment %(segment)s.",
+                    "Contacts of logged segment %(logged)s added to segment %(segment)s: %(count)s.",
                     count=step.added_count,
                     logged=self.logged_segment_id.name,
                     segment=segment.name,
@@ -48,7 +48,7 @@ class SalesSegmentReuseCriteriaWizard(models.TransientModel):
         steps = segment._reuse_criteria(self.criteria_id)
         return segment._notify(
             self.env._(
-                "Criteria %(code)s replayed in %(count)s steps: %(added)s contacts added, %(removed)s removed.",
+                "Criteria %(code)s replayed. Steps: %(count)s; contacts added: %(added)s; lines removed: %(removed)s.",
                 code=self.criteria_id.code,
                 count=len(steps),
                 added=sum(steps.mapped("added_count")),

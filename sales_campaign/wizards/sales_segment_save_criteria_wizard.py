@@ -53,5 +53,5 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
             }
         )
         return self.segment_id._notify(
-            self.env._("%(count)s steps saved as criteria %(code)s.", count=len(steps), code=criteria.code)
+            self.env._("Criteria %(code)s saved. Steps: %(count)s.", count=len(steps), code=criteria.code)
         )
