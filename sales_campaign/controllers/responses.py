@@ -66,7 +66,6 @@ class SalesCampaignResponses(http.Controller):
             "email": email,
             "token": token,
             "partner_name": partner.name,
-            "company_name": entry.company_id.name,
             "groups": partner.mailing_group_ids.with_context(lang=lang),
             "blacklisted": entry._is_blacklisted(email),
             "done": done,

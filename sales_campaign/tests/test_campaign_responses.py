@@ -261,6 +261,29 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
                 self.assertEqual(int(entry_id), entry.id)
                 self.assertEqual(token, tools.hmac(self.env(su=True), "sales_campaign-interaction-click", entry.id))
 
+    def test_printed_addresses_of_letters_are_the_campaigns_tracked_links(self):
+        self.template.language_ids.body_html = (
+            '<p>Dear <t t-out="object.name"/>, visit https://www.example.com/rome-guest-chair. Or '
+            '<a href="https://www.example.com/showroom">our showroom</a>.</p>'
+        )
+        segment = self.new_segment(template_id=self.template.id, campaign_id=self.campaign.id, campaign_target=True)
+        segment = segment.with_user(self.staff)
+        segment._run_step("add", {"partner_ids": (self.prospect_buyer | self.customer_buyer).ids})
+        logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=False)
+        values = self.env["report.sales_campaign.report_interaction_letter"].with_user(self.staff)._get_report_values(
+            logged.interaction_ids.ids
+        )
+        trackers = self.env["link.tracker"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
+        self.assertEqual(sorted(trackers.mapped("url")), ["https://www.example.com/rome-guest-chair", "https://www.example.com/showroom"])
+        self.assertEqual(trackers.medium_id, self.env.ref("sales_campaign.utm_medium_letter"))
+        short = {tracker.url: tracker.short_url for tracker in trackers}
+        for entry in logged.interaction_ids:
+            self.assertEqual(
+                str(values["bodies"][entry.id]),
+                f"<p>Dear {entry.partner_id.name}, visit {short['https://www.example.com/rome-guest-chair']}. Or "
+                f'<a href="{short["https://www.example.com/showroom"]}">our showroom</a>.</p>',
+            )
+
     def test_the_first_click_is_recorded_and_a_forged_one_is_not(self):
         entries = self.log_emails()
         carla, ivan = entries[self.customer_buyer], entries[self.customer_it]
@@ -380,7 +403,7 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         page = self.url_open(page_path)
         self.assertEqual(page.status_code, 200)
         self.assertIn("paula@prospect.example", page.text)
-        self.assertIn("Only the mailing group <strong>Newsletter</strong>", page.text)
+        self.assertIn("Only this mailing group: <strong>Newsletter</strong>", page.text)
         self.assertFalse(self.as_staff(paula).unsubscribed_date, "opening the page (or a link checker) unsubscribes nobody")
 
         form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
@@ -396,7 +419,7 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
 
         done = self.url_open(urlsplit(url).path, data=dict(form, choice=f"group-{self.mailing_news.id}"))
         self.assertEqual(done.status_code, 200)
-        self.assertIn("You left the mailing group <strong>Newsletter</strong>.", done.text)
+        self.assertIn("You left this mailing group: <strong>Newsletter</strong>", done.text)
         self.env.invalidate_all()
         self.assertFalse(self.prospect_buyer.mailing_group_ids)
         self.assertFalse(self.prospect_buyer.is_blacklisted, "only the group was left")
