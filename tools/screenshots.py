@@ -161,7 +161,7 @@ class Odoo:
         ).json()
         if response.get("error"):
             raise RuntimeError(response["error"]["data"]["message"])
-        return response["result"]
+        return response.get("result")
 
     def ref(self, xmlid):
         module, name = xmlid.split(".")
@@ -520,6 +520,7 @@ def responses_story(odoo, base_url):
         odoo.call("sales.segment", "write", [segment_id],
                   {"template_id": template[0], "campaign_id": campaign_id, "campaign_target": True,
                    "correspondence_type": "email", "ignore_contact_correspondence_type": True})
+        odoo.call("sales.segment", "write", [segment_id], {"lang_default": "en_US"})
         segment = odoo.call("sales.segment", "read", [segment_id], ["pending_line_update"])[0]
         if segment["pending_line_update"]:
             odoo.call("sales.segment", "action_apply_line_defaults", [segment_id])

@@ -100,11 +100,15 @@ export class StatisticsChartField extends Component {
         return `${step.value} · ${formatFloat(step.rate, { digits: [false, 1] })} %`;
     }
 
+    /**
+     * Red is the unsubscribes' alone: the other bars take the other colors of the palette in turn.
+     */
     stepColor(step, index) {
         if (step.kind === "unsubscribe") {
-            return "#d44c59";
+            return getColor(1, this.colorScheme, "sm");
         }
-        return getColor(index, this.colorScheme, "sm");
+        const others = [0, 2, 3, 4, 5];
+        return getColor(others[index % others.length], this.colorScheme, "sm");
     }
 
     getFunnelConfig() {
