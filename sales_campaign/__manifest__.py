@@ -10,7 +10,7 @@
     "application": True,
     "installable": True,
     "external_dependencies": {"python": ["xlsxwriter"]},
-    "depends": ["mail", "contacts", "utm", "sales_team", "crm", "sale_management"],
+    "depends": ["mail", "contacts", "utm", "link_tracker", "sales_team", "crm", "sale_management"],
     "data": [
         "security/sales_campaign_groups.xml",
         "security/ir.model.access.csv",
@@ -20,6 +20,7 @@
         "data/sales_campaign_status_data.xml",
         "data/sales_interaction_data.xml",
         "data/sale_discount_data.xml",
+        "data/utm_data.xml",
         "wizards/sales_segment_contacts_wizard_views.xml",
         "wizards/sales_segment_save_criteria_wizard_views.xml",
         "wizards/sales_segment_reuse_criteria_wizard_views.xml",
@@ -44,6 +45,7 @@
         "views/sales_campaign_analysis_views.xml",
         "views/sale_order_views.xml",
         "views/sales_campaign_menus.xml",
+        "views/sales_campaign_unsubscribe_templates.xml",
     ],
     "assets": {
         "web.assets_backend": ["sales_campaign/static/src/**/*"],

@@ -13,7 +13,7 @@ then the same with a text that only uses ``object`` fields (which Odoo fills wit
 times, the time per e-mail, the ratios module / Email Marketing and 10,000 / 1,000 (10 when linear), and
 the printing of letters (pages a second, size of a page, size of the largest PDF part).
 
-    ./dev bench delivery [--sizes 1000,10000] [--letters 100,1000]
+    ./dev bench delivery [--sizes 1000,10000] [--letters 100,1000] [--link]
 """
 
 import argparse
@@ -44,6 +44,14 @@ def free_port():
 
 def object_only(body):
     return body.replace('<t t-out="user.name"/>', "The sales team")
+
+
+LINK = '<p><a href="https://www.example.com/rome-guest-chair">The Rome Guest Chair</a></p>'
+
+
+def with_link(bodies):
+    """The texts with a link each (``--link``): the module tracks it per contact, Email Marketing per mailing."""
+    return {lang: body + LINK for lang, body in bodies.items()}
 
 
 class DeliveryBench:
@@ -124,12 +132,17 @@ class DeliveryBench:
     def module(self, partner_ids, template, correspondence="email"):
         """Log a segment of ``partner_ids`` and run the delivery cron until it is done: (log s, delivery s)."""
         env = self.env(user=self.user)
+        campaign = False
+        if LINK in BODIES["en_US"]:
+            # a campaign's e-mails get their links tracked per contact (only those of a campaign do)
+            campaign = env["sales.campaign"].create({"title": "Benchmark delivery"}).id
         segment = env["sales.segment"].create(
             {
                 "description": "Benchmark delivery",
                 "template_id": template.id,
                 "correspondence_type": correspondence,
                 "ignore_contact_correspondence_type": True,
+                "campaign_id": campaign,
             }
         )
         segment._run_step("add", {"partner_ids": partner_ids})
@@ -241,7 +254,10 @@ def main():
     parser.add_argument("--sizes", default="1000,10000", help="numbers of e-mails, comma separated")
     parser.add_argument("--letters", default="200,2000", help="numbers of letters, comma separated")
     parser.add_argument("--profile", action="store_true", help="profile the delivery of the largest size")
+    parser.add_argument("--link", action="store_true", help="give each text a link (tracked by both)")
     args = parser.parse_args()
+    if args.link:
+        BODIES.update(with_link(BODIES))
     sizes = [int(size) for size in args.sizes.split(",") if size]
     letters = [int(size) for size in args.letters.split(",") if size]
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])

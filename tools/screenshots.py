@@ -10,14 +10,20 @@ Debian's ``chromium``), waits until the page has settled, optionally plays a few
 
 import argparse
 import base64
+import email
+import email.message
+import email.policy
+import email.utils
 import json
 import os
 import shutil
 import socket
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import requests
@@ -155,7 +161,7 @@ class Odoo:
         ).json()
         if response.get("error"):
             raise RuntimeError(response["error"]["data"]["message"])
-        return response["result"]
+        return response.get("result")
 
     def ref(self, xmlid):
         module, name = xmlid.split(".")
@@ -445,6 +451,119 @@ def campaign_statistics(browser, odoo, base_url):
     campaign_id = campaign_results(odoo)
     browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action/{campaign_id}")
     browser.wait_for(".o_form_view .o_field_widget[name=stat_responded_count]")
+
+
+class _SmtpSink:
+    """aiosmtpd handler keeping the messages Odoo sends, to answer them as the contacts would."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _local(base_url, url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def responses_story(odoo, base_url):
+    """The story's campaign after a follow-up e-mail with a link: its e-mails leave through a local SMTP sink,
+    some contacts reply (and one is out of office), some open the link, two unsubscribe with one click.
+    Everything goes through Odoo as in production: the mail queue, ``message_process``, the tracked links and
+    the one-click unsubscribe. Made once per database."""
+    if "responses_story" in odoo.cache:
+        return odoo.cache["responses_story"]
+    import aiosmtpd.controller  # noqa: PLC0415 (only this shot needs it)
+
+    campaign_id = campaign_results(odoo)
+    response = odoo.call("sales.interaction.template", "search", [("code", "=", "RESP")], limit=1)[0]
+    odoo.call("sales.campaign", "write", [campaign_id], {"response_template_id": response})
+    sink = _SmtpSink()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = aiosmtpd.controller.Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    server_id = odoo.call(
+        "ir.mail_server", "create",
+        {"name": "Screenshots SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_encryption": "none",
+         "sequence": 0},
+    )
+    try:
+        template = odoo.call("sales.interaction.template", "search", [("code", "=", "FOLLOW")], limit=1)
+        if not template:
+            template = [odoo.call(
+                "sales.interaction.template", "create",
+                {"code": "FOLLOW", "name": "Follow-up e-mail", "correspondence_type": "email",
+                 "group_id": odoo.ref("sales_campaign.sales_interaction_group_email"), "lang_default": "en_US",
+                 "unit_cost": 0.1, "unit_duration": 1,
+                 "language_ids": [(0, 0, {"lang": "en_US", "subject": "The Rome Guest Chair at a campaign price",
+                                          "body_html": '<p>Dear <t t-out="object.name"/>,</p><p>The '
+                                                       '<a href="https://www.example.com/rome-guest-chair">Rome Guest '
+                                                       'Chair</a> is yours at a campaign price until the end of the '
+                                                       'month.</p>'})]},
+            )]
+        segment_id = story_segment(odoo, "Office Futurus follow-up e-mail", [])
+        partners = odoo.call(
+            "res.partner", "search",
+            [("email", "!=", False), ("is_company", "=", False), ("id", "in", [
+                odoo.ref(f"sales_campaign.res_partner_{name}_demo") for name in (
+                    "jan_de_vries", "eva_visser", "sanne_bakker", "lars_johansen", "nina_berg", "ingrid_hansen",
+                    "camille_dubois", "lea_martin", "julien_moreau", "grace_miller", "emma_clarke", "lukas_meier")])],
+        )
+        wizard_id = odoo.call("sales.segment.contacts.wizard", "create",
+                              {"segment_id": segment_id, "mode": "add", "partner_domain": repr([("id", "in", partners)])})
+        odoo.call("sales.segment.contacts.wizard", "action_apply", [wizard_id])
+        odoo.call("sales.segment", "write", [segment_id],
+                  {"template_id": template[0], "campaign_id": campaign_id, "campaign_target": True,
+                   "correspondence_type": "email", "ignore_contact_correspondence_type": True})
+        odoo.call("sales.segment", "write", [segment_id], {"lang_default": "en_US"})
+        segment = odoo.call("sales.segment", "read", [segment_id], ["pending_line_update"])[0]
+        if segment["pending_line_update"]:
+            odoo.call("sales.segment", "action_apply_line_defaults", [segment_id])
+        wizard_id = odoo.call("sales.segment.log.wizard", "create", {"segment_id": segment_id})
+        odoo.call("sales.segment.log.wizard", "action_log", [wizard_id])
+        odoo.call("mail.mail", "process_email_queue")
+        follow_ups = [message for message in sink.messages if message["Subject"] == "The Rome Guest Chair at a campaign price"]
+        for index, message in enumerate(follow_ups):
+            body = message.get_body(preferencelist=("html",)).get_content()
+            if index < 5:  # replies, from the contact's mail client
+                reply = email.message.EmailMessage()
+                reply["From"] = message["To"]
+                reply["To"] = message["Reply-To"] or message["From"]
+                reply["Subject"] = f"Re: {message['Subject']}"
+                reply["Message-Id"] = email.utils.make_msgid(domain="visitors.example")
+                reply["In-Reply-To"] = message["Message-Id"]
+                reply["References"] = message["Message-Id"]
+                reply["Date"] = email.utils.formatdate(localtime=True)
+                if index == 4:
+                    reply["Auto-Submitted"] = "auto-replied"  # out of office: no response
+                reply.set_content("Please send us an offer for 40 chairs.")
+                odoo.call("mail.thread", "message_process", False, reply.as_string())
+            if index % 3 != 2:  # two in three open the link
+                tracked = re.search(r'href="([^"]+/r/[^"]+/c/[^"]+)"', body).group(1)
+                requests.get(_local(base_url, tracked), allow_redirects=False, timeout=60)
+            if index in (6, 9):  # one click in the mailbox: unsubscribe
+                requests.post(_local(base_url, message["List-Unsubscribe"][1:-1]),
+                              data={"List-Unsubscribe": "One-Click"}, timeout=60)
+    finally:
+        controller.stop()
+        odoo.call("ir.mail_server", "write", [server_id], {"active": False})
+    odoo.cache["responses_story"] = campaign_id
+    return campaign_id
+
+
+@shot("campaign-responses")
+def campaign_responses(browser, odoo, base_url):
+    """The campaign card's funnel with the e-mails sent, clicks, replies, responses and unsubscribes."""
+    campaign_id = responses_story(odoo, base_url)
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action/{campaign_id}")
+    browser.wait_for(".o_form_view .o_sales_campaign_statistics_chart canvas")
+    browser.settle()
+    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView()")
 
 
 @shot("campaign-prices")

@@ -23,6 +23,8 @@ from . import sales_interaction_log
 from . import ir_attachment
 from . import mail_mail
 from . import mail_thread
+from . import link_tracker_click
+from . import crm_lead
 from . import sales_campaign_target_group
 from . import product_pricelist
 from . import product_pricelist_item

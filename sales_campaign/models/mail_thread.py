@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.tools import html2plaintext
 
 
@@ -13,3 +13,12 @@ class MailThread(models.AbstractModel):
                 message_dict["bounced_msg_ids"], html2plaintext(message_dict.get("body") or "")[:500]
             )
         return result
+
+    @api.model
+    def _message_route_process(self, message, message_dict, routes):
+        """A reply to a campaign e-mail is the contact's response, once Odoo has posted it where its routing
+        put it (the contact's thread, through the catchall or an alias)."""
+        thread_id = super()._message_route_process(message, message_dict, routes)
+        if routes and not message_dict.get("is_bounce"):
+            self.env["sales.interaction.log"]._register_reply(message, message_dict)
+        return thread_id

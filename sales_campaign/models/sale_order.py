@@ -111,6 +111,25 @@ class SaleOrder(models.Model):
             ]
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders._register_sales_campaign_responses()
+        return orders
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"state", "campaign_id", "partner_id"} & set(vals):
+            self._register_sales_campaign_responses()
+        return result
+
+    def _register_sales_campaign_responses(self):
+        """A confirmed sales order carrying a campaign (from a tracked link's UTM, an opportunity, or set by
+        hand) is the response of the campaign's target who ordered (see ``_register_document_responses``)."""
+        orders = self.filtered(lambda order: order.state == "sale" and order.campaign_id)
+        if orders:
+            self.env["sales.interaction.log"]._register_document_responses(orders, "order")
+
     @api.onchange("campaign_id")
     def _onchange_campaign_id_sales_prices(self):
         """Like a new pricelist, a new campaign offers to update the prices of the lines."""

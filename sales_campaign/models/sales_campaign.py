@@ -73,6 +73,35 @@ class SalesCampaign(models.Model):
     )
     target_group_count = fields.Integer(string="Target Group", compute="_compute_target_group_count")
 
+    # Responses that come back by themselves: replies, clicks, leads and orders
+    response_template_id = fields.Many2one(
+        "sales.interaction.template",
+        string="Response Template",
+        check_company=True,
+        tracking=True,
+        help="The interaction template (such as RESP) of the responses the campaign records by itself: replies "
+        "to its e-mails, clicks on their links (when they count), leads and sales orders of its targets. "
+        "Without one, replies are kept on the e-mails they answer until a template is set.",
+    )
+    click_is_response = fields.Boolean(
+        string="Clicks Count as Responses",
+        tracking=True,
+        help="A contact's first click on a link of a campaign e-mail is a response of the contact.",
+    )
+    utm_source_id = fields.Many2one(
+        "utm.source",
+        string="UTM Source",
+        default=lambda self: self.env.ref("sales_campaign.utm_source_sales_campaign", raise_if_not_found=False),
+        help="The source the tracked links of the campaign's e-mails and letters give to the visits they bring "
+        "(and to the leads and orders those make).",
+    )
+    utm_medium_id = fields.Many2one(
+        "utm.medium",
+        string="UTM Medium",
+        default=lambda self: self.env.ref("utm.utm_medium_email", raise_if_not_found=False),
+        help="The medium the tracked links of the campaign's e-mails give to the visits they bring.",
+    )
+
     # Statistics: interactions that are not cancelled, opportunities and sales of the campaign
     stat_currency_id = fields.Many2one("res.currency", string="Statistics Currency", compute="_compute_statistics")
     stat_contacted_count = fields.Integer(string="Target Contacts Contacted", compute="_compute_statistics")
@@ -107,6 +136,40 @@ class SalesCampaign(models.Model):
         compute="_compute_statistics",
         help="(Revenue - Cost) / Cost x 100.",
     )
+    stat_emailed_count = fields.Integer(
+        string="E-mails Sent", compute="_compute_statistics", help="Campaign e-mails that left (bounced ones are left out)."
+    )
+    stat_replied_count = fields.Integer(
+        string="Replies", compute="_compute_statistics", help="Campaign e-mails that got a reply (automatic answers left out)."
+    )
+    stat_reply_rate = fields.Float(
+        string="Reply Rate (%)", digits=(16, 1), compute="_compute_statistics", help="Replies / e-mails sent x 100."
+    )
+    stat_clicked_count = fields.Integer(
+        string="Clicks", compute="_compute_statistics", help="Campaign e-mails whose contact clicked one of their links."
+    )
+    stat_click_rate = fields.Float(
+        string="Click Rate (%)", digits=(16, 1), compute="_compute_statistics", help="Clicks / e-mails sent x 100."
+    )
+    stat_unsubscribed_count = fields.Integer(
+        string="Unsubscribes",
+        compute="_compute_statistics",
+        help="Campaign e-mails whose contact unsubscribed (blacklisted the address or left a mailing group).",
+    )
+    stat_unsubscribe_rate = fields.Float(
+        string="Unsubscribe Rate (%)", digits=(16, 1), compute="_compute_statistics", help="Unsubscribes / e-mails sent x 100."
+    )
+    stat_reply_pending_count = fields.Integer(
+        string="Replies without a Response Template",
+        compute="_compute_statistics",
+        help="Replies received while the campaign had no response template: kept on the e-mails they answer, "
+        "they become responses with Register Responses once a template is set.",
+    )
+    stat_response_reply_count = fields.Integer(string="Responses by Reply", compute="_compute_statistics")
+    stat_response_click_count = fields.Integer(string="Responses by Click", compute="_compute_statistics")
+    stat_response_lead_count = fields.Integer(string="Responses by Lead", compute="_compute_statistics")
+    stat_response_order_count = fields.Integer(string="Responses by Sales Order", compute="_compute_statistics")
+    stat_response_manual_count = fields.Integer(string="Responses Logged by Hand", compute="_compute_statistics")
     stat_chart = fields.Json(
         string="Statistics Chart",
         compute="_compute_stat_chart",
@@ -209,7 +272,15 @@ class SalesCampaign(models.Model):
     # Changed by the actions only (Activate/Deactivate Prices, the first price, the numbering).
     PROTECTED_FIELDS = ("activated", "pricelist_id", "number")
 
+    def _check_response_template(self, vals):
+        """The response template given by a client must be one the user may read."""
+        if vals.get("response_template_id"):
+            template = self.env["sales.interaction.template"].browse(vals["response_template_id"])
+            if not template.exists() or not template.has_access("read"):
+                raise UserError(self.env._("You cannot use an interaction template you may not see."))
+
     def write(self, vals):
+        self._check_response_template(vals)
         protected = set(self.PROTECTED_FIELDS) & set(vals)
         if protected:
             raise UserError(
@@ -403,6 +474,16 @@ class SalesCampaign(models.Model):
     STAT_MEASURES = (
         "contacted_count",
         "responded_count",
+        "emailed_count",
+        "replied_count",
+        "clicked_count",
+        "unsubscribed_count",
+        "reply_pending_count",
+        "response_reply_count",
+        "response_click_count",
+        "response_lead_count",
+        "response_order_count",
+        "response_manual_count",
         "cost",
         "duration",
         "opportunity_count",
@@ -414,7 +495,22 @@ class SalesCampaign(models.Model):
         "revenue",
     )
     # Figures that come from the interaction log, hidden from users who may not read the log.
-    STAT_LOG_MEASURES = ("contacted_count", "responded_count", "cost", "duration")
+    STAT_LOG_MEASURES = (
+        "contacted_count",
+        "responded_count",
+        "emailed_count",
+        "replied_count",
+        "clicked_count",
+        "unsubscribed_count",
+        "reply_pending_count",
+        "response_reply_count",
+        "response_click_count",
+        "response_lead_count",
+        "response_order_count",
+        "response_manual_count",
+        "cost",
+        "duration",
+    )
     # Timelines longer than this many days count responses per month instead of per week.
     STAT_WEEKLY_DAYS = 16 * 7
 
@@ -472,7 +568,13 @@ class SalesCampaign(models.Model):
         """Every figure of the campaign statistics of each campaign of ``self``, in one query for them all.
 
         Interactions count as in Business Central: entries, not distinct contacts, so a contact reached twice
-        counts twice; cancelled entries are left out. Opportunities are the active ones that point at the
+        counts twice; cancelled entries are left out. The response rate keeps Business Central's meaning:
+        responses / target contacts contacted x 100 (it can exceed 100 %). Responses logged by hand count one
+        each; of the responses the campaign records by itself (replies, clicks, leads, orders: at most one of
+        each source per contact) only the contact's first response counts, so a contact who replies and then
+        orders is one response, shown under both sources (see ``sales.interaction.log._register_responses``).
+        Replies, clicks and unsubscribes count the campaign e-mails they concern; their rates are per e-mail
+        sent. Opportunities are the active ones that point at the
         campaign's UTM campaign; quotations and orders those too, and those with a line the campaign priced;
         cancelled ones are left out. All in the campaign company's currency (the current company's for a
         campaign shared by all companies), converted as ``sales.campaign.analysis`` says.
@@ -488,6 +590,11 @@ class SalesCampaign(models.Model):
             contacted, responded = figures["contacted_count"], figures["responded_count"]
             cost, duration, revenue = figures["cost"], figures["duration"], figures["revenue"]
             won_count = figures["won_count"]
+            emailed = figures["emailed_count"]
+
+            def per_email(count, emailed=emailed):
+                return float_round(count / emailed * 100, precision_digits=1) if emailed else 0.0
+
             statistics[campaign] = {
                 "stat_currency_id": currency,
                 "stat_contacted_count": contacted,
@@ -506,6 +613,19 @@ class SalesCampaign(models.Model):
                 "stat_revenue": currency.round(revenue),
                 "stat_cost_per_won": currency.round(cost / won_count) if won_count else 0.0,
                 "stat_return_on_cost": float_round((revenue - cost) / cost * 100, precision_digits=1) if cost else 0.0,
+                "stat_emailed_count": emailed,
+                "stat_replied_count": figures["replied_count"],
+                "stat_reply_rate": per_email(figures["replied_count"]),
+                "stat_clicked_count": figures["clicked_count"],
+                "stat_click_rate": per_email(figures["clicked_count"]),
+                "stat_unsubscribed_count": figures["unsubscribed_count"],
+                "stat_unsubscribe_rate": per_email(figures["unsubscribed_count"]),
+                "stat_reply_pending_count": figures["reply_pending_count"],
+                "stat_response_reply_count": figures["response_reply_count"],
+                "stat_response_click_count": figures["response_click_count"],
+                "stat_response_lead_count": figures["response_lead_count"],
+                "stat_response_order_count": figures["response_order_count"],
+                "stat_response_manual_count": figures["response_manual_count"],
             }
         return statistics
 
@@ -572,18 +692,52 @@ class SalesCampaign(models.Model):
                 [("fact_type", "=", "interaction"), "|", ("contacted_count", "!=", 0), ("responded_count", "!=", 0)],
             ):
                 days[campaign.id].append((day, sums["contacted_count"], sums["responded_count"]))
-        steps = ["stat_opportunity_count", "stat_won_count", "stat_order_count"]
-        if with_log:
-            steps = ["stat_contacted_count", "stat_responded_count", *steps]
         for campaign in self:
             campaign.stat_chart = {
                 "with_log": with_log,
-                "funnel": [
-                    {"name": fname, "label": self._fields[fname]._description_string(self.env), "value": campaign[fname]}
-                    for fname in steps
-                ],
+                "funnel": campaign._chart_funnel(with_log),
                 "timeline": campaign._chart_timeline(sorted(days.get(campaign._origin.id, []))),
             }
+
+    # The funnel's steps: (figure, its rate, kind). Replies, clicks and unsubscribes come with their rate per
+    # e-mail sent, the responses with the response rate; the e-mail steps show when the campaign sent e-mails.
+    CHART_LOG_STEPS = (
+        ("stat_contacted_count", None, "step"),
+        ("stat_emailed_count", None, "email"),
+        ("stat_clicked_count", "stat_click_rate", "email"),
+        ("stat_replied_count", "stat_reply_rate", "email"),
+        ("stat_responded_count", "stat_response_rate", "step"),
+    )
+    CHART_SALES_STEPS = (
+        ("stat_opportunity_count", None, "step"),
+        ("stat_won_count", None, "step"),
+        ("stat_order_count", None, "step"),
+    )
+    CHART_UNSUBSCRIBE_STEP = ("stat_unsubscribed_count", "stat_unsubscribe_rate", "unsubscribe")
+
+    def _chart_funnel(self, with_log):
+        """The funnel's bars: ``[{name, label, value, rate (or None), rate_label, kind}]``."""
+        self.ensure_one()
+        emails = with_log and any(self[fname] for fname in ("stat_emailed_count", "stat_replied_count", "stat_clicked_count", "stat_unsubscribed_count"))
+        steps = [*self.CHART_LOG_STEPS] if with_log else []
+        steps += self.CHART_SALES_STEPS
+        if emails:
+            steps.append(self.CHART_UNSUBSCRIBE_STEP)
+        funnel = []
+        for fname, rate_fname, kind in steps:
+            if kind == "email" and not emails:
+                continue
+            funnel.append(
+                {
+                    "name": fname,
+                    "label": self._fields[fname]._description_string(self.env),
+                    "value": self[fname],
+                    "rate": self[rate_fname] if rate_fname else None,
+                    "rate_label": self._fields[rate_fname]._description_string(self.env) if rate_fname else None,
+                    "kind": kind,
+                }
+            )
+        return funnel
 
     def action_export_statistics(self):
         self.ensure_one()
@@ -617,6 +771,45 @@ class SalesCampaign(models.Model):
         action["context"] = {"create": False}
         return action
 
+    def action_register_responses(self):
+        """Record the responses that waited for a response template: the replies kept on the campaign's
+        e-mails, the first clicks (when clicks count as responses), the leads and the confirmed orders of its
+        targets. Each is recorded once: running it again records nothing twice."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.response_template_id:
+            raise UserError(
+                self.env._("Set a response template (such as RESP) on campaign %(campaign)s first.", campaign=self.display_name)
+            )
+        Log = self.env["sales.interaction.log"]
+        # sudo: the campaign's own interactions, leads and orders, whoever registers (the user may write the
+        # campaign); only responses of its targets are recorded, and only counts are shown
+        emails = Log.sudo().search(
+            [("campaign_id", "=", self.id), ("cancelled", "=", False), ("message_id", "!=", False),
+             "|", ("replied_date", "!=", False), ("clicked_date", "!=", False)],
+            order="id",
+        )
+        candidates = [
+            (entry, "reply", entry._reply_values(entry.reply_message_id, entry.reply_message_id.email_from, entry.reply_message_id.subject, entry.replied_date))
+            for entry in emails.filtered("replied_date")
+        ]
+        if self.click_is_response:
+            candidates += [(entry, "click", entry._click_values(entry.clicked_date)) for entry in emails.filtered("clicked_date")]
+        created = Log._register_responses(candidates)
+        leads = self.env["crm.lead"].sudo().search([("campaign_id", "=", self.utm_campaign_id.id)])
+        created |= Log._register_document_responses(leads, "lead")
+        orders = self.env["sale.order"].sudo().search([("campaign_id", "=", self.utm_campaign_id.id), ("state", "=", "sale")])
+        created |= Log._register_document_responses(orders, "order")
+        return self._notify(
+            self.env._("%(count)s responses recorded for campaign %(campaign)s.", count=len(created), campaign=self.display_name)
+        )
+
+    def action_open_responses(self):
+        self.ensure_one()
+        action = self.action_open_interactions()
+        action["context"] = dict(action["context"], search_default_campaign_response=1, search_default_group_by_response_source=1)
+        return action
+
     @api.depends("number", "title")
     def _compute_display_name(self):
         for campaign in self:
@@ -626,6 +819,7 @@ class SalesCampaign(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
+            self._check_response_template(vals)
             if not vals.get("number") or vals["number"] == new_label:
                 vals["number"] = self.env["ir.sequence"].next_by_code("sales.campaign") or new_label
         return super().create(vals_list)

@@ -1,12 +1,16 @@
+import html
 import logging
+import re
 import threading
 import time
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, config, formataddr
-from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.mail import URL_REGEX, generate_tracking_message_id
 
 _logger = logging.getLogger(__name__)
 
@@ -489,6 +493,9 @@ class SalesLoggedSegment(models.Model):
         ``mail.message`` / ``mail.mail`` rows are inserted set-wise, with the values the ORM gives an e-mail
         created with ``mail.mail.create`` (``test_queued_mails_are_those_odoo_creates`` compares them): the
         ORM's create costs half a millisecond per e-mail, most of a large log's delivery.
+
+        Every e-mail closes the loop (see ``_close_the_loop``): its links are tracked per contact, it ends
+        with an unsubscribe link, and it carries the ``List-Unsubscribe`` headers of RFC 8058.
         """
         self.ensure_one()
         segment = self.segment_id
@@ -500,29 +507,35 @@ class SalesLoggedSegment(models.Model):
             groups[entry.template_id, self._version(segment, entry.lang).lang or entry.lang] |= entry
         # Once per batch: mail.message would look the reply-to up for each mail on its own.
         reply_to = entries.partner_id._notify_get_reply_to(default=email_from)
+        rendered = {}
+        for (template, lang), group in groups.items():
+            version = template._get_language(lang)
+            rendered[template, lang] = version._render_bodies(group.partner_id, sender) if version else {}
+        body_of, headers_of = self._close_the_loop(entries, groups, rendered)
         self.env.flush_all()
         now = fields.Datetime.now()
         for (template, lang), group in groups.items():
-            version = template._get_language(lang)
             attachments = self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
-            bodies = version._render_bodies(group.partner_id, sender) if version else {}
+            bodies = rendered[template, lang]
             values = SQL(", ").join(
                 SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     entry.id,
                     entry.subject or template.name,
                     entry.partner_id.id,
                     entry.partner_id.display_name,
                     reply_to.get(entry.partner_id.id) or email_from,
                     generate_tracking_message_id(f"{entry.partner_id.id}-res.partner"),
-                    bodies.get(entry.partner_id.id, ""),
+                    body_of(entry, bodies.get(entry.partner_id.id, ""), lang),
                     formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
+                    headers_of(entry),
                 )
                 for entry in group
             )
             self.env.cr.execute(
                 SQL(
-                    """WITH email (entry_id, subject, res_id, record_name, reply_to, rfc_id, body_html, email_to) AS (
+                    """WITH email (entry_id, subject, res_id, record_name, reply_to, rfc_id, body_html, email_to,
+                                   headers) AS (
                                 VALUES %(values)s),
                             message AS (
                                 INSERT INTO mail_message (subject, date, body, model, res_id, record_name, message_type,
@@ -535,9 +548,9 @@ class SalesLoggedSegment(models.Model):
                                   FROM email
                                 RETURNING id, message_id),
                             mail AS (
-                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, state, auto_delete,
+                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, headers, state, auto_delete,
                                                        create_uid, create_date, write_uid, write_date)
-                                SELECT message.id, email.body_html, email.email_to, 'outgoing', FALSE,
+                                SELECT message.id, email.body_html, email.email_to, email.headers, 'outgoing', FALSE,
                                        %(uid)s, %(now)s, %(uid)s, %(now)s
                                   FROM message JOIN email ON email.rfc_id = message.message_id
                                 RETURNING id, mail_message_id),
@@ -566,6 +579,89 @@ class SalesLoggedSegment(models.Model):
         entries.invalidate_recordset(["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"])
         entries.modified(["delivery_status"])  # written in SQL: the counts of the logged segment follow
         return entries
+
+    def _close_the_loop(self, entries, groups, rendered):
+        """What brings the e-mails of ``entries`` back as responses: their links go through Odoo's link
+        tracker, one ``link.tracker`` per distinct URL and campaign (with the campaign's UTM campaign, source and
+        medium) for the whole batch, each e-mail's own links ending with its interaction and the signature of
+        it (``/r/<code>/c/<interaction>/<signature>``); an unsubscribe link in the contact's language closes
+        the text, and the headers carry the one-click unsubscribe of RFC 8058 (as Odoo's Email Marketing
+        builds them), all signed for the address the e-mail goes to.
+
+        :return: ``(body_of, headers_of)``: functions giving the text and the headers of each entry's e-mail
+        """
+        Log = self.env["sales.interaction.log"]
+        base_url = self.get_base_url()
+        secret = Log._signing_secret()
+        short_prefix = f"{base_url}/r/"
+        own_prefix = f"{base_url}/sales_campaign/"
+
+        def absolute(url):
+            url = html.unescape(url).strip()
+            if url.startswith("/") and not url.startswith("//"):
+                url = base_url + url
+            if not url.startswith(("http://", "https://")) or url.startswith((short_prefix, own_prefix)):
+                return None
+            return url
+
+        # The links of the campaigns' e-mails, collected over the batch, then tracked in one go.
+        wanted = defaultdict(set)  # campaign: {absolute url}
+        for (template, lang), group in groups.items():
+            bodies = rendered[template, lang]
+            for entry in group.filtered("campaign_id"):
+                for _href, url in re.findall(URL_REGEX, bodies.get(entry.partner_id.id) or ""):
+                    if target := absolute(url):
+                        wanted[entry.campaign_id].add(target)
+        short_urls = {}  # (campaign id, absolute url): short url
+        if wanted:
+            vals_list = []
+            for campaign, targets in wanted.items():
+                utm = {
+                    "campaign_id": campaign.utm_campaign_id.id,
+                    "source_id": campaign.utm_source_id.id,
+                    "medium_id": (campaign.utm_medium_id or self.env.ref("utm.utm_medium_email")).id,
+                }
+                # the title is the URL: no fetching of every page at queueing time
+                vals_list += [dict(utm, url=target, title=target) for target in sorted(targets)]
+            # sudo: link trackers are for administrators; these are the campaigns' own links
+            trackers = self.env["link.tracker"].sudo().search_or_create(vals_list)
+            for vals, tracker in zip(vals_list, trackers):
+                short_urls[vals["campaign_id"], vals["url"]] = tracker.short_url
+        footers = {}
+        for _template, lang in groups:
+            env = self.with_context(lang=lang).env
+            footers[lang] = Markup(
+                '<div style="margin-top: 24px; font-size: 12px; color: #6c757d;">%s <a href="%%(url)s">%s</a></div>'
+            ) % (env._("Would you rather not receive these e-mails?"), env._("Unsubscribe"))
+
+        def body_of(entry, body, lang):
+            """The text of ``entry``'s e-mail (written in ``lang``) with its tracked links and unsubscribe link."""
+            if entry.campaign_id and short_urls:
+                utm_campaign = entry.campaign_id.utm_campaign_id.id
+                suffix = f"/c/{entry.id}/{Log._click_token(entry.id, secret)}"
+
+                def tracked(match):
+                    href, url = match.group(1), match.group(2)
+                    short = short_urls.get((utm_campaign, absolute(url)))
+                    return href.replace(url, short + suffix) if short else href
+
+                body = re.sub(URL_REGEX, tracked, body)
+            page_url = Log._unsubscribe_urls(base_url, entry.id, entry.partner_id.email_normalized or "", secret)[0]
+            return body + str(footers[lang] % {"url": page_url})
+
+        def headers_of(entry):
+            """The headers of ``entry``'s e-mail, as ``mail.mail.headers`` keeps them (a Python literal)."""
+            one_click = Log._unsubscribe_urls(base_url, entry.id, entry.partner_id.email_normalized or "", secret)[1]
+            return repr(
+                {
+                    "List-Unsubscribe": f"<{one_click}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    "Precedence": "list",
+                    "X-Auto-Response-Suppress": "OOF",  # no out-of-office answers from Exchange
+                }
+            )
+
+        return body_of, headers_of
 
     def _print_letters(self, entries):
         """Print the letters of ``entries`` as one PDF (a part of the log's letters), kept on the logged segment."""

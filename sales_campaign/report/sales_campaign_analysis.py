@@ -2,6 +2,8 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 from odoo.addons.base.models.res_partner import _lang_get
 
+from ..models.sales_interaction_log import repeated_response_sql
+
 FACT_TYPES = [
     ("interaction", "Interaction"),
     ("opportunity", "Opportunity"),
@@ -48,6 +50,8 @@ class SalesCampaignAnalysis(models.Model):
         "sales.interaction.log": [
             "campaign_id", "cancelled", "company_id", "date", "user_id", "company_partner_id", "template_id",
             "logged_segment_id", "lang", "campaign_target", "campaign_response", "cost", "duration",
+            "correspondence_type", "delivery_status", "replied_date", "clicked_date", "unsubscribed_date",
+            "response_source", "partner_id",
         ],
         "crm.lead": [
             "active", "type", "campaign_id", "company_id", "create_date", "user_id", "partner_id", "stage_id",
@@ -73,7 +77,23 @@ class SalesCampaignAnalysis(models.Model):
     logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment", readonly=True)
     lang = fields.Selection(selection=_lang_get, string="Language", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
-    responded_count = fields.Integer(string="Responses", readonly=True, aggregator="sum")
+    responded_count = fields.Integer(
+        string="Responses",
+        readonly=True,
+        aggregator="sum",
+        help="Response interactions, but a contact's responses found by the campaign itself (replies, clicks, leads, "
+        "orders) once: its first.",
+    )
+    emailed_count = fields.Integer(string="E-mails Sent", readonly=True, aggregator="sum")
+    replied_count = fields.Integer(string="Replies", readonly=True, aggregator="sum")
+    clicked_count = fields.Integer(string="Clicks", readonly=True, aggregator="sum")
+    unsubscribed_count = fields.Integer(string="Unsubscribes", readonly=True, aggregator="sum")
+    reply_pending_count = fields.Integer(string="Replies without a Response Template", readonly=True, aggregator="sum")
+    response_reply_count = fields.Integer(string="Responses by Reply", readonly=True, aggregator="sum")
+    response_click_count = fields.Integer(string="Responses by Click", readonly=True, aggregator="sum")
+    response_lead_count = fields.Integer(string="Responses by Lead", readonly=True, aggregator="sum")
+    response_order_count = fields.Integer(string="Responses by Sales Order", readonly=True, aggregator="sum")
+    response_manual_count = fields.Integer(string="Responses Logged by Hand", readonly=True, aggregator="sum")
     cost = fields.Monetary(readonly=True, aggregator="sum")
     duration = fields.Float(string="Duration (Min.)", readonly=True, aggregator="sum")
     opportunity_count = fields.Integer(string="Opportunities", readonly=True, aggregator="sum")
@@ -114,6 +134,9 @@ class SalesCampaignAnalysis(models.Model):
                    CASE WHEN utm.company_id IS NULL THEN %(currency)s ELSE company.currency_id END AS currency_id,
                    facts.date, facts.user_id, facts.partner_id, facts.template_id, facts.logged_segment_id,
                    facts.lang, facts.contacted_count, facts.responded_count,
+                   facts.emailed_count, facts.replied_count, facts.clicked_count, facts.unsubscribed_count,
+                   facts.reply_pending_count, facts.response_reply_count, facts.response_click_count,
+                   facts.response_lead_count, facts.response_order_count, facts.response_manual_count,
                    facts.cost * conversion.factor AS cost, facts.duration,
                    facts.opportunity_count, facts.expected_revenue * conversion.factor AS expected_revenue,
                    facts.won_count, facts.won_revenue * conversion.factor AS won_revenue,
@@ -123,7 +146,22 @@ class SalesCampaignAnalysis(models.Model):
                            entry.date::date AS date, entry.user_id, entry.company_partner_id AS partner_id,
                            entry.template_id, entry.logged_segment_id, entry.lang,
                            COALESCE(entry.campaign_target, FALSE)::int AS contacted_count,
-                           COALESCE(entry.campaign_response, FALSE)::int AS responded_count,
+                           -- responses, but a contact's responses found by the campaign itself once, its first
+                           (COALESCE(entry.campaign_response, FALSE) AND NOT COALESCE(%(repeated)s, FALSE))::int AS responded_count,
+                           ((entry.correspondence_type = 'email' AND entry.delivery_status = 'sent') IS TRUE)::int AS emailed_count,
+                           (entry.replied_date IS NOT NULL)::int AS replied_count,
+                           (entry.clicked_date IS NOT NULL)::int AS clicked_count,
+                           (entry.unsubscribed_date IS NOT NULL)::int AS unsubscribed_count,
+                           -- replies kept while the campaign had no response template: no reply response yet
+                           (entry.replied_date IS NOT NULL AND NOT EXISTS (
+                                SELECT 1 FROM sales_interaction_log response
+                                 WHERE response.campaign_id = entry.campaign_id AND response.partner_id = entry.partner_id
+                                   AND response.response_source = 'reply'))::int AS reply_pending_count,
+                           ((entry.campaign_response AND entry.response_source = 'reply') IS TRUE)::int AS response_reply_count,
+                           ((entry.campaign_response AND entry.response_source = 'click') IS TRUE)::int AS response_click_count,
+                           ((entry.campaign_response AND entry.response_source = 'lead') IS TRUE)::int AS response_lead_count,
+                           ((entry.campaign_response AND entry.response_source = 'order') IS TRUE)::int AS response_order_count,
+                           ((entry.campaign_response AND entry.response_source = 'manual') IS TRUE)::int AS response_manual_count,
                            COALESCE(entry.cost, 0) AS cost, COALESCE(entry.duration, 0) AS duration,
                            0 AS opportunity_count, 0 AS expected_revenue, 0 AS won_count, 0 AS won_revenue,
                            0 AS quotation_count, 0 AS order_count, 0 AS revenue
@@ -131,7 +169,7 @@ class SalesCampaignAnalysis(models.Model):
                      WHERE entry.campaign_id IS NOT NULL AND NOT entry.cancelled
                      UNION ALL
                     SELECT 'opportunity', lead.id, campaign.id, lead.company_id, lead.create_date::date, lead.user_id,
-                           contact.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0,
+                           contact.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                            1, COALESCE(lead.expected_revenue, 0),
                            COALESCE(stage.is_won, FALSE)::int,
                            CASE WHEN stage.is_won THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END,
@@ -144,7 +182,8 @@ class SalesCampaignAnalysis(models.Model):
                      UNION ALL
                     SELECT CASE WHEN sale.state = 'sale' THEN 'order' ELSE 'quotation' END, sale.id,
                            of_campaign.campaign_id, sale.company_id, sale.date_order::date, sale.user_id,
-                           partner.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0,
+                           partner.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                           0, 0, 0, 0,
                            (sale.state != 'sale')::int, (sale.state = 'sale')::int,
                            CASE WHEN sale.state = 'sale'
                                 THEN sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)
@@ -174,6 +213,7 @@ class SalesCampaignAnalysis(models.Model):
              WHERE utm.company_id IS NULL OR utm.company_id = facts.company_id
             """,
             currency=currency_id,
+            repeated=repeated_response_sql("entry"),
             target_rate=self._rate_sql(currency_id, SQL("facts.date")),
             source_rate=self._rate_sql(SQL("company.currency_id"), SQL("facts.date")),
         )

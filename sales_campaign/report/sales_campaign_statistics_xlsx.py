@@ -12,6 +12,19 @@ FIGURES = [
     "stat_duration",
     "stat_cost_per_response",
     "stat_duration_per_response",
+    "stat_emailed_count",
+    "stat_replied_count",
+    "stat_reply_rate",
+    "stat_clicked_count",
+    "stat_click_rate",
+    "stat_unsubscribed_count",
+    "stat_unsubscribe_rate",
+    "stat_reply_pending_count",
+    "stat_response_reply_count",
+    "stat_response_click_count",
+    "stat_response_lead_count",
+    "stat_response_order_count",
+    "stat_response_manual_count",
     "stat_opportunity_count",
     "stat_opportunity_value",
     "stat_won_count",
@@ -28,7 +41,8 @@ BREAKDOWNS = ["logged_segment_id", "template_id", "user_id", "lang"]
 class SalesCampaignStatisticsXlsx(models.AbstractModel):
     """The campaign statistics as an Excel workbook.
 
-    A sheet with the campaign figures, then one sheet per breakdown of its interactions (by logged segment,
+    A sheet with the campaign figures (with the e-mails sent, replies, clicks, unsubscribes and their rates, and
+    where the responses came from), then one sheet per breakdown of its interactions (by logged segment,
     template, salesperson and language) with the same counts; the segment sheet carries a chart.
     """
 
@@ -37,7 +51,8 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
 
     @api.model
     def _breakdown(self, campaign, groupby):
-        """Rows (label, contacted, responded, response rate, cost, duration) of ``campaign``'s interactions.
+        """Rows (label, contacted, responded, response rate, cost, duration, e-mails sent, replies, reply rate,
+        clicks, click rate, unsubscribes, unsubscribe rate) of ``campaign``'s interactions.
 
         From the campaign figures themselves (``sales.campaign.analysis``, one query), so that the rows add up
         to the totals of the first sheet and of the campaign card.
@@ -54,7 +69,19 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
             label = (selection.get(key, key) if field.type == "selection" else key.display_name) or none_label
             target, response = sums["contacted_count"], sums["responded_count"]
             rate = round(response / target * 100, 1) if target else 0.0
-            rows.append((label, target, response, rate, sums["cost"], sums["duration"]))
+            emailed = sums["emailed_count"]
+
+            def per_email(count, emailed=emailed):
+                return round(count / emailed * 100, 1) if emailed else 0.0
+
+            rows.append(
+                (
+                    label, target, response, rate, sums["cost"], sums["duration"],
+                    emailed, sums["replied_count"], per_email(sums["replied_count"]),
+                    sums["clicked_count"], per_email(sums["clicked_count"]),
+                    sums["unsubscribed_count"], per_email(sums["unsubscribed_count"]),
+                )
+            )
         return sorted(rows, key=lambda row: str(row[0]))
 
     @api.model
@@ -85,7 +112,11 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
             sheet.write_number(row, 1, campaign[name] or 0, money if fields[name].type == "monetary" else None)
 
         Log = self.env["sales.interaction.log"]
-        columns = [_("Contacted"), _("Responded"), _("Response Rate (%)"), _("Cost"), _("Duration (Min.)")]
+        columns = [
+            _("Contacted"), _("Responded"), _("Response Rate (%)"), _("Cost"), _("Duration (Min.)"),
+            _("E-mails Sent"), _("Replies"), _("Reply Rate (%)"), _("Clicks"), _("Click Rate (%)"),
+            _("Unsubscribes"), _("Unsubscribe Rate (%)"),
+        ]
         # Salespeople may export the figures they see, without the breakdowns of the interaction log.
         for groupby in BREAKDOWNS if Log.has_access("read") else ():
             label = Log._fields[groupby].get_description(self.env)["string"]

@@ -184,8 +184,9 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.assertEqual(figures["Response Rate (%)"], 66.7)
         self.assertEqual(figures["Revenue"], 1200)
         segments = {row[0]: row[1:] for row in workbook["By Logged Segment"].iter_rows(min_row=2, values_only=True) if row[0]}
-        self.assertEqual(segments[first.display_name], (3, 0, 0, 4.5, 9))
-        self.assertEqual(segments["Single interactions"], (0, 2, 0, 0, 20))
+        # contacted, responded, rate, cost, duration; e-mails sent, replies, clicks, unsubscribes and their rates
+        self.assertEqual(segments[first.display_name], (3, 0, 0, 4.5, 9, 0, 0, 0, 0, 0, 0, 0))
+        self.assertEqual(segments["Single interactions"], (0, 2, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0))
         self.assertEqual(len(segments), 2, "the cancelled logged segment is left out")
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             self.assertIn("xl/charts/chart1.xml", archive.namelist())
@@ -309,11 +310,16 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.assertEqual(
             chart["funnel"],
             [
-                {"name": "stat_contacted_count", "label": "Target Contacts Contacted", "value": 3},
-                {"name": "stat_responded_count", "label": "Contacts Responded", "value": 2},
-                {"name": "stat_opportunity_count", "label": "Opportunities", "value": 2},
-                {"name": "stat_won_count", "label": "Won Opportunities", "value": 1},
-                {"name": "stat_order_count", "label": "Sales Orders", "value": 1},
+                {"name": "stat_contacted_count", "label": "Target Contacts Contacted", "value": 3, "rate": None,
+                 "rate_label": None, "kind": "step"},
+                {"name": "stat_responded_count", "label": "Contacts Responded", "value": 2, "rate": 66.7,
+                 "rate_label": "Response Rate (%)", "kind": "step"},
+                {"name": "stat_opportunity_count", "label": "Opportunities", "value": 2, "rate": None, "rate_label": None,
+                 "kind": "step"},
+                {"name": "stat_won_count", "label": "Won Opportunities", "value": 1, "rate": None, "rate_label": None,
+                 "kind": "step"},
+                {"name": "stat_order_count", "label": "Sales Orders", "value": 1, "rate": None, "rate_label": None,
+                 "kind": "step"},
             ],
         )
         self.assertEqual(

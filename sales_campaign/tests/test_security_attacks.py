@@ -320,6 +320,44 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         )
         self.assertEqual(self.env["sales.interaction.log"].browse(entry_id).campaign_entry_id.description, "Interactions")
 
+    def test_m6_responses_and_their_marks_come_from_the_system_only(self):
+        """Replies, clicks, unsubscribes and the responses they make are recorded by the mail gateway and the
+        signed links only: no client creates a response with a source, marks an e-mail replied, clicked or
+        unsubscribed, or reaches the private methods that do."""
+        Log = self.env["sales.interaction.log"]
+        base = {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "campaign_id": self.campaign.id,
+                "campaign_response": True, "description": "Forged response"}
+        for forged in ({"response_source": "reply"}, {"answered_interaction_id": self.entry.id},
+                       {"reply_message_id": self.entry.mail_message_id.id}, {"reply_other_address": True},
+                       {"order_id": self.env["sale.order"].search([], limit=1).id or 1}):
+            with self.subTest(forged=forged):
+                self.assertRefused(self.call(self.staff, "sales.interaction.log", "create", dict(base, **forged)))
+        self.assertFalse(Log.search([("description", "=", "Forged response")]))
+        for forged in ({"clicked_date": "2026-01-01 10:00:00"}, {"replied_date": "2026-01-01 10:00:00"},
+                       {"unsubscribed_date": "2026-01-01 10:00:00"}, {"response_source": "click"}):
+            with self.subTest(forged=forged):
+                self.assertRefused(
+                    self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], forged,
+                              context={"sales_interaction_log_process": True}),
+                    message="ledger",
+                )
+        self.assertFalse(self.entry.clicked_date or self.entry.replied_date or self.entry.unsubscribed_date)
+        for method, args in (("_register_click", []), ("_create_process", [[base]]), ("_unsubscribe", ["carla@customer.example"]),
+                             ("_register_responses", [[]])):
+            with self.subTest(method=method):
+                self.assertRefused(self.call(self.staff, "sales.interaction.log", method, [self.entry.id], *args),
+                                   error=ACCESS_ERROR, message="Private methods")
+        # A response template of another company, or one the staff may not read, is refused on the campaign.
+        nordic = self.env["sales.interaction.template"].create(
+            {"code": "T-NORDIC-RESP", "name": "Nordic response", "company_id": self.company_2.id,
+             "group_id": self.env.ref("sales_campaign.sales_interaction_group_response").id}
+        )
+        self.assertRefused(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": nordic.id}))
+        self.assertFalse(self.campaign.response_template_id)
+        # The legitimate way: the campaign's own template, set by its user.
+        self.assertDone(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": self.template.id}))
+        self.assertEqual(self.campaign.response_template_id, self.template)
+
     def test_m3_lines_and_segments_stay_where_they_are(self):
         line = self.draft.line_ids[:1]
         self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"segment_id": self.logged_segment.id}))

@@ -158,6 +158,7 @@ class TestSegmentLog(SalesSegmentCommon):
                 "attachment_ids": [(6, 0, self.attachment.ids)],
                 "auto_delete": False,
                 "state": "outgoing",
+                "headers": ours.headers,
             }
         )
         self.env.flush_all()

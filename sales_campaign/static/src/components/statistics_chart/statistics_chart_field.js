@@ -21,16 +21,17 @@ const barValueLabels = {
         ctx.font = `bold 12px ${Chart.defaults.font.family}`;
         ctx.fillStyle = Chart.defaults.color;
         ctx.textBaseline = "middle";
+        const labels = dataset.valueLabels || dataset.data.map(String);
         for (const [index, bar] of chart.getDatasetMeta(0).data.entries()) {
-            ctx.fillText(String(dataset.data[index]), bar.x + 6, bar.y);
+            ctx.fillText(labels[index], bar.x + 6, bar.y);
         }
         ctx.restore();
     },
 };
 
 /**
- * The campaign's statistics as pictures: the funnel from targets contacted to sales orders as horizontal
- * bars, and the responses per week (or month) with the response rate reached by then as lines. Reads the
+ * The campaign's statistics as pictures: the funnel from targets contacted (through the e-mails sent,
+ * clicked and replied to) to sales orders as horizontal bars, with the unsubscribes after them, and the responses per week (or month) with the response rate reached by then as lines. Reads the
  * JSON the server computes (`sales.campaign.stat_chart`) and draws it with Chart.js, which the web client
  * ships (`web.chartjs_lib`, loaded on demand as the graph view does).
  */
@@ -88,6 +89,28 @@ export class StatisticsChartField extends Component {
         }
     }
 
+    /**
+     * The text at the end of a bar: the figure, and its rate when it has one (replies, clicks and unsubscribes
+     * per e-mail sent, responses per target contacted).
+     */
+    valueLabel(step) {
+        if (step.rate === null || step.rate === undefined) {
+            return String(step.value);
+        }
+        return `${step.value} · ${formatFloat(step.rate, { digits: [false, 1] })} %`;
+    }
+
+    /**
+     * Red is the unsubscribes' alone: the other bars take the other colors of the palette in turn.
+     */
+    stepColor(step, index) {
+        if (step.kind === "unsubscribe") {
+            return getColor(1, this.colorScheme, "sm");
+        }
+        const others = [0, 2, 3, 4, 5];
+        return getColor(others[index % others.length], this.colorScheme, "sm");
+    }
+
     getFunnelConfig() {
         const steps = this.funnel;
         return {
@@ -97,9 +120,8 @@ export class StatisticsChartField extends Component {
                 datasets: [
                     {
                         data: steps.map((step) => step.value),
-                        backgroundColor: steps.map((step, index) =>
-                            getColor(index, this.colorScheme, "sm")
-                        ),
+                        valueLabels: steps.map((step) => this.valueLabel(step)),
+                        backgroundColor: steps.map((step, index) => this.stepColor(step, index)),
                         borderRadius: 3,
                         barPercentage: 0.75,
                     },
@@ -109,7 +131,7 @@ export class StatisticsChartField extends Component {
                 indexAxis: "y",
                 maintainAspectRatio: false,
                 animation: false,
-                layout: { padding: { right: 48 } },
+                layout: { padding: { right: 96 } },
                 plugins: {
                     legend: { display: false },
                     tooltip: {
@@ -133,6 +155,14 @@ export class StatisticsChartField extends Component {
 
     funnelTooltip(steps, index) {
         const value = steps[index].value;
+        if (steps[index].rate !== null && steps[index].rate !== undefined) {
+            const rate = formatFloat(steps[index].rate, { digits: [false, 1] });
+            return _t("%(value)s (%(rate_label)s: %(rate)s)", {
+                value,
+                rate_label: steps[index].rate_label,
+                rate,
+            });
+        }
         if (!index || !steps[index - 1].value) {
             return String(value);
         }
