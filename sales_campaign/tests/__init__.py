@@ -27,3 +27,4 @@ from . import test_walkthrough_tour
 from . import test_translations
 from . import test_mail_delivery
 from . import test_web_client
+from . import test_mail_responses

@@ -68,7 +68,7 @@ class TestCampaignActivities(SalesSegmentCommon):
         report = by_key[(self.customer_buyer.id, "Report")]
         self.assertEqual(report.date_deadline, date(2026, 12, 18))
         self.assertEqual(report.user_id, self.manager, "the campaign's salesperson")
-        self.assertIn("6 activities", self.campaign.message_ids[0].body)
+        self.assertIn("Activities: 6.", self.campaign.message_ids[0].body)
 
     def test_plan_on_the_campaign_and_on_opportunities(self):
         campaign_plan = self.env["mail.activity.plan"].create(

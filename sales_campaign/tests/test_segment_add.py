@@ -21,7 +21,7 @@ class TestSegmentAdd(SalesSegmentCommon):
         self.assertEqual(self.contacts(segment), self.customer_buyer | self.prospect_buyer)
         self.assertEqual(segment.line_count, 2)
         self.assertEqual(action["params"]["counts"]["added"], 2)
-        self.assertIn("2 contacts added", action["params"]["message"])
+        self.assertEqual(action["params"]["message"], f"Contacts added to segment {segment.name}: 2.")
 
     @users("sc_staff")
     def test_business_relation_of_the_company(self):

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from ..models import sales_logged_segment
 from .common import SalesSegmentCommon
@@ -165,7 +166,9 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
     def test_a_failing_batch_stops_its_log_and_tells_the_user_who_retries(self):
         logged = self.log_large()
         Logged = type(self.env["sales.logged.segment"])
-        with patch.object(Logged, "_insert_interactions", side_effect=UserError("the database is full")):
+        with patch.object(Logged, "_insert_interactions", side_effect=UserError("the database is full")), mute_logger(
+            "odoo.addons.sales_campaign.models.sales_logged_segment"
+        ):
             self.run_cron()
         self.assertEqual(logged.state, "failed")
         self.assertEqual(logged.failure_reason, "the database is full")
