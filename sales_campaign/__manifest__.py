@@ -8,7 +8,6 @@
     "author": "sales_campaign developers",
     "license": "LGPL-3",
     "application": True,
-    "installable": True,
     "external_dependencies": {"python": ["xlsxwriter"]},
     "depends": ["mail", "contacts", "utm", "link_tracker", "sales_team", "crm", "sale_management"],
     "data": [

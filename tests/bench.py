@@ -104,7 +104,10 @@ class Bench:
                 companies,
             )
         )
-        cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL AND name LIKE 'Company %'")
+        cr.execute(
+            """UPDATE res_partner SET commercial_partner_id = id
+                WHERE commercial_partner_id IS NULL AND name LIKE 'Company %'"""
+        )
         cr.execute(
             SQL(
                 """INSERT INTO res_partner (name, complete_name, parent_id, commercial_partner_id, is_company, type,
@@ -134,7 +137,8 @@ class Bench:
             SQL(
                 """INSERT INTO res_partner_sales_business_relation_rel (partner_id, business_relation_id)
                    SELECT partner.id, CASE WHEN mod(company.id, 2) = 0 THEN %s ELSE %s END
-                     FROM res_partner AS partner JOIN res_partner AS company ON company.id = partner.commercial_partner_id
+                     FROM res_partner AS partner
+                     JOIN res_partner AS company ON company.id = partner.commercial_partner_id
                     WHERE partner.id IN %s""",
                 self.customer.id,
                 self.prospect.id,
@@ -273,7 +277,8 @@ class Bench:
         env.cr.execute(
             SQL(
                 """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
-                   SELECT id, %s FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner WHERE id IN %s) AS p
+                   SELECT id, %s
+                     FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner WHERE id IN %s) AS p
                     WHERE mod(n, %s) = 0 ORDER BY id LIMIT %s""",
                 group.id,
                 tuple(self.partner_ids),
@@ -420,7 +425,8 @@ class Bench:
                 self.customer.id,
             ),
             "go back (reduce)": SQL(
-                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = 2",
+                """UPDATE sales_segment_line SET active = TRUE, removed_step = NULL
+                    WHERE segment_id = %s AND removed_step = 2""",
                 segment.id,
             ),
             "refine": SQL(
@@ -432,7 +438,8 @@ class Bench:
                 self.purchase.id,
             ),
             "go back (refine)": SQL(
-                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = 2",
+                """UPDATE sales_segment_line SET active = TRUE, removed_step = NULL
+                    WHERE segment_id = %s AND removed_step = 2""",
                 segment.id,
             ),
         }
@@ -464,7 +471,9 @@ class Bench:
             f"Steps on a fresh segment; the lines table holds {args.other_segments} x {args.other_lines:,} lines"
             f" of other segments over {others} contacts"
         )
-        print(f"| Step | {small:,} lines | {large:,} lines | ratio | raw SQL {small:,} | raw SQL {large:,} | raw ratio |")
+        print(
+            f"| Step | {small:,} lines | {large:,} lines | ratio | raw SQL {small:,} | raw SQL {large:,} | raw ratio |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|")
         for label in ("reduce", "go back (reduce)", "refine", "go back (refine)"):
             ours = {size: orm[size][label] for size in (small, large)}
@@ -510,7 +519,10 @@ class Bench:
         """A segment of the business letter with the contacts of ``group``, built (and committed) untimed."""
         env = self.env(user=user)
         segment = env["sales.segment"].create(
-            {"description": description, "template_id": env.ref("sales_campaign.sales_interaction_template_business_letter").id}
+            {
+                "description": description,
+                "template_id": env.ref("sales_campaign.sales_interaction_template_business_letter").id,
+            }
         )
         if email:
             segment.write({"correspondence_type": "email", "ignore_contact_correspondence_type": True})
@@ -546,7 +558,8 @@ class Bench:
             SQL(
                 """SELECT count(*) FROM sales_interaction_log AS entry
                      JOIN mail_mail AS mail ON mail.id = entry.mail_mail_id
-                    WHERE entry.logged_segment_id = %s AND entry.delivery_status = 'queued' AND mail.state = 'outgoing'""",
+                    WHERE entry.logged_segment_id = %s AND entry.delivery_status = 'queued'
+                      AND mail.state = 'outgoing'""",
                 logged.id,
             )
         )
@@ -571,7 +584,10 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument(
-        "--naive-sample", type=int, default=None, help="contacts the naive add creates (default: all; extrapolated when fewer)"
+        "--naive-sample",
+        type=int,
+        default=None,
+        help="contacts the naive add creates (default: all; extrapolated when fewer)",
     )
     parser.add_argument("--other-segments", type=int, default=3, help="large segments already in the lines table")
     parser.add_argument("--other-lines", type=int, default=100_000, help="lines of each of those segments")
@@ -596,9 +612,7 @@ def main():
                 "login": "bench.manager",
                 # Mail Template Editor: the business letter signs with <t t-out="user.name"/>, which Odoo's
                 # restricted rendering refuses to other users (see tests/test_mail_delivery.py).
-                "groups_id": [
-                    (6, 0, env.ref("sales_campaign.group_sales_campaign_manager").ids)
-                ],
+                "groups_id": [(6, 0, env.ref("sales_campaign.group_sales_campaign_manager").ids)],
             }
         )
         bench = Bench(env, args.contacts)

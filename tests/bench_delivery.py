@@ -119,8 +119,15 @@ class DeliveryBench:
                     "group_id": env.ref("sales_campaign.sales_interaction_group_letter").id,
                     "lang_default": "en_US",
                     "language_ids": [
-                        (0, 0, {"lang": lang, "subject": f"Thank you ({lang})",
-                                "body_html": object_only(body) if object_fields_only else body})
+                        (
+                            0,
+                            0,
+                            {
+                                "lang": lang,
+                                "subject": f"Thank you ({lang})",
+                                "body_html": object_only(body) if object_fields_only else body,
+                            },
+                        )
                         for lang, body in BODIES.items()
                     ],
                 }
@@ -220,11 +227,15 @@ class DeliveryBench:
                 self.check_queued(logged, size)
                 module_s = log_s + delivery_s
                 self.say(f"module: log {size:,} e-mails ({kind})", log_s, "the request")
-                self.say(f"module: queue them in the background", delivery_s,
-                         f"{delivery_s / size * 1000:.2f} ms an e-mail")
+                self.say(
+                    "module: queue them in the background", delivery_s, f"{delivery_s / size * 1000:.2f} ms an e-mail"
+                )
                 marketing_s = self.email_marketing(partner_ids, object_fields_only)
-                self.say(f"Email Marketing: queue {size:,} e-mails", marketing_s,
-                         f"{marketing_s / size * 1000:.2f} ms an e-mail")
+                self.say(
+                    f"Email Marketing: queue {size:,} e-mails",
+                    marketing_s,
+                    f"{marketing_s / size * 1000:.2f} ms an e-mail",
+                )
                 ratio = marketing_s / module_s
                 print(f"{'':<46} module {ratio:5.1f} x faster (log + queue: {module_s:.2f} s)", flush=True)
                 results[object_fields_only, size] = (log_s, delivery_s, marketing_s)
@@ -240,9 +251,12 @@ class DeliveryBench:
             pages = sum(len(re.findall(rb"/Type\s*/Page[^s]", part.raw)) for part in parts)
             assert pages == size, (pages, size)
             total = sum(parts.mapped("file_size"))
-            self.say(f"module: log and print {size:,} letters", delivery_s,
-                     f"{size / delivery_s:.1f} pages/s, {total / size / 1024:.1f} KB a page, "
-                     f"{len(parts)} parts, largest {max(parts.mapped('file_size')) / 1024 / 1024:.1f} MB")
+            self.say(
+                f"module: log and print {size:,} letters",
+                delivery_s,
+                f"{size / delivery_s:.1f} pages/s, {total / size / 1024:.1f} KB a page, "
+                f"{len(parts)} parts, largest {max(parts.mapped('file_size')) / 1024 / 1024:.1f} MB",
+            )
             results[size] = (delivery_s, total)
         return results
 
@@ -270,11 +284,15 @@ def main():
                 "login": "bench.marketing",
                 "email": "marketing@bench.example",
                 "groups_id": [
-                    (6, 0, (
-                        env.ref("sales_campaign.group_sales_campaign_manager")
-                        | env.ref("mass_mailing.group_mass_mailing_user")
-                        | env.ref("mail.group_mail_template_editor")
-                    ).ids)
+                    (
+                        6,
+                        0,
+                        (
+                            env.ref("sales_campaign.group_sales_campaign_manager")
+                            | env.ref("mass_mailing.group_mass_mailing_user")
+                            | env.ref("mail.group_mail_template_editor")
+                        ).ids,
+                    )
                 ],
             }
         )
@@ -297,11 +315,15 @@ def main():
         for object_fields_only in (False, True):
             kind = "object fields only" if object_fields_only else "user.name in the text"
             log_s, delivery_s, marketing_s = emails[object_fields_only, large]
-            print(f"queue {large:,} e-mails, {kind}: module {log_s + delivery_s:.2f} s (log {log_s:.2f} s), "
-                  f"Email Marketing {marketing_s:.2f} s: {marketing_s / (log_s + delivery_s):.1f} x faster")
+            print(
+                f"queue {large:,} e-mails, {kind}: module {log_s + delivery_s:.2f} s (log {log_s:.2f} s), "
+                f"Email Marketing {marketing_s:.2f} s: {marketing_s / (log_s + delivery_s):.1f} x faster"
+            )
             if small != large:
                 growth = sum(emails[object_fields_only, large][:2]) / sum(emails[object_fields_only, small][:2])
-                print(f"  {large:,} vs {small:,} e-mails: {growth:.1f} x the time for {large / small:.0f} x the e-mails")
+                print(
+                    f"  {large:,} vs {small:,} e-mails: {growth:.1f} x the time for {large / small:.0f} x the e-mails"
+                )
         if len(letters) > 1:
             few, many = min(letters), max(letters)
             growth = printed[many][0] / printed[few][0]

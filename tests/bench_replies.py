@@ -13,9 +13,9 @@ responses grows.
 
 import argparse
 import time
-from unittest.mock import patch
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from unittest.mock import patch
 
 import odoo
 from odoo.tools import SQL
@@ -61,18 +61,41 @@ class RepliesBench:
                     "name": "Benchmark thank-you",
                     "group_id": env.ref("sales_campaign.sales_interaction_group_email").id,
                     "lang_default": "en_US",
-                    "language_ids": [(0, 0, {"lang": "en_US", "subject": "Thank you for your visit",
-                                             "body_html": '<p>Dear <t t-out="object.name"/>, see '
-                                                          '<a href="https://www.example.com/chair">the chair</a>.</p>'})],
+                    "language_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "lang": "en_US",
+                                "subject": "Thank you for your visit",
+                                "body_html": '<p>Dear <t t-out="object.name"/>, see '
+                                '<a href="https://www.example.com/chair">the chair</a>.</p>',
+                            },
+                        )
+                    ],
                 }
             )
         response = env["sales.interaction.template"].search([("code", "=", "BENCH-RESP")]) or env[
             "sales.interaction.template"
-        ].create({"code": "BENCH-RESP", "name": "Response", "group_id": env.ref("sales_campaign.sales_interaction_group_response").id})
-        campaign = env["sales.campaign"].create({"title": f"Replies benchmark {size}", "response_template_id": response.id})
+        ].create(
+            {
+                "code": "BENCH-RESP",
+                "name": "Response",
+                "group_id": env.ref("sales_campaign.sales_interaction_group_response").id,
+            }
+        )
+        campaign = env["sales.campaign"].create(
+            {"title": f"Replies benchmark {size}", "response_template_id": response.id}
+        )
         segment = env["sales.segment"].create(
-            {"description": f"Benchmark {size}", "template_id": template.id, "campaign_id": campaign.id,
-             "campaign_target": True, "correspondence_type": "email", "ignore_contact_correspondence_type": True}
+            {
+                "description": f"Benchmark {size}",
+                "template_id": template.id,
+                "campaign_id": campaign.id,
+                "campaign_target": True,
+                "correspondence_type": "email",
+                "ignore_contact_correspondence_type": True,
+            }
         )
         segment._run_step("add", {"partner_ids": partner_ids})
         self.env.cr.commit()
@@ -134,7 +157,9 @@ class RepliesBench:
                 start = time.perf_counter()
                 Thread.message_process(None, raw)
                 cr.commit()  # as fetchmail does after each message
-                measures.append((time.perf_counter() - start, cr.sql_log_count - queries, *(share.pop() if share else (0, 0))))
+                measures.append(
+                    (time.perf_counter() - start, cr.sql_log_count - queries, *(share.pop() if share else (0, 0)))
+                )
                 self.env.invalidate_all()
         return measures
 
@@ -142,8 +167,11 @@ class RepliesBench:
 def report(size, measures):
     def line(label, part):
         seconds, queries, ours, our_queries = (sum(m[index] for m in part) / len(part) for index in range(4))
-        print(f"  {label:<12} {seconds * 1000:7.2f} ms a reply  {queries:6.1f} queries a reply"
-              f"  (the module's part: {ours * 1000:5.2f} ms, {our_queries:4.1f} queries)", flush=True)
+        print(
+            f"  {label:<12} {seconds * 1000:7.2f} ms a reply  {queries:6.1f} queries a reply"
+            f"  (the module's part: {ours * 1000:5.2f} ms, {our_queries:4.1f} queries)",
+            flush=True,
+        )
 
     total = sum(m[0] for m in measures)
     print(f"{size:,} replies: {total:.1f} s", flush=True)
@@ -193,8 +221,10 @@ def main():
             print(f"N = {size:>6,}: {seconds * 1000:.2f} ms and {queries:.1f} queries per reply")
         if len(results) > 1:
             small, large = min(results), max(results)
-            print(f"{large:,} vs {small:,}: {results[large][0] / results[small][0]:.2f} x the time per reply, "
-                  f"{results[large][1] / results[small][1]:.2f} x the queries per reply")
+            print(
+                f"{large:,} vs {small:,}: {results[large][0] / results[small][0]:.2f} x the time per reply, "
+                f"{results[large][1] / results[small][1]:.2f} x the queries per reply"
+            )
 
 
 if __name__ == "__main__":

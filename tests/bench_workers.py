@@ -53,7 +53,10 @@ class Client:
         return body["result"]
 
     def call(self, model, method, *args, **kwargs):
-        return self.post(f"/web/dataset/call_kw/{model}/{method}", {"model": model, "method": method, "args": list(args), "kwargs": kwargs})
+        return self.post(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
 
 
 def build(env, contacts):
@@ -107,7 +110,9 @@ def main():
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kill-at", type=float, default=0.3, help="share of the e-mails queued when the cron worker is killed")
+    parser.add_argument(
+        "--kill-at", type=float, default=0.3, help="share of the e-mails queued when the cron worker is killed"
+    )
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for the delivery")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
@@ -123,15 +128,31 @@ def main():
         group, user = build(env, args.contacts)
         template_id = env.ref("sales_campaign.sales_interaction_template_business_letter").id
         group_id, login = group.id, user.login
-        print(f"{'build ' + format(args.contacts, ',') + ' contacts':<40} {time.perf_counter() - start:8.2f} s", flush=True)
+        print(
+            f"{'build ' + format(args.contacts, ',') + ' contacts':<40} {time.perf_counter() - start:8.2f} s",
+            flush=True,
+        )
 
     port = free_port()
     command = [
-        sys.executable, args.odoo_bin, "-c", args.config, "-d", args.database, f"--db-filter=^{args.database}$",
-        f"--http-port={port}", f"--gevent-port={free_port()}", f"--workers={args.workers}", "--max-cron-threads=1",
-        "--limit-time-real=120", "--limit-time-cpu=60", "--limit-time-real-cron=120", "--log-level=warn",
+        sys.executable,
+        args.odoo_bin,
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        f"--db-filter=^{args.database}$",
+        f"--http-port={port}",
+        f"--gevent-port={free_port()}",
+        f"--workers={args.workers}",
+        "--max-cron-threads=1",
+        "--limit-time-real=120",
+        "--limit-time-cpu=60",
+        "--limit-time-real-cron=120",
+        "--log-level=warn",
     ]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open("/tmp/bench_workers_odoo.log", "w"))
+    server_log = open("/tmp/bench_workers_odoo.log", "w")  # noqa: SIM115 (closed with the server, below)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=server_log)
     try:
         url = f"http://127.0.0.1:{port}"
         for _attempt in range(120):
@@ -144,23 +165,35 @@ def main():
         client = Client(url)
         client.post("/web/session/authenticate", {"db": args.database, "login": login, "password": login})
         segment_id = client.call(
-            "sales.segment", "create",
-            {"description": "Office Futurus visitors", "template_id": template_id, "correspondence_type": "email",
-             "ignore_contact_correspondence_type": True},
+            "sales.segment",
+            "create",
+            {
+                "description": "Office Futurus visitors",
+                "template_id": template_id,
+                "correspondence_type": "email",
+                "ignore_contact_correspondence_type": True,
+            },
         )
         wizard_id = client.call(
-            "sales.segment.contacts.wizard", "create",
+            "sales.segment.contacts.wizard",
+            "create",
             {"segment_id": segment_id, "mode": "add", "mailing_group_ids": [(6, 0, [group_id])]},
         )
         start = time.perf_counter()
         client.call("sales.segment.contacts.wizard", "action_apply", [wizard_id])
         print(f"{'Add Contacts (HTTP request)':<40} {time.perf_counter() - start:8.2f} s", flush=True)
-        wizard_id = client.call("sales.segment.log.wizard", "create", {"segment_id": segment_id, "send_attachments": True})
+        wizard_id = client.call(
+            "sales.segment.log.wizard", "create", {"segment_id": segment_id, "send_attachments": True}
+        )
         start = time.perf_counter()
         action = client.call("sales.segment.log.wizard", "action_log", [wizard_id])
         log_seconds = time.perf_counter() - start
         logged_id = action["params"]["next"]["res_id"]
-        print(f"{'Log with e-mails (HTTP request)':<40} {log_seconds:8.2f} s  (target < 5 s: {'ok' if log_seconds < 5 else 'OVER'})", flush=True)
+        print(
+            f"{'Log with e-mails (HTTP request)':<40} {log_seconds:8.2f} s  "
+            f"(target < 5 s: {'ok' if log_seconds < 5 else 'OVER'})",
+            flush=True,
+        )
 
         killed = None
         start = time.perf_counter()
@@ -169,7 +202,8 @@ def main():
             with conn.cursor() as cr:
                 while time.perf_counter() - start < args.timeout:
                     cr.execute(
-                        "SELECT count(*) FILTER (WHERE delivery_status = 'queued'), count(*) FROM sales_interaction_log WHERE logged_segment_id = %s",
+                        """SELECT count(*) FILTER (WHERE delivery_status = 'queued'), count(*)
+                             FROM sales_interaction_log WHERE logged_segment_id = %s""",
                         (logged_id,),
                     )
                     queued, total = cr.fetchone()
@@ -178,7 +212,11 @@ def main():
                         if pids:
                             os.kill(pids[0], signal.SIGKILL)
                             killed = (pids[0], queued)
-                            print(f"{'killed the cron worker ' + str(pids[0]):<40} {time.perf_counter() - start:8.2f} s  at {queued:,} of {total:,} queued", flush=True)
+                            print(
+                                f"{'killed the cron worker ' + str(pids[0]):<40} "
+                                f"{time.perf_counter() - start:8.2f} s  at {queued:,} of {total:,} queued",
+                                flush=True,
+                            )
                     cr.execute("SELECT state FROM sales_logged_segment WHERE id = %s", (logged_id,))
                     if cr.fetchone()[0] == "done":
                         break
@@ -192,15 +230,24 @@ def main():
                 )
                 entries, partners, mails, queued = cr.fetchone()
                 cr.execute(
-                    """SELECT count(*) FROM mail_mail AS mail JOIN mail_message AS message ON message.id = mail.mail_message_id
+                    """SELECT count(*) FROM mail_mail AS mail
+                         JOIN mail_message AS message ON message.id = mail.mail_message_id
                         WHERE message.model = 'res.partner' AND mail.email_to LIKE '%%@fair.example>'
-                          AND NOT EXISTS (SELECT 1 FROM sales_interaction_log AS entry WHERE entry.mail_mail_id = mail.id)"""
+                          AND NOT EXISTS (SELECT 1 FROM sales_interaction_log AS entry
+                                           WHERE entry.mail_mail_id = mail.id)"""
                 )
                 orphans = cr.fetchone()[0]
-        print(f"{'delivery in the background':<40} {delivery_seconds:8.2f} s  ({entries / delivery_seconds:.0f} e-mails a second, "
-              f"the worker's restart included)", flush=True)
-        print(f"interactions {entries:,}, contacts {partners:,}, e-mails queued {queued:,}, distinct mail.mail {mails:,}, "
-              f"mail.mail without interaction {orphans}")
+        print(
+            f"{'delivery in the background':<40} {delivery_seconds:8.2f} s  "
+            f"({entries / delivery_seconds:.0f} e-mails a second, "
+            f"the worker's restart included)",
+            flush=True,
+        )
+        print(
+            f"interactions {entries:,}, contacts {partners:,}, e-mails queued {queued:,}, "
+            f"distinct mail.mail {mails:,}, "
+            f"mail.mail without interaction {orphans}"
+        )
         ok = entries == partners == mails == queued == args.contacts and not orphans and log_seconds < 5 and killed
         print("RESULT:", "every e-mail queued once, nothing lost after the killed worker" if ok else "FAILED")
         return 0 if ok else 1
@@ -210,6 +257,7 @@ def main():
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        server_log.close()
 
 
 if __name__ == "__main__":

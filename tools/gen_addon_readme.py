@@ -112,7 +112,10 @@ def main():
     }
     stale = []
     for path, content in targets.items():
-        current = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        current = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as existing:
+                current = existing.read()
         if current != content:
             stale.append(path)
             if not args.check:

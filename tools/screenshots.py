@@ -16,9 +16,9 @@ import email.policy
 import email.utils
 import json
 import os
+import re
 import shutil
 import socket
-import re
 import subprocess
 import sys
 import tempfile
@@ -207,7 +207,8 @@ def contact_segmentation(browser, odoo, base_url):
     browser.wait_for(".o_form_view")
     browser.settle()
     browser.evaluate(
-        "[...document.querySelectorAll('.o_notebook .nav-link')].find(a => a.textContent.trim() === 'Segmentation').click()"
+        "[...document.querySelectorAll('.o_notebook .nav-link')]"
+        ".find(a => a.textContent.trim() === 'Segmentation').click()"
     )
 
 
@@ -298,7 +299,9 @@ def add_contacts_wizard(browser, odoo, base_url):
     browser.send("Input.insertText", text="PURCHASE")
     browser.wait_for(".o-autocomplete--dropdown-item")
     browser.settle()
-    browser.evaluate("document.querySelector('.o-autocomplete--dropdown-item a, .o-autocomplete--dropdown-item').click()")
+    browser.evaluate(
+        "document.querySelector('.o-autocomplete--dropdown-item a, .o-autocomplete--dropdown-item').click()"
+    )
     browser.settle()
 
 
@@ -421,9 +424,22 @@ def campaign_results(odoo):
             [campaign_id],
             {
                 "price_item_ids": [
-                    (0, 0, {"sales_campaign_price_type": "price", "product_tmpl_id": chair_template, "fixed_price": 159.0}),
-                    (0, 0, {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category",
-                            "categ_id": odoo.ref("product.product_category_all"), "percent_price": 5.0, "min_quantity": 10}),
+                    (
+                        0,
+                        0,
+                        {"sales_campaign_price_type": "price", "product_tmpl_id": chair_template, "fixed_price": 159.0},
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sales_campaign_price_type": "discount",
+                            "display_applied_on": "2_product_category",
+                            "categ_id": odoo.ref("product.product_category_all"),
+                            "percent_price": 5.0,
+                            "min_quantity": 10,
+                        },
+                    ),
                 ]
             },
         )
@@ -433,8 +449,13 @@ def campaign_results(odoo):
     odoo.call(
         "crm.lead",
         "create",
-        {"name": "Rome Guest Chairs for the meeting rooms", "type": "opportunity", "partner_id": partner,
-         "expected_revenue": 4800, "campaign_id": campaign["utm_campaign_id"][0]},
+        {
+            "name": "Rome Guest Chairs for the meeting rooms",
+            "type": "opportunity",
+            "partner_id": partner,
+            "expected_revenue": 4800,
+            "campaign_id": campaign["utm_campaign_id"][0],
+        },
     )
     order_id = odoo.call(
         "sale.order",
@@ -460,7 +481,9 @@ class _SmtpSink:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -476,7 +499,7 @@ def responses_story(odoo, base_url):
     the one-click unsubscribe. Made once per database."""
     if "responses_story" in odoo.cache:
         return odoo.cache["responses_story"]
-    import aiosmtpd.controller  # noqa: PLC0415 (only this shot needs it)
+    import aiosmtpd.controller
 
     campaign_id = campaign_results(odoo)
     response = odoo.call("sales.interaction.template", "search", [("code", "=", "RESP")], limit=1)[0]
@@ -488,38 +511,96 @@ def responses_story(odoo, base_url):
     controller = aiosmtpd.controller.Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     server_id = odoo.call(
-        "ir.mail_server", "create",
-        {"name": "Screenshots SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_encryption": "none",
-         "sequence": 0},
+        "ir.mail_server",
+        "create",
+        {
+            "name": "Screenshots SMTP sink",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_encryption": "none",
+            "sequence": 0,
+        },
     )
     try:
         template = odoo.call("sales.interaction.template", "search", [("code", "=", "FOLLOW")], limit=1)
         if not template:
-            template = [odoo.call(
-                "sales.interaction.template", "create",
-                {"code": "FOLLOW", "name": "Follow-up e-mail", "correspondence_type": "email",
-                 "group_id": odoo.ref("sales_campaign.sales_interaction_group_email"), "lang_default": "en_US",
-                 "unit_cost": 0.1, "unit_duration": 1,
-                 "language_ids": [(0, 0, {"lang": "en_US", "subject": "The Rome Guest Chair at a campaign price",
-                                          "body_html": '<p>Dear <t t-out="object.name"/>,</p><p>The '
-                                                       '<a href="https://www.example.com/rome-guest-chair">Rome Guest '
-                                                       'Chair</a> is yours at a campaign price until the end of the '
-                                                       'month.</p>'})]},
-            )]
+            template = [
+                odoo.call(
+                    "sales.interaction.template",
+                    "create",
+                    {
+                        "code": "FOLLOW",
+                        "name": "Follow-up e-mail",
+                        "correspondence_type": "email",
+                        "group_id": odoo.ref("sales_campaign.sales_interaction_group_email"),
+                        "lang_default": "en_US",
+                        "unit_cost": 0.1,
+                        "unit_duration": 1,
+                        "language_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "lang": "en_US",
+                                    "subject": "The Rome Guest Chair at a campaign price",
+                                    "body_html": '<p>Dear <t t-out="object.name"/>,</p><p>The '
+                                    '<a href="https://www.example.com/rome-guest-chair">Rome Guest '
+                                    "Chair</a> is yours at a campaign price until the end of the "
+                                    "month.</p>",
+                                },
+                            )
+                        ],
+                    },
+                )
+            ]
         segment_id = story_segment(odoo, "Office Futurus follow-up e-mail", [])
         partners = odoo.call(
-            "res.partner", "search",
-            [("email", "!=", False), ("is_company", "=", False), ("id", "in", [
-                odoo.ref(f"sales_campaign.res_partner_{name}_demo") for name in (
-                    "jan_de_vries", "eva_visser", "sanne_bakker", "lars_johansen", "nina_berg", "ingrid_hansen",
-                    "camille_dubois", "lea_martin", "julien_moreau", "grace_miller", "emma_clarke", "lukas_meier")])],
+            "res.partner",
+            "search",
+            [
+                ("email", "!=", False),
+                ("is_company", "=", False),
+                (
+                    "id",
+                    "in",
+                    [
+                        odoo.ref(f"sales_campaign.res_partner_{name}_demo")
+                        for name in (
+                            "jan_de_vries",
+                            "eva_visser",
+                            "sanne_bakker",
+                            "lars_johansen",
+                            "nina_berg",
+                            "ingrid_hansen",
+                            "camille_dubois",
+                            "lea_martin",
+                            "julien_moreau",
+                            "grace_miller",
+                            "emma_clarke",
+                            "lukas_meier",
+                        )
+                    ],
+                ),
+            ],
         )
-        wizard_id = odoo.call("sales.segment.contacts.wizard", "create",
-                              {"segment_id": segment_id, "mode": "add", "partner_domain": repr([("id", "in", partners)])})
+        wizard_id = odoo.call(
+            "sales.segment.contacts.wizard",
+            "create",
+            {"segment_id": segment_id, "mode": "add", "partner_domain": repr([("id", "in", partners)])},
+        )
         odoo.call("sales.segment.contacts.wizard", "action_apply", [wizard_id])
-        odoo.call("sales.segment", "write", [segment_id],
-                  {"template_id": template[0], "campaign_id": campaign_id, "campaign_target": True,
-                   "correspondence_type": "email", "ignore_contact_correspondence_type": True})
+        odoo.call(
+            "sales.segment",
+            "write",
+            [segment_id],
+            {
+                "template_id": template[0],
+                "campaign_id": campaign_id,
+                "campaign_target": True,
+                "correspondence_type": "email",
+                "ignore_contact_correspondence_type": True,
+            },
+        )
         odoo.call("sales.segment", "write", [segment_id], {"lang_default": "en_US"})
         segment = odoo.call("sales.segment", "read", [segment_id], ["pending_line_update"])[0]
         if segment["pending_line_update"]:
@@ -527,7 +608,9 @@ def responses_story(odoo, base_url):
         wizard_id = odoo.call("sales.segment.log.wizard", "create", {"segment_id": segment_id})
         odoo.call("sales.segment.log.wizard", "action_log", [wizard_id])
         odoo.call("mail.mail", "process_email_queue")
-        follow_ups = [message for message in sink.messages if message["Subject"] == "The Rome Guest Chair at a campaign price"]
+        follow_ups = [
+            message for message in sink.messages if message["Subject"] == "The Rome Guest Chair at a campaign price"
+        ]
         for index, message in enumerate(follow_ups):
             body = message.get_body(preferencelist=("html",)).get_content()
             if index < 5:  # replies, from the contact's mail client
@@ -547,8 +630,11 @@ def responses_story(odoo, base_url):
                 tracked = re.search(r'href="([^"]+/r/[^"]+/c/[^"]+)"', body).group(1)
                 requests.get(_local(base_url, tracked), allow_redirects=False, timeout=60)
             if index in (6, 9):  # one click in the mailbox: unsubscribe
-                requests.post(_local(base_url, message["List-Unsubscribe"][1:-1]),
-                              data={"List-Unsubscribe": "One-Click"}, timeout=60)
+                requests.post(
+                    _local(base_url, message["List-Unsubscribe"][1:-1]),
+                    data={"List-Unsubscribe": "One-Click"},
+                    timeout=60,
+                )
     finally:
         controller.stop()
         odoo.call("ir.mail_server", "write", [server_id], {"active": False})
@@ -595,9 +681,11 @@ def letter(browser, odoo, base_url):
     browser.open(f"{base_url}/odoo/action-sales_campaign.sales_logged_segment_action/{logged_id}")
     browser.wait_for(".o_form_view")
     attachments = odoo.call(
-        "ir.attachment", "search_read",
+        "ir.attachment",
+        "search_read",
         [("res_model", "=", "sales.logged.segment"), ("res_id", "=", logged_id), ("mimetype", "=", "application/pdf")],
-        ["id"], limit=1,
+        ["id"],
+        limit=1,
     )
     if not attachments:
         raise RuntimeError("the logged segment has no letters")
@@ -606,7 +694,10 @@ def letter(browser, odoo, base_url):
         source = os.path.join(folder, "letters.pdf")
         with open(source, "wb") as handle:
             handle.write(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", source, os.path.join(folder, "page")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", source, os.path.join(folder, "page")],
+            check=True,
+        )
         with open(os.path.join(folder, "page.png"), "rb") as handle:
             browser.pending_image = handle.read()
 
@@ -624,9 +715,7 @@ def main():
     odoo = Odoo(args.base_url, args.db, args.login, args.password)
     browser = Browser()
     try:
-        browser.send(
-            "Network.setCookie", name="session_id", value=odoo.session_id, url=args.base_url, httpOnly=True
-        )
+        browser.send("Network.setCookie", name="session_id", value=odoo.session_id, url=args.base_url, httpOnly=True)
         for name in args.shots or SHOTS:
             SHOTS[name](browser, odoo, args.base_url)
             browser.settle()

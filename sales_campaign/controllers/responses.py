@@ -20,11 +20,15 @@ class SalesCampaignResponses(http.Controller):
         entry = request.env["sales.interaction.log"]._get_by_click_token(interaction_id, token)
         if not request.env["ir.http"].is_a_bot():
             # sudo: visitors record their clicks, as through link_tracker's own route
-            click = request.env["link.tracker.click"].sudo().add_click(
-                code,
-                ip=request.httprequest.remote_addr,
-                country_code=request.geoip.country_code,
-                sales_interaction_id=entry.id,
+            click = (
+                request.env["link.tracker.click"]
+                .sudo()
+                .add_click(
+                    code,
+                    ip=request.httprequest.remote_addr,
+                    country_code=request.geoip.country_code,
+                    sales_interaction_id=entry.id,
+                )
             )
             if click and entry:
                 entry._register_click()

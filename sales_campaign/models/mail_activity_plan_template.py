@@ -57,4 +57,7 @@ class MailActivityPlanTemplate(models.Model):
         else:
             responsible = campaign.user_id
         # Nobody found (no salesperson on the contact, no team leader): the one who launches the plan.
-        return {"responsible": responsible or on_demand_responsible or campaign.user_id or self.env.user, "error": False}
+        return {
+            "responsible": responsible or on_demand_responsible or campaign.user_id or self.env.user,
+            "error": False,
+        }

@@ -115,9 +115,13 @@ class ProductPricelistItem(models.Model):
         Their access line on pricelist rules is meant for campaign rules only; sales and product managers
         keep their own rights on every rule.
         """
-        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager") or self.env.user.has_group(
-            "product.group_product_manager"
+        if (
+            self.env.su
+            or self.env.user.has_group("sales_team.group_sale_manager")
+            or self.env.user.has_group("product.group_product_manager")
         ):
             return
         if any(not item.sales_campaign_id for item in self):
-            raise AccessError(self.env._("Only sales managers may change pricelist rules that are not campaign prices."))
+            raise AccessError(
+                self.env._("Only sales managers may change pricelist rules that are not campaign prices.")
+            )

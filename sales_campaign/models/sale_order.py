@@ -80,7 +80,9 @@ class SaleOrder(models.Model):
                 running[order] = (moment, campaigns.sorted("id"))
         if not running:
             return {}
-        pricelists = self.env["sales.campaign"].union(*(campaigns for _moment, campaigns in running.values())).pricelist_id
+        pricelists = (
+            self.env["sales.campaign"].union(*(campaigns for _moment, campaigns in running.values())).pricelist_id
+        )
         # Campaign pricelists are archived, and so are their rules (active follows the pricelist).
         rules = (
             self.env["product.pricelist.item"]
@@ -89,12 +91,18 @@ class SaleOrder(models.Model):
                 [
                     ("pricelist_id", "in", pricelists.ids),
                     ("compute_price", "=", compute_price),
-                    "|", ("categ_id", "=", False), ("categ_id", "parent_of", products.categ_id.ids),
-                    "|", ("product_tmpl_id", "=", False), ("product_tmpl_id", "in", products.product_tmpl_id.ids),
-                    "|", ("product_id", "=", False), ("product_id", "in", products.ids),
+                    "|",
+                    ("categ_id", "=", False),
+                    ("categ_id", "parent_of", products.categ_id.ids),
+                    "|",
+                    ("product_tmpl_id", "=", False),
+                    ("product_tmpl_id", "in", products.product_tmpl_id.ids),
+                    "|",
+                    ("product_id", "=", False),
+                    ("product_id", "in", products.ids),
                 ]
             )
-            .with_context(self.env.context)
+            .with_env(self.env)  # back to the caller's context
         )
         rules_per_pricelist = rules.grouped("pricelist_id")
         result = {}
@@ -103,8 +111,10 @@ class SaleOrder(models.Model):
                 (
                     campaign,
                     rules_per_pricelist.get(campaign.pricelist_id, rules.browse()).filtered(
-                        lambda rule: (not rule.date_start or rule.date_start <= moment)
-                        and (not rule.date_end or moment <= rule.date_end)
+                        lambda rule: (
+                            (not rule.date_start or rule.date_start <= moment)
+                            and (not rule.date_end or moment <= rule.date_end)
+                        )
                     ),
                 )
                 for campaign in campaigns

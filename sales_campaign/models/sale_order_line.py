@@ -57,8 +57,13 @@ class SaleOrderLine(models.Model):
             lines that have an offer
         """
         lines = self.filtered(
-            lambda line: line.order_id and line.product_id and line.product_uom and not line.display_type
-            and not line.combo_item_id
+            lambda line: (
+                line.order_id
+                and line.product_id
+                and line.product_uom
+                and not line.display_type
+                and not line.combo_item_id
+            )
         )
         if not lines:
             return {}
@@ -92,16 +97,18 @@ class SaleOrderLine(models.Model):
         return offers
 
     def _compute_price_unit(self):
-        super()._compute_price_unit()
+        result = super()._compute_price_unit()
         force = self.env.context.get("force_price_recomputation")
         for line in self:
             line.sales_campaign_price_id = line.sales_campaign_price_id  # kept where the price is kept
         # The lines Odoo priced just now: not a price set by hand, nothing invoiced, no expense at cost.
         lines = self.filtered(
-            lambda line: line.order_id
-            and (force or line.technical_price_unit == line.price_unit)
-            and not line.qty_invoiced > 0
-            and not (line.product_id.expense_policy == "cost" and line.is_expense)
+            lambda line: (
+                line.order_id
+                and (force or line.technical_price_unit == line.price_unit)
+                and not line.qty_invoiced > 0
+                and not (line.product_id.expense_policy == "cost" and line.is_expense)
+            )
         )
         offers = lines._get_sales_campaign_offers("fixed")
         for line in lines:
@@ -118,10 +125,11 @@ class SaleOrderLine(models.Model):
                     line.price_unit = line.technical_price_unit = price
                     campaign = offer[1]
             line.sales_campaign_price_id = campaign
+        return result
 
     def _compute_discount(self):
         ours = set(self.filtered("sales_campaign_discount_id")._ids)
-        super()._compute_discount()
+        result = super()._compute_discount()
         discount_enabled = self.env["product.pricelist.item"]._is_discount_feature_enabled()
         offers = self._get_sales_campaign_offers("percentage")
         for line in self:
@@ -134,3 +142,4 @@ class SaleOrderLine(models.Model):
                 line.sales_campaign_discount_id = offer[1]
             else:
                 line.sales_campaign_discount_id = False
+        return result

@@ -17,16 +17,14 @@ class SalesCampaignEntry(models.Model):
     _rec_name = "description"
     _check_company_auto = True
 
-    campaign_id = fields.Many2one("sales.campaign", string="Campaign", required=True, index=True, ondelete="cascade", check_company=True)
+    campaign_id = fields.Many2one("sales.campaign", required=True, index=True, ondelete="cascade", check_company=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     description = fields.Char(required=True)
     date = fields.Date(required=True, default=fields.Date.context_today)
-    user_id = fields.Many2one("res.users", string="User", default=lambda self: self.env.user)
-    salesperson_id = fields.Many2one("res.users", string="Salesperson")
-    segment_id = fields.Many2one("sales.segment", string="Segment", index="btree_not_null", ondelete="set null")
-    logged_segment_id = fields.Many2one(
-        "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null"
-    )
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+    salesperson_id = fields.Many2one("res.users")
+    segment_id = fields.Many2one("sales.segment", index="btree_not_null", ondelete="set null")
+    logged_segment_id = fields.Many2one("sales.logged.segment", index="btree_not_null", ondelete="set null")
     cancelled = fields.Boolean(default=False, readonly=True, index=True)
     interaction_ids = fields.One2many("sales.interaction.log", "campaign_entry_id", string="Interactions")
     interaction_count = fields.Integer(string="No. of Interactions", compute="_compute_interaction_figures")
@@ -78,7 +76,12 @@ class SalesCampaignEntry(models.Model):
     def _get_single_interactions_entry(self, campaign):
         """The open entry that interactions logged one by one for ``campaign`` share."""
         entry = self.search(
-            [("campaign_id", "=", campaign.id), ("logged_segment_id", "=", False), ("segment_id", "=", False), ("cancelled", "=", False)],
+            [
+                ("campaign_id", "=", campaign.id),
+                ("logged_segment_id", "=", False),
+                ("segment_id", "=", False),
+                ("cancelled", "=", False),
+            ],
             limit=1,
         )
         return entry or self._create_entries(
@@ -103,7 +106,9 @@ class SalesCampaignEntry(models.Model):
         """Restore cancelled entries with their interactions, unless their logged segment is cancelled."""
         not_cancelled = self.filtered(lambda entry: not entry.cancelled)
         if not_cancelled:
-            raise UserError(self.env._("Campaign entry %(entry)s is not cancelled.", entry=not_cancelled[0].display_name))
+            raise UserError(
+                self.env._("Campaign entry %(entry)s is not cancelled.", entry=not_cancelled[0].display_name)
+            )
         for entry in self.filtered(lambda entry: entry.logged_segment_id.cancelled):
             raise UserError(
                 self.env._(

@@ -16,7 +16,9 @@ class SalesCampaignStatus(models.Model):
     campaign_count = fields.Integer(string="No. of Campaigns", compute="_compute_campaign_count")
 
     def _compute_campaign_count(self):
-        counts = dict(self.env["sales.campaign"]._read_group([("status_id", "in", self.ids)], ["status_id"], ["__count"]))
+        counts = dict(
+            self.env["sales.campaign"]._read_group([("status_id", "in", self.ids)], ["status_id"], ["__count"])
+        )
         for status in self:
             status.campaign_count = counts.get(status, 0)
 

@@ -24,7 +24,7 @@ class SalesCampaignTargetGroup(models.Model):
         "utm.campaign": ["company_id"],
     }
 
-    campaign_id = fields.Many2one("sales.campaign", string="Campaign", readonly=True)
+    campaign_id = fields.Many2one("sales.campaign", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Company", readonly=True)
     company_id = fields.Many2one("res.company", string="Campaign Company", readonly=True)
     customer_rank = fields.Integer(related="partner_id.customer_rank", string="Customer Rank")

@@ -13,7 +13,9 @@ class SalesInteractionGroup(models.Model):
 
     def _compute_template_count(self):
         counts = dict(
-            self.env["sales.interaction.template"]._read_group([("group_id", "in", self.ids)], ["group_id"], ["__count"])
+            self.env["sales.interaction.template"]._read_group(
+                [("group_id", "in", self.ids)], ["group_id"], ["__count"]
+            )
         )
         for group in self:
             group.template_count = counts.get(group, 0)

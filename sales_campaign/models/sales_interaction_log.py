@@ -167,7 +167,6 @@ class SalesInteractionLog(models.Model):
     )
     campaign_id = fields.Many2one(
         "sales.campaign",
-        string="Campaign",
         index="btree_not_null",
         check_company=True,
         compute="_compute_campaign_id",
@@ -175,28 +174,46 @@ class SalesInteractionLog(models.Model):
         readonly=False,
     )
     campaign_entry_id = fields.Many2one(
-        "sales.campaign.entry", string="Campaign Entry", index="btree_not_null", ondelete="cascade", readonly=True, copy=False
+        "sales.campaign.entry",
+        index="btree_not_null",
+        ondelete="cascade",
+        readonly=True,
+        copy=False,
     )
     campaign_target = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
     campaign_response = fields.Boolean(compute="_compute_campaign_flags", store=True, readonly=False)
-    segment_id = fields.Many2one("sales.segment", string="Segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
+    segment_id = fields.Many2one(
+        "sales.segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False
+    )
     logged_segment_id = fields.Many2one(
-        "sales.logged.segment", string="Logged Segment", index="btree_not_null", ondelete="set null", readonly=True, copy=False
+        "sales.logged.segment",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        copy=False,
     )
     user_id = fields.Many2one("res.users", string="Salesperson", default=lambda self: self.env.user)
-    mail_mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
+    mail_mail_id = fields.Many2one(
+        "mail.mail", string="E-mail", index="btree_not_null", ondelete="set null", readonly=True, copy=False
+    )
     mail_message_id = fields.Many2one(
         "mail.message", string="Sent Message", index="btree_not_null", ondelete="set null", readonly=True, copy=False
     )
     message_id = fields.Char(
-        string="Message-Id", index="btree_not_null", readonly=True, copy=False, help="The e-mail's Message-Id, to match bounces."
+        string="Message-Id",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The e-mail's Message-Id, to match bounces.",
     )
-    delivery_status = fields.Selection(DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, copy=False)
+    delivery_status = fields.Selection(
+        DELIVERY_STATUSES, default="not_applicable", required=True, readonly=True, copy=False
+    )
     delivery_failure_reason = fields.Text(string="Delivery Failure", readonly=True, copy=False)
     evaluation = fields.Selection(EVALUATIONS)
     attempt_failed = fields.Boolean(help="The contact could not be reached.")
     cancelled = fields.Boolean(default=False, readonly=True, copy=False)
-    opportunity_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", check_company=True)
+    opportunity_id = fields.Many2one("crm.lead", index="btree_not_null", check_company=True)
     comment = fields.Text()
 
     # Responses: what the system found (replies, clicks, leads, orders) and what users logged by hand
@@ -241,9 +258,13 @@ class SalesInteractionLog(models.Model):
         copy=False,
         help="The reply came from an address that is not the contact's: it was matched by the e-mail it answers.",
     )
-    order_id = fields.Many2one("sale.order", string="Sales Order", index="btree_not_null", ondelete="set null", readonly=True, copy=False)
+    order_id = fields.Many2one(
+        "sale.order", string="Sales Order", index="btree_not_null", ondelete="set null", readonly=True, copy=False
+    )
     replied_date = fields.Datetime(string="Replied On", readonly=True, copy=False)
-    clicked_date = fields.Datetime(string="Clicked On", readonly=True, copy=False, help="The contact's first click on a link of the e-mail.")
+    clicked_date = fields.Datetime(
+        string="Clicked On", readonly=True, copy=False, help="The contact's first click on a link of the e-mail."
+    )
     unsubscribed_date = fields.Datetime(string="Unsubscribed On", readonly=True, copy=False)
     unsubscribe_detail = fields.Char(string="Unsubscribed From", readonly=True, copy=False)
 
@@ -270,7 +291,6 @@ class SalesInteractionLog(models.Model):
             ["logged_segment_id", "id"],
             where="delivery_status = 'pending'",
         )
-
 
     @api.depends("partner_id")
     def _compute_company_partner_id(self):
@@ -313,13 +333,22 @@ class SalesInteractionLog(models.Model):
     def _compute_response_repeat(self):
         """One query for the whole recordset, by the rule the campaign analysis counts with."""
         candidates = self.filtered(
-            lambda entry: entry.id and entry.campaign_response and entry.response_source in AUTOMATIC_SOURCES and not entry.cancelled
+            lambda entry: (
+                entry.id
+                and entry.campaign_response
+                and entry.response_source in AUTOMATIC_SOURCES
+                and not entry.cancelled
+            )
         )
         repeated = set()
         if candidates:
             self.flush_model(["campaign_id", "partner_id", "campaign_response", "cancelled", "response_source"])
             rows = self.env.execute_query(
-                SQL("SELECT entry.id FROM sales_interaction_log entry WHERE entry.id = ANY(%s) AND %s", candidates.ids, repeated_response_sql("entry"))
+                SQL(
+                    "SELECT entry.id FROM sales_interaction_log entry WHERE entry.id = ANY(%s) AND %s",
+                    candidates.ids,
+                    repeated_response_sql("entry"),
+                )
             )
             repeated = {entry_id for (entry_id,) in rows}
         for entry in self:
@@ -328,7 +357,9 @@ class SalesInteractionLog(models.Model):
     @api.depends("description", "partner_id")
     def _compute_display_name(self):
         for entry in self:
-            entry.display_name = f"{entry.partner_id.display_name}: {entry.description}" if entry.partner_id else entry.description
+            entry.display_name = (
+                f"{entry.partner_id.display_name}: {entry.description}" if entry.partner_id else entry.description
+            )
 
     # ------------------------------------------------------------------------------------------------
     # Access: an entry is seen only by those who may see its contact
@@ -408,7 +439,9 @@ class SalesInteractionLog(models.Model):
         single = self.filtered("campaign_id")
         for campaign in single.campaign_id:
             campaign_entry = self.env["sales.campaign.entry"]._get_single_interactions_entry(campaign)
-            single.filtered(lambda entry: entry.campaign_id == campaign)._write_process({"campaign_entry_id": campaign_entry.id})
+            single.filtered(lambda entry: entry.campaign_id == campaign)._write_process(
+                {"campaign_entry_id": campaign_entry.id}
+            )
 
     def write(self, vals):
         if is_privileged(self._name):
@@ -431,7 +464,9 @@ class SalesInteractionLog(models.Model):
             return self.write(vals)
 
     def _field_labels(self, fnames):
-        return ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(fnames) if fname in self._fields)
+        return ", ".join(
+            self._fields[fname]._description_string(self.env) for fname in sorted(fnames) if fname in self._fields
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
@@ -535,7 +570,8 @@ class SalesInteractionLog(models.Model):
         template, and *Register Responses* records them once a template is set.
         """
         candidates = [
-            candidate for candidate in candidates
+            candidate
+            for candidate in candidates
             if candidate[0].campaign_id.response_template_id and not candidate[0].cancelled
         ]
         if not candidates:
@@ -563,7 +599,12 @@ class SalesInteractionLog(models.Model):
             if (campaign.id, partner.id, source) in taken:
                 continue
             if template.company_id and template.company_id != entry.company_id:
-                _logger.info("Response of %s to %s not recorded: template %s is another company's", partner.id, campaign.number, template.code)
+                _logger.info(
+                    "Response of %s to %s not recorded: template %s is another company's",
+                    partner.id,
+                    campaign.number,
+                    template.code,
+                )
                 continue
             taken.add((campaign.id, partner.id, source))
             vals = {
@@ -632,9 +673,17 @@ class SalesInteractionLog(models.Model):
         if not answered:
             return self.browse()
         if is_auto_reply(message):
-            _logger.info("Automatic answer %s to campaign e-mail %s: not a response", message_dict.get("message_id"), answered.message_id)
+            _logger.info(
+                "Automatic answer %s to campaign e-mail %s: not a response",
+                message_dict.get("message_id"),
+                answered.message_id,
+            )
             return self.browse()
-        reply = self.env["mail.message"].sudo().search([("message_id", "=", message_dict.get("message_id"))], order="id", limit=1)
+        reply = (
+            self.env["mail.message"]
+            .sudo()
+            .search([("message_id", "=", message_dict.get("message_id"))], order="id", limit=1)
+        )
         date = message_dict.get("date") or fields.Datetime.now()
         if not answered.replied_date:
             answered._write_process({"replied_date": date, "reply_message_id": reply.id})
@@ -649,7 +698,9 @@ class SalesInteractionLog(models.Model):
         subject = subject or self.subject or ""
         env = self._user_env()
         if other_address:
-            description = env._("Reply from %(address)s (not the contact's address): %(subject)s", address=email_from, subject=subject)
+            description = env._(
+                "Reply from %(address)s (not the contact's address): %(subject)s", address=email_from, subject=subject
+            )
         else:
             description = env._("Reply: %(subject)s", subject=subject)
         return {
@@ -722,7 +773,10 @@ class SalesInteractionLog(models.Model):
 
     def _click_values(self, date):
         self.ensure_one()
-        return {"date": date, "description": self._user_env()._("Clicked a link: %(subject)s", subject=self.subject or "")[:250]}
+        return {
+            "date": date,
+            "description": self._user_env()._("Clicked a link: %(subject)s", subject=self.subject or "")[:250],
+        }
 
     def _unsubscribe_page_lang(self):
         """The language of the unsubscribe page: the contact's, else the e-mail's, else the company's."""
@@ -751,7 +805,8 @@ class SalesInteractionLog(models.Model):
             # sudo: the visitor owns the address (signed link); only this address is blacklisted
             self.env["mail.blacklist"].sudo()._add(
                 email,
-                message=Markup("<p>%s</p>") % env._(
+                message=Markup("<p>%s</p>")
+                % env._(
                     "Unsubscribed from the e-mail of interaction %(entry)s (campaign %(campaign)s).",
                     entry=self.id,
                     campaign=self.campaign_id.display_name or "-",
@@ -775,26 +830,34 @@ class SalesInteractionLog(models.Model):
         utm_campaigns = documents.campaign_id
         if not utm_campaigns:
             return self.browse()
-        campaigns = self.env["sales.campaign"].sudo().with_context(active_test=False).search(
-            [("utm_campaign_id", "in", utm_campaigns.ids), ("response_template_id", "!=", False)]
+        campaigns = (
+            self.env["sales.campaign"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("utm_campaign_id", "in", utm_campaigns.ids), ("response_template_id", "!=", False)])
         )
         if not campaigns:
             return self.browse()
         by_utm = {campaign.utm_campaign_id: campaign for campaign in campaigns}
         documents = documents.filtered(lambda document: document.campaign_id in by_utm)
+
         def email_of(document):
             return document.partner_id.email_normalized or (source == "lead" and document.email_normalized) or False
 
         emails = list({email_of(document) for document in documents} - {False})
         targets = self.sudo().search(
-            expression.AND([
-                [("campaign_id", "in", campaigns.ids), ("campaign_target", "=", True), ("cancelled", "=", False)],
-                expression.OR([
-                    [("partner_id", "in", documents.partner_id.ids)],
-                    [("company_partner_id", "in", documents.partner_id.commercial_partner_id.ids)],
-                    [("partner_id.email_normalized", "in", emails)] if emails else expression.FALSE_DOMAIN,
-                ]),
-            ]),
+            expression.AND(
+                [
+                    [("campaign_id", "in", campaigns.ids), ("campaign_target", "=", True), ("cancelled", "=", False)],
+                    expression.OR(
+                        [
+                            [("partner_id", "in", documents.partner_id.ids)],
+                            [("company_partner_id", "in", documents.partner_id.commercial_partner_id.ids)],
+                            [("partner_id.email_normalized", "in", emails)] if emails else expression.FALSE_DOMAIN,
+                        ]
+                    ),
+                ]
+            ),
             order="date desc, id desc",
         )
         candidates = []
@@ -806,7 +869,12 @@ class SalesInteractionLog(models.Model):
             target = (
                 (partner and of_campaign.filtered(lambda entry: entry.partner_id == partner)[:1])
                 or (email and of_campaign.filtered(lambda entry: entry.partner_id.email_normalized == email)[:1])
-                or (partner and of_campaign.filtered(lambda entry: entry.company_partner_id == partner.commercial_partner_id)[:1])
+                or (
+                    partner
+                    and of_campaign.filtered(lambda entry: entry.company_partner_id == partner.commercial_partner_id)[
+                        :1
+                    ]
+                )
             )
             if not target:
                 continue
@@ -815,7 +883,9 @@ class SalesInteractionLog(models.Model):
                 values = {
                     "date": document.create_date,
                     "description": env._("Lead: %(name)s", name=document.name)[:250],
-                    "opportunity_id": document.id if document.company_id in (target.company_id, self.env["res.company"]) else False,
+                    "opportunity_id": document.id
+                    if document.company_id in (target.company_id, self.env["res.company"])
+                    else False,
                 }
             else:
                 values = {

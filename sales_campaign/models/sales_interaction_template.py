@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 from .res_partner import CORRESPONDENCE_TYPES
@@ -21,18 +22,18 @@ class SalesInteractionTemplate(models.Model):
     _check_company_auto = True
 
     group_id = fields.Many2one("sales.interaction.group", string="Interaction Group", required=True, index=True)
-    company_id = fields.Many2one(
-        "res.company", string="Company", index=True, help="Leave empty to share the template between companies."
-    )
+    company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the template between companies.")
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_currency_id", help="The currency of the unit cost: the company's."
     )
-    unit_cost = fields.Monetary(string="Unit Cost", currency_field="currency_id")
+    unit_cost = fields.Monetary(currency_field="currency_id")
     unit_duration = fields.Float(string="Unit Duration (Min.)", digits=(16, 2))
     information_flow = fields.Selection(INFORMATION_FLOWS, default="outbound")
     initiated_by = fields.Selection(INITIATORS, default="us")
     campaign_id = fields.Many2one(
-        "sales.campaign", string="Campaign", check_company=True, help="The campaign segments take over with this template."
+        "sales.campaign",
+        check_company=True,
+        help="The campaign segments take over with this template.",
     )
     campaign_target = fields.Boolean(help="Contacts of this interaction are targets of the campaign.")
     campaign_response = fields.Boolean(help="This interaction records a response to the campaign.")
@@ -43,12 +44,9 @@ class SalesInteractionTemplate(models.Model):
         help="How the interaction is delivered when the contact has no preference of its own.",
     )
     ignore_contact_correspondence_type = fields.Boolean(
-        string="Ignore Contact Correspondence Type",
         help="Always deliver with this template's correspondence type, whatever the contact prefers.",
     )
-    language_ids = fields.One2many(
-        "sales.interaction.template.language", "template_id", string="Languages", copy=True
-    )
+    language_ids = fields.One2many("sales.interaction.template.language", "template_id", string="Languages", copy=True)
     lang_default = fields.Selection(
         selection=_lang_get,
         string="Language (Default)",
@@ -60,7 +58,6 @@ class SalesInteractionTemplate(models.Model):
         ("unit_duration_positive", "CHECK(unit_duration >= 0)", "The unit duration may not be negative."),
     ]
 
-
     @api.depends("company_id")
     def _compute_currency_id(self):
         for template in self:
@@ -69,7 +66,11 @@ class SalesInteractionTemplate(models.Model):
     @api.constrains("lang_default", "language_ids")
     def _check_lang_default(self):
         for template in self:
-            if template.lang_default and template.language_ids and template.lang_default not in template.language_ids.mapped("lang"):
+            if (
+                template.lang_default
+                and template.language_ids
+                and template.lang_default not in template.language_ids.mapped("lang")
+            ):
                 raise ValidationError(
                     self.env._(
                         "The default language of interaction template %(template)s must be one of its languages.",
@@ -93,7 +94,9 @@ class SalesInteractionTemplate(models.Model):
         group = self.env["sales.interaction.group"].browse(self.env.context.get("default_group_id")).exists()
         if not group:
             xmlid = "sales_interaction_group_response" if response else "sales_interaction_group_letter"
-            group = self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env["sales.interaction.group"].search([], limit=1)
+            group = self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env[
+                "sales.interaction.group"
+            ].search([], limit=1)
         is_code = " " not in text and len(text) <= 20
         if is_code:
             label = self.env._("Campaign Response") if response else text
@@ -101,7 +104,9 @@ class SalesInteractionTemplate(models.Model):
             label = text
         vals = {"code": text.replace(" ", "-")[:20], "name": label, "group_id": group.id}
         if response:
-            vals.update(information_flow="inbound", initiated_by="them", campaign_response=True, correspondence_type=False)
+            vals.update(
+                information_flow="inbound", initiated_by="them", campaign_response=True, correspondence_type=False
+            )
         template = self.create(vals)
         return template.id, template.display_name
 

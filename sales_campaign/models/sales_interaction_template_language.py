@@ -2,6 +2,7 @@ from lxml import html
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 
@@ -25,7 +26,7 @@ class SalesInteractionTemplateLanguage(models.Model):
     body_html = fields.Html(
         string="Body",
         sanitize="email_outgoing",  # keeps the QWeb placeholders, as mail.template bodies do
-        help="Letter or e-mail text. Placeholders such as <t t-out=\"object.name\"/> are filled per contact.",
+        help='Letter or e-mail text. Placeholders such as <t t-out="object.name"/> are filled per contact.',
     )
     attachment_ids = fields.Many2many(
         "ir.attachment",
@@ -38,7 +39,6 @@ class SalesInteractionTemplateLanguage(models.Model):
     _sql_constraints = [
         ("template_lang_unique", "UNIQUE(template_id, lang)", "A template has one version per language."),
     ]
-
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -64,7 +64,9 @@ class SalesInteractionTemplateLanguage(models.Model):
             return
         Render = self.env["mail.render.mixin"]
         for language in self:
-            if language.body_html and Render._has_unsafe_expression_template_qweb(str(language.body_html), "res.partner"):
+            if language.body_html and Render._has_unsafe_expression_template_qweb(
+                str(language.body_html), "res.partner"
+            ):
                 raise AccessError(
                     self.env._(
                         "Only members of the Mail Template Editor group may use dynamic expressions in the text of "

@@ -46,7 +46,7 @@ class SalesLoggedSegment(models.Model):
     _check_company_auto = True
 
     name = fields.Char(string="No.", required=True, copy=False, readonly=True, index="trigram", default="/")
-    segment_id = fields.Many2one("sales.segment", string="Segment", readonly=True, index=True, ondelete="set null")
+    segment_id = fields.Many2one("sales.segment", readonly=True, index=True, ondelete="set null")
     description = fields.Char(readonly=True)
     date = fields.Date(default=fields.Date.context_today, readonly=True)
     user_id = fields.Many2one("res.users", string="Logged by", default=lambda self: self.env.user, readonly=True)
@@ -83,7 +83,7 @@ class SalesLoggedSegment(models.Model):
     email_queued_count = fields.Integer(string="E-mails Queued", compute="_compute_counts")
     letter_count = fields.Integer(string="Letters to Print", compute="_compute_counts")
     letter_printed_count = fields.Integer(string="Letters Printed", compute="_compute_counts")
-    delivery_progress = fields.Float(string="Delivery Progress", compute="_compute_counts")
+    delivery_progress = fields.Float(compute="_compute_counts")
     letter_attachment_ids = fields.Many2many(
         "ir.attachment",
         "sales_logged_segment_letter_rel",
@@ -109,7 +109,10 @@ class SalesLoggedSegment(models.Model):
     ]
 
     @api.depends(
-        "cancelled", "interaction_ids.cancelled", "interaction_ids.delivery_status", "interaction_ids.correspondence_type"
+        "cancelled",
+        "interaction_ids.cancelled",
+        "interaction_ids.delivery_status",
+        "interaction_ids.correspondence_type",
     )
     def _compute_counts(self):
         Log = self.env["sales.interaction.log"]
@@ -207,7 +210,9 @@ class SalesLoggedSegment(models.Model):
             logged._create_campaign_entries(segment)
             segment._set_logged()
             if send and segment.send_attachment:
-                logged._write_ledger({"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]})
+                logged._write_ledger(
+                    {"attachment_ids": [(4, attachment.id) for attachment in segment.language_ids.attachment_ids]}
+                )
             logged._start()
         return logged
 
@@ -252,7 +257,8 @@ class SalesLoggedSegment(models.Model):
         )
         if send and missing_email_as_hard_copy:
             correspondence = SQL(
-                "(CASE WHEN line.correspondence_type = 'email' AND NOT (%s) THEN 'hard_copy' ELSE line.correspondence_type END)",
+                """(CASE WHEN line.correspondence_type = 'email' AND NOT (%s) THEN 'hard_copy'
+                         ELSE line.correspondence_type END)""",
                 has_email,
             )
         else:
@@ -402,11 +408,12 @@ class SalesLoggedSegment(models.Model):
             try:
                 with self.env.cr.savepoint():
                     done += logged._process_batch()
-            except Exception as error:  # noqa: BLE001 (one log failing must not stop the others)
+            except Exception as error:
                 _logger.exception("Logged segment %s could not be processed", logged.name)
                 logged._fail(error)
             if auto_commit:
-                self.env.cr.commit()  # each batch is done for good: a worker killed later loses nothing
+                # each batch is done for good: a worker killed later loses nothing (a cron, as the mail queue)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             if time.monotonic() >= deadline:
                 break
         remaining = self.search_count([("state", "=", "in_progress")])
@@ -485,13 +492,17 @@ class SalesLoggedSegment(models.Model):
         """Tell the user who logged: in the chatter of the logged segment, and at once if they are online."""
         self.message_post(body=message)
         self.user_id._bus_send(
-            "simple_notification", {"type": kind, "title": self.env._("Logged Segment"), "message": message, "sticky": True}
+            "simple_notification",
+            {"type": kind, "title": self.env._("Logged Segment"), "message": message, "sticky": True},
         )
 
     def _version(self, segment, lang):
         """The segment language row used for a contact speaking ``lang``."""
         rows = segment.language_ids
-        return rows.filtered(lambda row: row.lang == lang)[:1] or rows.filtered(lambda row: row.lang == segment.lang_default)[:1]
+        return (
+            rows.filtered(lambda row: row.lang == lang)[:1]
+            or rows.filtered(lambda row: row.lang == segment.lang_default)[:1]
+        )
 
     def _queue_emails(self, entries):
         """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them).
@@ -522,7 +533,9 @@ class SalesLoggedSegment(models.Model):
         self.env.flush_all()
         now = fields.Datetime.now()
         for (template, lang), group in groups.items():
-            attachments = self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
+            attachments = (
+                self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
+            )
             bodies = rendered[template, lang]
             values = SQL(", ").join(
                 SQL(
@@ -555,8 +568,8 @@ class SalesLoggedSegment(models.Model):
                                   FROM email
                                 RETURNING id, message_id),
                             mail AS (
-                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, headers, state, auto_delete,
-                                                       create_uid, create_date, write_uid, write_date)
+                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, headers, state,
+                                                       auto_delete, create_uid, create_date, write_uid, write_date)
                                 SELECT message.id, email.body_html, email.email_to, email.headers, 'outgoing', FALSE,
                                        %(uid)s, %(now)s, %(uid)s, %(now)s
                                   FROM message JOIN email ON email.rfc_id = message.message_id
@@ -583,7 +596,9 @@ class SalesLoggedSegment(models.Model):
         self.env["mail.message"].invalidate_model()
         self.env["mail.mail"].invalidate_model()
         entries.partner_id.invalidate_recordset(["message_ids"])
-        entries.invalidate_recordset(["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"])
+        entries.invalidate_recordset(
+            ["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"]
+        )
         entries.modified(["delivery_status"])  # written in SQL: the counts of the logged segment follow
         return entries
 
@@ -632,7 +647,7 @@ class SalesLoggedSegment(models.Model):
                 vals_list += [dict(utm, url=target, title=target) for target in sorted(targets)]
             # sudo: link trackers are for administrators; these are the campaigns' own links
             trackers = self.env["link.tracker"].sudo().search_or_create(vals_list)
-            for vals, tracker in zip(vals_list, trackers):
+            for vals, tracker in zip(vals_list, trackers, strict=True):
                 short_urls[vals["campaign_id"], vals["url"]] = tracker.short_url
         footers = {}
         for _template, lang in groups:
@@ -675,14 +690,19 @@ class SalesLoggedSegment(models.Model):
         self.ensure_one()
         report = self.env.ref("sales_campaign.action_report_interaction_letter")
         # force_report_rendering: a real PDF even when Odoo runs its tests (it would give HTML otherwise)
-        pdf, _format = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-            report, entries.ids
+        pdf, _format = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, entries.ids)
         )
         first = len(self.letter_attachment_ids) * LETTER_BATCH_SIZE + 1
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self.env._(
-                    "Letters %(logged)s (%(first)s-%(last)s).pdf", logged=self.name, first=first, last=first + len(entries) - 1
+                    "Letters %(logged)s (%(first)s-%(last)s).pdf",
+                    logged=self.name,
+                    first=first,
+                    last=first + len(entries) - 1,
                 ),
                 "raw": pdf,
                 "mimetype": "application/pdf",
@@ -704,7 +724,11 @@ class SalesLoggedSegment(models.Model):
         if self.cancelled:
             raise UserError(self.env._("Logged segment %(logged)s is cancelled: nothing is resent.", logged=self.name))
         failed = self.env["sales.interaction.log"].search(
-            [("logged_segment_id", "=", self.id), ("delivery_status", "=", "error"), ("correspondence_type", "=", "email")]
+            [
+                ("logged_segment_id", "=", self.id),
+                ("delivery_status", "=", "error"),
+                ("correspondence_type", "=", "email"),
+            ]
         )
         if not failed:
             raise UserError(self.env._("Logged segment %(logged)s has no failed e-mail to resend.", logged=self.name))
@@ -718,9 +742,17 @@ class SalesLoggedSegment(models.Model):
         (failed - with_mail)._set_delivery_status("pending")
         if failed - with_mail:
             self._start()
-        return self._notify(
-            self.env._("%(count)s e-mails of logged segment %(logged)s are queued again.", count=len(failed), logged=self.name)
-        ) if self.segment_id else True
+        return (
+            self._notify(
+                self.env._(
+                    "%(count)s e-mails of logged segment %(logged)s are queued again.",
+                    count=len(failed),
+                    logged=self.name,
+                )
+            )
+            if self.segment_id
+            else True
+        )
 
     def action_cancel(self):
         """Cancel the logged segments with their campaign entries and interactions."""

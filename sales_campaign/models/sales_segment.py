@@ -1,9 +1,9 @@
-
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 from .privileged import is_privileged, privileged
@@ -60,7 +60,6 @@ class SalesSegment(models.Model):
     # Campaign
     campaign_id = fields.Many2one(
         "sales.campaign",
-        string="Campaign",
         check_company=True,
         tracking=True,
         index="btree_not_null",
@@ -112,9 +111,7 @@ class SalesSegment(models.Model):
         help="Use the default correspondence type for every line, whatever its contact prefers.",
     )
     send_attachment = fields.Boolean(help="Send the attachment of each language with the letters and e-mails.")
-    information_flow = fields.Selection(
-        INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False
-    )
+    information_flow = fields.Selection(INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False)
     initiated_by = fields.Selection(INITIATORS, compute="_compute_from_template", store=True, readonly=False)
     currency_id = fields.Many2one(related="company_id.currency_id")
     unit_cost = fields.Monetary(compute="_compute_from_template", store=True, readonly=False)
@@ -125,7 +122,7 @@ class SalesSegment(models.Model):
     # Lines and history
     line_ids = fields.One2many("sales.segment.line", "segment_id", string="Lines")
     line_count = fields.Integer(string="No. of Lines", compute="_compute_line_count", store=True)
-    history_ids = fields.One2many("sales.segment.history", "segment_id", string="History")
+    history_ids = fields.One2many("sales.segment.history", "segment_id")
     history_count = fields.Integer(string="No. of Steps", compute="_compute_history_count")
     pending_line_update = fields.Json(
         copy=False,
@@ -133,9 +130,7 @@ class SalesSegment(models.Model):
     )
     pending_line_update_text = fields.Text(compute="_compute_pending_line_update_text")
     logged_segment_ids = fields.One2many("sales.logged.segment", "segment_id", string="Logged Segments")
-    logged_segment_id = fields.Many2one(
-        "sales.logged.segment", string="Logged Segment", compute="_compute_logged_segment_id"
-    )
+    logged_segment_id = fields.Many2one("sales.logged.segment", compute="_compute_logged_segment_id")
 
     _sql_constraints = [
         ("name_unique", "UNIQUE(name)", "This segment number is already used."),
@@ -146,7 +141,6 @@ class SalesSegment(models.Model):
     # ------------------------------------------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------------------------------------------
-
 
     @api.depends("template_id")
     def _compute_from_template(self):
@@ -185,7 +179,9 @@ class SalesSegment(models.Model):
 
     @api.depends("line_ids")
     def _compute_line_count(self):
-        counts = dict(self.env["sales.segment.line"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
+        counts = dict(
+            self.env["sales.segment.line"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"])
+        )
         for segment in self:
             segment.line_count = counts.get(segment, 0)
 
@@ -195,14 +191,18 @@ class SalesSegment(models.Model):
             segment.logged_segment_id = segment.logged_segment_ids[:1]
 
     def _compute_history_count(self):
-        counts = dict(self.env["sales.segment.history"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"]))
+        counts = dict(
+            self.env["sales.segment.history"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"])
+        )
         for segment in self:
             segment.history_count = counts.get(segment, 0)
 
     @api.depends("lang_default", "language_ids.lang", "language_ids.subject")
     def _compute_subject_default(self):
         for segment in self:
-            segment.subject_default = segment.language_ids.filtered(lambda row: row.lang == segment.lang_default)[:1].subject
+            segment.subject_default = segment.language_ids.filtered(lambda row: row.lang == segment.lang_default)[
+                :1
+            ].subject
 
     def _inverse_subject_default(self):
         for segment in self:
@@ -226,7 +226,10 @@ class SalesSegment(models.Model):
         for segment in self:
             if (segment.campaign_target or segment.campaign_response) and not segment.campaign_id:
                 raise ValidationError(
-                    self.env._("Segment %(segment)s needs a campaign to be a campaign target or response.", segment=segment.name)
+                    self.env._(
+                        "Segment %(segment)s needs a campaign to be a campaign target or response.",
+                        segment=segment.name,
+                    )
                 )
 
     # ------------------------------------------------------------------------------------------------
@@ -242,7 +245,7 @@ class SalesSegment(models.Model):
             if not vals.get("name") or vals["name"] == new_label:
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
         segments = super().create(vals_list)
-        for segment, vals in zip(segments, vals_list):
+        for segment, vals in zip(segments, vals_list, strict=True):
             if vals.get("template_id") and "language_ids" not in vals:
                 segment._copy_template_languages()
             segment._ensure_default_language()
@@ -315,7 +318,7 @@ class SalesSegment(models.Model):
             (0, 0, {"lang": row.lang, "subject": row.subject, "attachment_ids": [(6, 0, row.attachment_ids.ids)]})
             for row in self.template_id.language_ids
         ]
-        super(SalesSegment, self).write({"language_ids": commands})
+        self.write({"language_ids": commands})
 
     def _ensure_default_language(self):
         """The default language must be one of the segment's languages: add it when it is not."""
@@ -331,7 +334,9 @@ class SalesSegment(models.Model):
         """Remember which defaults changed, with their old values, until the user applies or keeps them."""
         if self.env.context.get("sales_segment_update_lines"):
             for segment in self:
-                changed = {fname: old for fname, old in before[segment.id].items() if segment._line_default_value(fname) != old}
+                changed = {
+                    fname: old for fname, old in before[segment.id].items() if segment._line_default_value(fname) != old
+                }
                 if changed:
                     segment._apply_line_defaults(changed)
             return
@@ -343,7 +348,7 @@ class SalesSegment(models.Model):
                 if fname not in pending and segment._line_default_value(fname) != old:
                     pending[fname] = old
             if pending != (segment.pending_line_update or {}):
-                super(SalesSegment, segment).write({"pending_line_update": pending or False})
+                segment.write({"pending_line_update": pending or False})
 
     def action_apply_line_defaults(self):
         """Bring the lines in line with the header defaults that changed (the user confirmed)."""
@@ -352,13 +357,13 @@ class SalesSegment(models.Model):
             segment._check_draft()
             if segment.pending_line_update:
                 segment._apply_line_defaults(segment.pending_line_update)
-                super(SalesSegment, segment).write({"pending_line_update": False})
+                segment.write({"pending_line_update": False})
         return True
 
     def action_keep_lines(self):
         """Keep the lines as they are (the user declined the update)."""
         self._check_draft()
-        super().write({"pending_line_update": False})
+        self.write({"pending_line_update": False})
         return True
 
     def _apply_line_defaults(self, changed):
@@ -393,8 +398,11 @@ class SalesSegment(models.Model):
             SQL(
                 """UPDATE sales_segment_line AS line SET %(assignments)s
                      FROM res_partner AS partner
-                    WHERE partner.id = line.partner_id AND line.segment_id = %(segment)s AND line.active AND %(where)s""",
-                assignments=SQL(", ").join(SQL("%s = %s", SQL.identifier(column), defaults[column]) for column in columns),
+                    WHERE partner.id = line.partner_id AND line.segment_id = %(segment)s AND line.active
+                      AND %(where)s""",
+                assignments=SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(column), defaults[column]) for column in columns
+                ),
                 segment=self.id,
                 where=where,
             )
@@ -496,7 +504,9 @@ class SalesSegment(models.Model):
         if not self.description:
             problems.append(self.env._("a description"))
         if not self.line_count:
-            raise UserError(self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=self.name))
+            raise UserError(
+                self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=self.name)
+            )
         self.env.cr.execute(
             SQL(
                 """SELECT count(*) FILTER (WHERE COALESCE(line.template_id, %(template)s) IS NULL),
@@ -544,7 +554,11 @@ class SalesSegment(models.Model):
                 )
         if problems:
             raise UserError(
-                self.env._("Segment %(segment)s cannot be logged yet: it needs %(problems)s.", segment=self.name, problems="; ".join(problems))
+                self.env._(
+                    "Segment %(segment)s cannot be logged yet: it needs %(problems)s.",
+                    segment=self.name,
+                    problems="; ".join(problems),
+                )
             )
         if send and without_email and not missing_email_as_hard_copy:
             partners = self.env["res.partner"].browse(without_email[:LISTED_CONTACTS])
@@ -554,7 +568,8 @@ class SalesSegment(models.Model):
             raise UserError(
                 self.env._(
                     "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
-                    "Give them one, change their lines to hard copy, or log with the option to send them a letter instead.",
+                    "Give them one, change their lines to hard copy, or log with the option to send them a letter "
+                    "instead.",
                     names=names,
                 )
             )
@@ -613,7 +628,9 @@ class SalesSegment(models.Model):
         """One opportunity per contact of the segment for its campaign, skipping contacts that have one open."""
         self.ensure_one()
         if not self.campaign_id:
-            raise UserError(self.env._("Link segment %(segment)s to a campaign before creating opportunities.", segment=self.name))
+            raise UserError(
+                self.env._("Link segment %(segment)s to a campaign before creating opportunities.", segment=self.name)
+            )
         utm_campaign = self.campaign_id.utm_campaign_id
         lines = self.env["sales.segment.line"].search_fetch([("segment_id", "=", self.id)], ["partner_id", "user_id"])
         if not lines:
@@ -639,7 +656,11 @@ class SalesSegment(models.Model):
             seen.add(line.partner_id)
             vals_list.append(
                 {
-                    "name": self.env._("%(campaign)s: %(contact)s", campaign=self.campaign_id.title, contact=line.partner_id.display_name),
+                    "name": self.env._(
+                        "%(campaign)s: %(contact)s",
+                        campaign=self.campaign_id.title,
+                        contact=line.partner_id.display_name,
+                    ),
                     "type": "opportunity",
                     "partner_id": line.partner_id.id,
                     "campaign_id": utm_campaign.id,
@@ -650,7 +671,8 @@ class SalesSegment(models.Model):
             )
         leads = Lead.create(vals_list)
         message = self.env._(
-            "Opportunities for campaign %(campaign)s. Created: %(created)s; contacts that already had an open one: %(skipped)s.",
+            "Opportunities for campaign %(campaign)s. Created: %(created)s; "
+            "contacts that already had an open one: %(skipped)s.",
             created=len(leads),
             campaign=self.campaign_id.display_name,
             skipped=len(open_partners),

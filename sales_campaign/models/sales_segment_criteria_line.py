@@ -10,7 +10,9 @@ class SalesSegmentCriteriaLine(models.Model):
     _description = "Saved Segment Criteria Step"
     _order = "criteria_id, sequence, id"
 
-    criteria_id = fields.Many2one("sales.segment.criteria", required=True, ondelete="cascade", index=True, string="Saved Criteria")
+    criteria_id = fields.Many2one(
+        "sales.segment.criteria", required=True, ondelete="cascade", index=True, string="Saved Criteria"
+    )
     sequence = fields.Integer(string="Step")
     action = fields.Selection(ACTIONS, required=True)
     criteria = fields.Json(string="Filter Values")

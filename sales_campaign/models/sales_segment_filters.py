@@ -63,15 +63,12 @@ class SalesSegment(models.Model):
     def _segment_base_domain(self):
         """The contacts a segment may hold: persons and companies, not addresses, colleagues or ourselves."""
         # sudo: only the ids of the companies' own partners are read, to leave them out.
-        own_partners = self.env["res.company"].sudo().search([]).partner_id
+        own_partners = self.env["res.company"].sudo().search([]).partner_id  # pylint: disable=no-search-all
         return [("type", "=", "contact"), ("partner_share", "=", True), ("id", "not in", own_partners.ids)]
 
     @api.model
     def _criteria_has_filters(self, criteria):
-        return bool(
-            any(criteria.get(key) for key in FILTER_GROUPS)
-            or self._criteria_partner_domain(criteria)
-        )
+        return bool(any(criteria.get(key) for key in FILTER_GROUPS) or self._criteria_partner_domain(criteria))
 
     @api.model
     def _check_criteria(self, action, criteria):
@@ -83,30 +80,13 @@ class SalesSegment(models.Model):
         """
         if not isinstance(criteria, dict):
             raise UserError(self.env._("These criteria are not valid: %(criteria)s", criteria=str(criteria)[:200]))
-        known_options = ADD_OPTIONS if action == "add" else REMOVE_OPTIONS
         # Filter groups of other modules (see _extra_criteria_labels) are theirs to check.
         extra_keys = set(self.env["sales.segment.history"]._extra_criteria_labels())
         clean = {}
         for key, value in criteria.items():
             if key in FILTER_GROUPS:
-                if not value:
-                    continue
-                if not isinstance(value, list) or not all(
-                    type(rid) is int and 0 < rid <= MAX_RECORD_ID for rid in value  # noqa: E721 (no bool)
-                ):
-                    raise UserError(
-                        self.env._("The filter %(filter)s must be a list of records.", filter=self._criteria_label(key))
-                    )
-                if len(value) > MAX_FILTER_IDS:
-                    raise UserError(
-                        self.env._(
-                            "The filter %(filter)s names %(count)s records; at most %(max)s are allowed.",
-                            filter=self._criteria_label(key),
-                            count=len(value),
-                            max=MAX_FILTER_IDS,
-                        )
-                    )
-                clean[key] = list(value)
+                if value:
+                    clean[key] = self._check_criteria_ids(key, value)
             elif key == "partner_domain":
                 if value in (None, False, ""):
                     continue
@@ -114,26 +94,45 @@ class SalesSegment(models.Model):
                     raise UserError(self.env._("The contact filter must be a text."))
                 clean[key] = value
             elif key == "options":
-                if not value:
-                    continue
-                if not isinstance(value, dict):
-                    raise UserError(self.env._("The options of a step must be a list of options and values."))
-                for option, flag in value.items():
-                    if option not in known_options:
-                        raise UserError(
-                            self.env._("%(option)s is not an option of this step.", option=str(option)[:100])
-                        )
-                    if not isinstance(flag, bool):
-                        raise UserError(
-                            self.env._("Option %(option)s must be true or false.", option=option)
-                        )
-                clean[key] = {option: True for option, flag in value.items() if flag}
+                if value:
+                    clean[key] = self._check_criteria_options(action, value)
             elif key in extra_keys:
                 clean[key] = value
             else:
                 raise UserError(self.env._("%(filter)s is not a filter of a segment step.", filter=str(key)[:100]))
         self._criteria_partner_domain(clean)  # a contact filter that cannot be used is refused now
         return clean
+
+    @api.model
+    def _check_criteria_ids(self, key, value):
+        """A filter group of the criteria: a bounded list of record ids."""
+        if not isinstance(value, list) or not all(type(rid) is int and 0 < rid <= MAX_RECORD_ID for rid in value):
+            raise UserError(
+                self.env._("The filter %(filter)s must be a list of records.", filter=self._criteria_label(key))
+            )
+        if len(value) > MAX_FILTER_IDS:
+            raise UserError(
+                self.env._(
+                    "The filter %(filter)s names %(count)s records; at most %(max)s are allowed.",
+                    filter=self._criteria_label(key),
+                    count=len(value),
+                    max=MAX_FILTER_IDS,
+                )
+            )
+        return list(value)
+
+    @api.model
+    def _check_criteria_options(self, action, value):
+        """The options of a step: its own options, each true or false; the true ones are kept."""
+        if not isinstance(value, dict):
+            raise UserError(self.env._("The options of a step must be a list of options and values."))
+        known_options = ADD_OPTIONS if action == "add" else REMOVE_OPTIONS
+        for option, flag in value.items():
+            if option not in known_options:
+                raise UserError(self.env._("%(option)s is not an option of this step.", option=str(option)[:100]))
+            if not isinstance(flag, bool):
+                raise UserError(self.env._("Option %(option)s must be true or false.", option=option))
+        return {option: True for option, flag in value.items() if flag}
 
     @api.model
     def _criteria_label(self, key):
@@ -175,7 +174,7 @@ class SalesSegment(models.Model):
             raise UserError(self.env._("The contact filter may not contain %(part)s.", part=part))
         try:
             domain = safe_eval(text, self._criteria_eval_context())
-        except Exception as error:  # noqa: BLE001 - any failure of the user's expression is the user's to fix
+        except Exception as error:
             raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
         if not isinstance(domain, (list, tuple)):
             raise UserError(self.env._("The contact filter is not a valid filter."))
@@ -278,7 +277,9 @@ class SalesSegment(models.Model):
         # Only the interactions of the companies the user works in.
         conditions.append(SQL("entry.company_id IN %s", tuple(self.env.companies.ids)))
         self.env["sales.interaction.log"].flush_model()
-        return SQL("(SELECT entry.partner_id FROM sales_interaction_log AS entry WHERE %s)", SQL(" AND ").join(conditions))
+        return SQL(
+            "(SELECT entry.partner_id FROM sales_interaction_log AS entry WHERE %s)", SQL(" AND ").join(conditions)
+        )
 
     def _criteria_query(self, criteria, extra_domain=()):
         """The contacts matching ``criteria`` that the current user may read, as a ``Query`` on ``res_partner``."""
@@ -362,7 +363,9 @@ def _forbidden_domain_node(node):
             return node
         children = [node.value]
     elif isinstance(node, ast.Call):
-        if not isinstance(node.func, (ast.Name, ast.Attribute)) or any(keyword.arg is None for keyword in node.keywords):
+        if not isinstance(node.func, (ast.Name, ast.Attribute)) or any(
+            keyword.arg is None for keyword in node.keywords
+        ):
             return node
         children = [node.func, *node.args, *(keyword.value for keyword in node.keywords)]
     else:

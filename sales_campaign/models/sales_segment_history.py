@@ -22,7 +22,7 @@ class SalesSegmentHistory(models.Model):
     _description = "Segment History Step"
     _order = "segment_id, sequence desc, id desc"
 
-    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
+    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="segment_id.company_id", store=True, index=True)
     sequence = fields.Integer(string="Step", readonly=True)
     action = fields.Selection(ACTIONS, required=True, readonly=True)

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 
@@ -10,7 +11,7 @@ class SalesSegmentLanguage(models.Model):
     _order = "segment_id, lang"
     _rec_name = "lang"
 
-    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade", index=True)
+    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade", index=True)
     lang = fields.Selection(selection=_lang_get, string="Language", required=True)
     subject = fields.Char()
     attachment_ids = fields.Many2many(
@@ -26,7 +27,6 @@ class SalesSegmentLanguage(models.Model):
         ("segment_lang_unique", "UNIQUE(segment_id, lang)", "A segment has one version per language."),
     ]
 
-
     @api.depends("segment_id.lang_default", "lang")
     def _compute_is_default(self):
         for row in self:
@@ -34,7 +34,9 @@ class SalesSegmentLanguage(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        segments = self.env["sales.segment"].browse({vals["segment_id"] for vals in vals_list if vals.get("segment_id")})
+        segments = self.env["sales.segment"].browse(
+            {vals["segment_id"] for vals in vals_list if vals.get("segment_id")}
+        )
         segments._check_draft()
         rows = super().create(vals_list)
         for row in rows:

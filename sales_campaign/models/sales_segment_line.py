@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 from .privileged import is_privileged, privileged
@@ -27,7 +28,7 @@ class SalesSegmentLine(models.Model):
     _check_company_auto = True
 
     # Indexed with the contact in init(): no index of its own.
-    segment_id = fields.Many2one("sales.segment", string="Segment", required=True, ondelete="cascade")
+    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="segment_id.company_id", string="Segment Company")
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, index=True, ondelete="cascade")
@@ -44,7 +45,7 @@ class SalesSegmentLine(models.Model):
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     subject = fields.Char()
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", check_company=True)
-    campaign_id = fields.Many2one("sales.campaign", string="Campaign", check_company=True, index="btree_not_null")
+    campaign_id = fields.Many2one("sales.campaign", check_company=True, index="btree_not_null")
     campaign_target = fields.Boolean()
     campaign_response = fields.Boolean()
     added_step = fields.Integer(string="Added by Step", readonly=True)
@@ -52,7 +53,9 @@ class SalesSegmentLine(models.Model):
 
     email = fields.Char(string="E-mail", compute="_compute_contact_details", search="_search_email")
     phone = fields.Char(compute="_compute_contact_details", search="_search_phone")
-    is_blacklisted = fields.Boolean(string="Blacklisted", compute="_compute_contact_details", search="_search_is_blacklisted")
+    is_blacklisted = fields.Boolean(
+        string="Blacklisted", compute="_compute_contact_details", search="_search_is_blacklisted"
+    )
     in_other_campaign = fields.Boolean(
         string="Target of Another Campaign",
         compute="_compute_in_other_campaign",
@@ -61,12 +64,13 @@ class SalesSegmentLine(models.Model):
     )
     segment_state = fields.Selection(related="segment_id.state", string="Segment Status")
 
-
     # ------------------------------------------------------------------------------------------------
     # The contact's details, as the user may see them
     # ------------------------------------------------------------------------------------------------
 
-    @api.depends("partner_id.commercial_partner_id", "partner_id.email", "partner_id.phone", "partner_id.is_blacklisted")
+    @api.depends(
+        "partner_id.commercial_partner_id", "partner_id.email", "partner_id.phone", "partner_id.is_blacklisted"
+    )
     @api.depends_context("uid")
     def _compute_contact_details(self):
         visible = self.partner_id._filtered_access("read")
@@ -127,7 +131,11 @@ class SalesSegmentLine(models.Model):
         if lines:
             self.env.flush_all()
             self.env.cr.execute(
-                SQL("SELECT id FROM (%s) AS overlap WHERE id IN %s", self._other_campaign_targets_sql(), tuple(lines.ids))
+                SQL(
+                    "SELECT id FROM (%s) AS overlap WHERE id IN %s",
+                    self._other_campaign_targets_sql(),
+                    tuple(lines.ids),
+                )
             )
             found = {row[0] for row in self.env.cr.fetchall()}
         for line in self:
@@ -157,7 +165,9 @@ class SalesSegmentLine(models.Model):
             forged = [fname for fname in self.STEP_FIELDS if fname in vals and not (fname == "active" and vals[fname])]
             if forged:
                 raise UserError(self.env._("Segment lines are added and removed by the segment's steps."))
-        segments = self.env["sales.segment"].browse({vals.get("segment_id") for vals in vals_list if vals.get("segment_id")})
+        segments = self.env["sales.segment"].browse(
+            {vals.get("segment_id") for vals in vals_list if vals.get("segment_id")}
+        )
         segments.check_access("write")
         segments._check_draft()
         self._check_partners_readable({vals.get("partner_id") for vals in vals_list if vals.get("partner_id")})
@@ -193,7 +203,9 @@ class SalesSegmentLine(models.Model):
 
     def write(self, vals):
         if "partner_id" in vals:
-            raise UserError(self.env._("The contact of a segment line cannot change: add a line for the other contact."))
+            raise UserError(
+                self.env._("The contact of a segment line cannot change: add a line for the other contact.")
+            )
         if "segment_id" in vals:
             raise UserError(self.env._("A segment line cannot move to another segment: add the contact there."))
         if set(self.STEP_FIELDS) & set(vals) and not is_privileged(self._name):
@@ -208,7 +220,8 @@ class SalesSegmentLine(models.Model):
         with privileged(self._name):
             return self.write(vals)
 
-    def unlink(self):
+    # Archived, not deleted: see the docstring.
+    def unlink(self):  # pylint: disable=method-required-super
         """Lines removed by hand are archived with a step of their own, so that Go back restores them.
 
         They are deleted for good with their segment.

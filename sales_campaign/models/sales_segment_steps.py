@@ -17,7 +17,9 @@ class SalesSegment(models.Model):
     def _check_draft(self):
         for segment in self:
             if segment.state != "draft":
-                raise UserError(self.env._("Segment %(segment)s is logged: its lines can no longer change.", segment=segment.name))
+                raise UserError(
+                    self.env._("Segment %(segment)s is logged: its lines can no longer change.", segment=segment.name)
+                )
 
     def _lock_steps(self):
         """Take the segment for the step about to run, so that the steps of one segment run one after the other.
@@ -140,7 +142,9 @@ class SalesSegment(models.Model):
                 matched,
             )
         if options.get("allow_related_companies"):
-            expanded = SQL("(SELECT commercial_partner_id FROM res_partner WHERE id IN %s UNION %s)", expanded, expanded)
+            expanded = SQL(
+                "(SELECT commercial_partner_id FROM res_partner WHERE id IN %s UNION %s)", expanded, expanded
+            )
         extra = [("id", "in", expanded)] if expanded is not matched else []
         if not options.get("ignore_exclusion"):
             extra.append(("exclude_from_segments", "=", False))
@@ -252,7 +256,9 @@ class SalesSegment(models.Model):
         """Undo the last step exactly: its added lines go, the lines it removed come back as they were."""
         self.ensure_one()
         self._lock_steps()
-        step = self.env["sales.segment.history"].search([("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1)
+        step = self.env["sales.segment.history"].search(
+            [("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1
+        )
         if not step:
             raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
         self.env["sales.segment.line"].flush_model()
@@ -261,7 +267,8 @@ class SalesSegment(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                "UPDATE sales_segment_line SET active = TRUE, removed_step = NULL WHERE segment_id = %s AND removed_step = %s",
+                """UPDATE sales_segment_line SET active = TRUE, removed_step = NULL
+                    WHERE segment_id = %s AND removed_step = %s""",
                 self.id,
                 step.sequence,
             )

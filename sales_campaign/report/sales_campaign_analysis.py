@@ -1,5 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
+
 from odoo.addons.base.models.res_partner import _lang_get
 
 from ..models.sales_interaction_log import repeated_response_sql
@@ -48,33 +49,62 @@ class SalesCampaignAnalysis(models.Model):
         "res.company": ["currency_id"],
         "res.currency.rate": ["rate", "name", "company_id", "currency_id"],
         "sales.interaction.log": [
-            "campaign_id", "cancelled", "company_id", "date", "user_id", "company_partner_id", "template_id",
-            "logged_segment_id", "lang", "campaign_target", "campaign_response", "cost", "duration",
-            "correspondence_type", "delivery_status", "replied_date", "clicked_date", "unsubscribed_date",
-            "response_source", "partner_id",
+            "campaign_id",
+            "cancelled",
+            "company_id",
+            "date",
+            "user_id",
+            "company_partner_id",
+            "template_id",
+            "logged_segment_id",
+            "lang",
+            "campaign_target",
+            "campaign_response",
+            "cost",
+            "duration",
+            "correspondence_type",
+            "delivery_status",
+            "replied_date",
+            "clicked_date",
+            "unsubscribed_date",
+            "response_source",
+            "partner_id",
         ],
         "crm.lead": [
-            "active", "type", "campaign_id", "company_id", "create_date", "user_id", "partner_id", "stage_id",
+            "active",
+            "type",
+            "campaign_id",
+            "company_id",
+            "create_date",
+            "user_id",
+            "partner_id",
+            "stage_id",
             "expected_revenue",
         ],
         "crm.stage": ["is_won"],
         "sale.order": [
-            "state", "campaign_id", "company_id", "date_order", "user_id", "partner_id", "amount_untaxed",
+            "state",
+            "campaign_id",
+            "company_id",
+            "date_order",
+            "user_id",
+            "partner_id",
+            "amount_untaxed",
             "currency_rate",
         ],
         "sale.order.line": ["order_id", "sales_campaign_id", "state"],
     }
 
     fact_type = fields.Selection(FACT_TYPES, string="Type", readonly=True)
-    campaign_id = fields.Many2one("sales.campaign", string="Campaign", readonly=True)
+    campaign_id = fields.Many2one("sales.campaign", readonly=True)
     status_id = fields.Many2one("sales.campaign.status", string="Campaign Status", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Date(readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Company of the Contact", readonly=True)
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", readonly=True)
-    logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment", readonly=True)
+    logged_segment_id = fields.Many2one("sales.logged.segment", readonly=True)
     lang = fields.Selection(selection=_lang_get, string="Language", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
     responded_count = fields.Integer(
@@ -103,7 +133,6 @@ class SalesCampaignAnalysis(models.Model):
     quotation_count = fields.Integer(string="Open Quotations", readonly=True, aggregator="sum")
     order_count = fields.Integer(string="Sales Orders", readonly=True, aggregator="sum")
     revenue = fields.Monetary(readonly=True, aggregator="sum")
-
 
     def init(self):
         # The rows used to be a database view; they are a query now (the conversion depends on the user's
@@ -147,21 +176,29 @@ class SalesCampaignAnalysis(models.Model):
                            entry.template_id, entry.logged_segment_id, entry.lang,
                            COALESCE(entry.campaign_target, FALSE)::int AS contacted_count,
                            -- responses, but a contact's responses found by the campaign itself once, its first
-                           (COALESCE(entry.campaign_response, FALSE) AND NOT COALESCE(%(repeated)s, FALSE))::int AS responded_count,
-                           ((entry.correspondence_type = 'email' AND entry.delivery_status = 'sent') IS TRUE)::int AS emailed_count,
+                           (COALESCE(entry.campaign_response, FALSE)
+                            AND NOT COALESCE(%(repeated)s, FALSE))::int AS responded_count,
+                           ((entry.correspondence_type = 'email' AND entry.delivery_status = 'sent') IS TRUE)::int
+                               AS emailed_count,
                            (entry.replied_date IS NOT NULL)::int AS replied_count,
                            (entry.clicked_date IS NOT NULL)::int AS clicked_count,
                            (entry.unsubscribed_date IS NOT NULL)::int AS unsubscribed_count,
                            -- replies kept while the campaign had no response template: no reply response yet
                            (entry.replied_date IS NOT NULL AND NOT EXISTS (
                                 SELECT 1 FROM sales_interaction_log response
-                                 WHERE response.campaign_id = entry.campaign_id AND response.partner_id = entry.partner_id
+                                 WHERE response.campaign_id = entry.campaign_id
+                                   AND response.partner_id = entry.partner_id
                                    AND response.response_source = 'reply'))::int AS reply_pending_count,
-                           ((entry.campaign_response AND entry.response_source = 'reply') IS TRUE)::int AS response_reply_count,
-                           ((entry.campaign_response AND entry.response_source = 'click') IS TRUE)::int AS response_click_count,
-                           ((entry.campaign_response AND entry.response_source = 'lead') IS TRUE)::int AS response_lead_count,
-                           ((entry.campaign_response AND entry.response_source = 'order') IS TRUE)::int AS response_order_count,
-                           ((entry.campaign_response AND entry.response_source = 'manual') IS TRUE)::int AS response_manual_count,
+                           ((entry.campaign_response AND entry.response_source = 'reply') IS TRUE)::int
+                               AS response_reply_count,
+                           ((entry.campaign_response AND entry.response_source = 'click') IS TRUE)::int
+                               AS response_click_count,
+                           ((entry.campaign_response AND entry.response_source = 'lead') IS TRUE)::int
+                               AS response_lead_count,
+                           ((entry.campaign_response AND entry.response_source = 'order') IS TRUE)::int
+                               AS response_order_count,
+                           ((entry.campaign_response AND entry.response_source = 'manual') IS TRUE)::int
+                               AS response_manual_count,
                            COALESCE(entry.cost, 0) AS cost, COALESCE(entry.duration, 0) AS duration,
                            0 AS opportunity_count, 0 AS expected_revenue, 0 AS won_count, 0 AS won_revenue,
                            0 AS quotation_count, 0 AS order_count, 0 AS revenue

@@ -76,10 +76,19 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
 
             rows.append(
                 (
-                    label, target, response, rate, sums["cost"], sums["duration"],
-                    emailed, sums["replied_count"], per_email(sums["replied_count"]),
-                    sums["clicked_count"], per_email(sums["clicked_count"]),
-                    sums["unsubscribed_count"], per_email(sums["unsubscribed_count"]),
+                    label,
+                    target,
+                    response,
+                    rate,
+                    sums["cost"],
+                    sums["duration"],
+                    emailed,
+                    sums["replied_count"],
+                    per_email(sums["replied_count"]),
+                    sums["clicked_count"],
+                    per_email(sums["clicked_count"]),
+                    sums["unsubscribed_count"],
+                    per_email(sums["unsubscribed_count"]),
                 )
             )
         return sorted(rows, key=lambda row: str(row[0]))
@@ -113,9 +122,18 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
 
         Log = self.env["sales.interaction.log"]
         columns = [
-            _("Contacted"), _("Responded"), _("Response Rate (%)"), _("Cost"), _("Duration (Min.)"),
-            _("E-mails Sent"), _("Replies"), _("Reply Rate (%)"), _("Clicks"), _("Click Rate (%)"),
-            _("Unsubscribes"), _("Unsubscribe Rate (%)"),
+            _("Contacted"),
+            _("Responded"),
+            _("Response Rate (%)"),
+            _("Cost"),
+            _("Duration (Min.)"),
+            _("E-mails Sent"),
+            _("Replies"),
+            _("Reply Rate (%)"),
+            _("Clicks"),
+            _("Click Rate (%)"),
+            _("Unsubscribes"),
+            _("Unsubscribe Rate (%)"),
         ]
         # Salespeople may export the figures they see, without the breakdowns of the interaction log.
         for groupby in BREAKDOWNS if Log.has_access("read") else ():

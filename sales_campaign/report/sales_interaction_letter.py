@@ -88,15 +88,23 @@ class ReportInteractionLetter(models.AbstractModel):
             return
         medium = self.env.ref("sales_campaign.utm_medium_letter", raise_if_not_found=False)
         vals_list = [
-            {"url": url, "title": url, "campaign_id": campaign.utm_campaign_id.id,
-             "source_id": campaign.utm_source_id.id, "medium_id": medium.id if medium else False}
+            {
+                "url": url,
+                "title": url,
+                "campaign_id": campaign.utm_campaign_id.id,
+                "source_id": campaign.utm_source_id.id,
+                "medium_id": medium.id if medium else False,
+            }
             for campaign, urls in wanted.items()
             for url in sorted(urls)
         ]
         # sudo: link trackers are for administrators; these are the campaign's own addresses, printed by
         # whoever prints its letters
         trackers = self.env["link.tracker"].sudo().search_or_create(vals_list)
-        short = {(vals["campaign_id"], vals["url"]): tracker.short_url for vals, tracker in zip(vals_list, trackers)}
+        short = {
+            (vals["campaign_id"], vals["url"]): tracker.short_url
+            for vals, tracker in zip(vals_list, trackers, strict=True)
+        }
         for entry, root in parsed.items():
             key = entry.campaign_id.utm_campaign_id.id
 

@@ -63,7 +63,8 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                      JOIN res_partner partner ON partner.id = line.partner_id
                      -- the contact's details for the contacts the user may read (record rules), else none
                      LEFT JOIN LATERAL (
-                         SELECT company.name AS company, partner.email, COALESCE(partner.phone, partner.mobile) AS phone,
+                         SELECT company.name AS company, partner.email,
+                                COALESCE(partner.phone, partner.mobile) AS phone,
                                 partner.street, partner.zip, partner.city, %(country)s AS country,
                                 (SELECT string_agg(%(resp)s, ', ' ORDER BY resp.code)
                                    FROM res_partner_sales_job_responsibility_rel rel
@@ -107,7 +108,9 @@ class SalesSegmentXlsxExport(models.AbstractModel):
         segments.check_access("read")
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "in_memory": True})
-        header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"})
+        header = workbook.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"}
+        )
         columns = self._columns()
         yes, no = self.env._("Yes"), self.env._("No")
         for segment in segments:

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -23,28 +23,63 @@ class TestCampaignActivities(SalesSegmentCommon):
                 "name": "Follow-up",
                 "res_model": "res.partner",
                 "template_ids": [
-                    (0, 0, {"activity_type_id": cls.env.ref("mail.mail_activity_data_call").id, "summary": "Call",
-                            "sequence": 1, "delay_count": 3, "delay_from": "after_plan_date",
-                            "responsible_type": "sales_contact_user"}),
-                    (0, 0, {"activity_type_id": cls.env.ref("mail.mail_activity_data_todo").id, "summary": "Visit",
-                            "sequence": 2, "delay_count": 7, "delay_from": "sales_after_previous",
-                            "responsible_type": "sales_team_leader"}),
-                    (0, 0, {"activity_type_id": cls.env.ref("mail.mail_activity_data_todo").id, "summary": "Report",
-                            "sequence": 3, "delay_count": 1, "delay_unit": "weeks", "delay_from": "sales_after_previous",
-                            "responsible_type": "sales_campaign_user"}),
+                    (
+                        0,
+                        0,
+                        {
+                            "activity_type_id": cls.env.ref("mail.mail_activity_data_call").id,
+                            "summary": "Call",
+                            "sequence": 1,
+                            "delay_count": 3,
+                            "delay_from": "after_plan_date",
+                            "responsible_type": "sales_contact_user",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "activity_type_id": cls.env.ref("mail.mail_activity_data_todo").id,
+                            "summary": "Visit",
+                            "sequence": 2,
+                            "delay_count": 7,
+                            "delay_from": "sales_after_previous",
+                            "responsible_type": "sales_team_leader",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "activity_type_id": cls.env.ref("mail.mail_activity_data_todo").id,
+                            "summary": "Report",
+                            "sequence": 3,
+                            "delay_count": 1,
+                            "delay_unit": "weeks",
+                            "delay_from": "sales_after_previous",
+                            "responsible_type": "sales_campaign_user",
+                        },
+                    ),
                 ],
             }
         )
         cls.segment = cls.new_segment(cls, campaign_id=cls.campaign.id, campaign_target=True)
         lines = cls.env["sales.segment.line"].create(
-            [{"segment_id": cls.segment.id, "partner_id": partner.id} for partner in (cls.customer_buyer, cls.prospect_buyer)]
+            [
+                {"segment_id": cls.segment.id, "partner_id": partner.id}
+                for partner in (cls.customer_buyer, cls.prospect_buyer)
+            ]
         )
         # As Add Contacts leaves them: the contact's salesperson, none for the prospect.
         lines[0].user_id = cls.staff
         lines[1].user_id = False
 
     def schedule(self, user, **values):
-        form = Form(self.env["sales.campaign.activity.wizard"].with_user(user).with_context(default_campaign_id=self.campaign.id))
+        form = Form(
+            self.env["sales.campaign.activity.wizard"]
+            .with_user(user)
+            .with_context(default_campaign_id=self.campaign.id)
+        )
         for name, value in values.items():
             setattr(form, name, value)
         return form.save()
@@ -55,13 +90,17 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.assertEqual(wizard.record_count, 2)
         self.assertEqual(wizard.activity_count, 6)
         wizard.action_schedule()
-        activities = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", (self.customer_buyer | self.prospect_buyer).ids)])
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", (self.customer_buyer | self.prospect_buyer).ids)]
+        )
         self.assertEqual(len(activities), 6)
         by_key = {(activity.res_id, activity.summary): activity for activity in activities}
         call = by_key[(self.customer_buyer.id, "Call")]
         self.assertEqual(call.date_deadline, date(2026, 12, 4))
         self.assertEqual(call.user_id, self.staff, "the contact's own salesperson")
-        self.assertEqual(by_key[(self.prospect_buyer.id, "Call")].user_id, self.manager, "no salesperson: the one asked at launch")
+        self.assertEqual(
+            by_key[(self.prospect_buyer.id, "Call")].user_id, self.manager, "no salesperson: the one asked at launch"
+        )
         visit = by_key[(self.customer_buyer.id, "Visit")]
         self.assertEqual(visit.date_deadline, date(2026, 12, 11), "7 days after the call")
         self.assertEqual(visit.user_id, self.leader)
@@ -75,9 +114,19 @@ class TestCampaignActivities(SalesSegmentCommon):
             {
                 "name": "Campaign review",
                 "res_model": "sales.campaign",
-                "template_ids": [(0, 0, {"activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
-                                         "summary": "Review", "delay_count": 30, "delay_from": "after_plan_date",
-                                         "responsible_type": "sales_team_leader"})],
+                "template_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                            "summary": "Review",
+                            "delay_count": 30,
+                            "delay_from": "after_plan_date",
+                            "responsible_type": "sales_team_leader",
+                        },
+                    )
+                ],
             }
         )
         self.schedule(self.manager, apply_on="campaign", plan_id=campaign_plan).action_schedule()
@@ -90,12 +139,28 @@ class TestCampaignActivities(SalesSegmentCommon):
             {
                 "name": "Opportunity follow-up",
                 "res_model": "crm.lead",
-                "template_ids": [(0, 0, {"activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
-                                         "summary": "Call the buyer", "delay_count": 2, "delay_from": "after_plan_date",
-                                         "responsible_type": "sales_contact_user"})],
+                "template_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                            "summary": "Call the buyer",
+                            "delay_count": 2,
+                            "delay_from": "after_plan_date",
+                            "responsible_type": "sales_contact_user",
+                        },
+                    )
+                ],
             }
         )
-        wizard = self.schedule(self.manager, apply_on="opportunities", segment_id=self.segment, plan_id=lead_plan, plan_date=date(2027, 1, 4))
+        wizard = self.schedule(
+            self.manager,
+            apply_on="opportunities",
+            segment_id=self.segment,
+            plan_id=lead_plan,
+            plan_date=date(2027, 1, 4),
+        )
         self.assertEqual(wizard.record_count, 2)
         wizard.action_schedule()
         leads = self.env["crm.lead"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
@@ -105,7 +170,9 @@ class TestCampaignActivities(SalesSegmentCommon):
     def test_plan_needs_a_segment_with_records(self):
         empty = self.new_segment(campaign_id=self.campaign.id)
         with self.assertRaisesRegex(UserError, "nothing to schedule"):
-            self.schedule(self.manager, apply_on="contacts", segment_id=empty, plan_id=self.contact_plan).action_schedule()
+            self.schedule(
+                self.manager, apply_on="contacts", segment_id=empty, plan_id=self.contact_plan
+            ).action_schedule()
 
     def test_create_opportunities_once_per_contact(self):
         segment = self.segment.with_user(self.manager)
@@ -115,7 +182,11 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.assertEqual(leads.partner_id, self.customer_buyer | self.prospect_buyer)
         self.assertEqual(set(leads.mapped("type")), {"opportunity"})
         self.assertEqual(leads.filtered(lambda lead: lead.partner_id == self.customer_buyer).user_id, self.staff)
-        self.assertEqual(leads.filtered(lambda lead: lead.partner_id == self.prospect_buyer).user_id, self.manager, "the campaign's salesperson")
+        self.assertEqual(
+            leads.filtered(lambda lead: lead.partner_id == self.prospect_buyer).user_id,
+            self.manager,
+            "the campaign's salesperson",
+        )
         self.assertEqual(leads.team_id, self.team)
         # Again: the open opportunities are not duplicated; a won one does not count as open.
         action = segment.action_create_opportunities()

@@ -27,7 +27,9 @@ class TestCampaignPrices(SalesSegmentCommon):
             company_ids=[cls.company.id],
         )
         cls.today = fields.Date.context_today(cls.env["sales.campaign"])
-        cls.chair = cls.env["product.product"].create({"name": "Test Guest Chair", "list_price": 189.0, "type": "consu"})
+        cls.chair = cls.env["product.product"].create(
+            {"name": "Test Guest Chair", "list_price": 189.0, "type": "consu"}
+        )
         cls.category = cls.env["product.category"].create({"name": "Test Desks"})
         cls.desk = cls.env["product.product"].create(
             {"name": "Test Desk", "list_price": 500.0, "type": "consu", "categ_id": cls.category.id}
@@ -36,8 +38,18 @@ class TestCampaignPrices(SalesSegmentCommon):
         cls.set_prices(
             cls.campaign,
             [
-                {"sales_campaign_price_type": "price", "display_applied_on": "1_product", "product_tmpl_id": cls.chair.product_tmpl_id, "fixed_price": 150.0},
-                {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category", "categ_id": cls.category, "percent_price": 12.5},
+                {
+                    "sales_campaign_price_type": "price",
+                    "display_applied_on": "1_product",
+                    "product_tmpl_id": cls.chair.product_tmpl_id,
+                    "fixed_price": 150.0,
+                },
+                {
+                    "sales_campaign_price_type": "discount",
+                    "display_applied_on": "2_product_category",
+                    "categ_id": cls.category,
+                    "percent_price": 12.5,
+                },
             ],
         )
         # The segment of the story: the buyers of the customer and the prospect, campaign targets.
@@ -95,7 +107,9 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.activate()
         order = self.quotation(self.customer_co, self.chair)
         self.assertEqual(order.order_line.price_unit, 150.0)
-        self.assertEqual(order.order_line.sales_campaign_id, self.campaign, "the line shows the campaign that priced it")
+        self.assertEqual(
+            order.order_line.sales_campaign_id, self.campaign, "the line shows the campaign that priced it"
+        )
         self.assertFalse(order.campaign_id, "the order's campaign is left to the user")
         # A person of the targeted company orders too: the company is the target.
         order = self.quotation(self.customer_it, self.chair)
@@ -103,11 +117,18 @@ class TestCampaignPrices(SalesSegmentCommon):
 
     def test_orders_created_by_code_are_priced(self):
         self.activate()
-        order = self.env["sale.order"].with_user(self.salesperson).create(
-            {
-                "partner_id": self.customer_co.id,
-                "order_line": [Command.create({"product_id": self.chair.id}), Command.create({"product_id": self.desk.id})],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesperson)
+            .create(
+                {
+                    "partner_id": self.customer_co.id,
+                    "order_line": [
+                        Command.create({"product_id": self.chair.id}),
+                        Command.create({"product_id": self.desk.id}),
+                    ],
+                }
+            )
         )
         chair_line, desk_line = order.order_line
         self.assertEqual(chair_line.price_unit, 150.0)
@@ -120,18 +141,38 @@ class TestCampaignPrices(SalesSegmentCommon):
         """Lines of several orders are priced in one batch: each order keeps its own price sources."""
         self.activate()
         other = self.env["sales.campaign"].create({"title": "Prospect offer"})
-        self.set_prices(other, [{"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id, "fixed_price": 120.0}])
-        target, prospect, set_by_hand, past = self.env["sale.order"].with_user(self.salesperson).create(
+        self.set_prices(
+            other,
             [
-                {"partner_id": partner.id, "campaign_id": campaign.utm_campaign_id.id, "date_order": date,
-                 "order_line": [Command.create({"product_id": self.chair.id}), Command.create({"product_id": self.desk.id})]}
-                for partner, campaign, date in [
-                    (self.customer_it, self.env["sales.campaign"], fields.Datetime.now()),
-                    (self.prospect_co, self.env["sales.campaign"], fields.Datetime.now()),
-                    (self.prospect_co, other, fields.Datetime.now()),
-                    (self.customer_co, self.env["sales.campaign"], fields.Datetime.now() - timedelta(days=30)),
+                {
+                    "sales_campaign_price_type": "price",
+                    "product_tmpl_id": self.chair.product_tmpl_id,
+                    "fixed_price": 120.0,
+                }
+            ],
+        )
+        target, prospect, set_by_hand, past = (
+            self.env["sale.order"]
+            .with_user(self.salesperson)
+            .create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "campaign_id": campaign.utm_campaign_id.id,
+                        "date_order": date,
+                        "order_line": [
+                            Command.create({"product_id": self.chair.id}),
+                            Command.create({"product_id": self.desk.id}),
+                        ],
+                    }
+                    for partner, campaign, date in [
+                        (self.customer_it, self.env["sales.campaign"], fields.Datetime.now()),
+                        (self.prospect_co, self.env["sales.campaign"], fields.Datetime.now()),
+                        (self.prospect_co, other, fields.Datetime.now()),
+                        (self.customer_co, self.env["sales.campaign"], fields.Datetime.now() - timedelta(days=30)),
+                    ]
                 ]
-            ]
+            )
         )
         self.assertEqual(target.order_line.mapped("price_unit"), [150.0, 500.0])
         self.assertEqual(target.order_line.mapped("discount"), [0.0, 12.5])
@@ -190,9 +231,8 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.assertEqual(order.order_line.price_unit, 150.0)
         self.campaign.with_user(self.manager).action_deactivate()
         # A new line in the sales app and another one by code (as an RPC client): regular prices.
-        with Form(order.with_user(self.salesperson)) as form:
-            with form.order_line.new() as line:
-                line.product_id = self.chair
+        with Form(order.with_user(self.salesperson)) as form, form.order_line.new() as line:
+            line.product_id = self.chair
         order.with_user(self.salesperson).write({"order_line": [Command.create({"product_id": self.desk.id})]})
         chair_line, new_chair_line, desk_line = order.order_line
         self.assertEqual(new_chair_line.price_unit, 189.0)
@@ -211,9 +251,8 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.activate()
         order = self.quotation(self.customer_co, self.chair, campaign=self.campaign)
         self.campaign.with_user(self.manager).action_deactivate()
-        with Form(order.with_user(self.salesperson)) as form:
-            with form.order_line.new() as line:
-                line.product_id = self.desk
+        with Form(order.with_user(self.salesperson)) as form, form.order_line.new() as line:
+            line.product_id = self.desk
         self.assertEqual(order.order_line.mapped("price_unit"), [150.0, 500.0])
         self.assertEqual(order.order_line.mapped("discount"), [0.0, 12.5])
         self.assertEqual(order.order_line.sales_campaign_id, self.campaign)
@@ -252,9 +291,22 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.assertFalse(order.order_line.sales_campaign_id)
         # A second campaign targeting the same customer with a better price wins over the first.
         other = self.env["sales.campaign"].create(
-            {"title": "Spring offer", "date_start": self.today - timedelta(days=1), "date_end": self.today + timedelta(days=1)}
+            {
+                "title": "Spring offer",
+                "date_start": self.today - timedelta(days=1),
+                "date_end": self.today + timedelta(days=1),
+            }
         )
-        self.set_prices(other, [{"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id, "fixed_price": 140.0}])
+        self.set_prices(
+            other,
+            [
+                {
+                    "sales_campaign_price_type": "price",
+                    "product_tmpl_id": self.chair.product_tmpl_id,
+                    "fixed_price": 140.0,
+                }
+            ],
+        )
         other_segment = self.env["sales.segment"].create(
             {"description": "Spring", "campaign_id": other.id, "campaign_target": True}
         )
@@ -282,7 +334,9 @@ class TestCampaignPrices(SalesSegmentCommon):
         eur.active = True
         usd = self.company.currency_id
         self.env["res.currency.rate"].search([("currency_id", "in", (eur | usd).ids)]).unlink()
-        self.env["res.currency.rate"].create({"currency_id": eur.id, "rate": 2.0, "name": "2020-01-01", "company_id": self.company.id})
+        self.env["res.currency.rate"].create(
+            {"currency_id": eur.id, "rate": 2.0, "name": "2020-01-01", "company_id": self.company.id}
+        )
         euro_list = self.env["product.pricelist"].create({"name": "Euro", "currency_id": eur.id})
         self.customer_co.property_product_pricelist = euro_list
         self.activate()
@@ -341,11 +395,24 @@ class TestCampaignPrices(SalesSegmentCommon):
     def test_campaign_rules_refuse_negative_prices_and_quantities_and_odd_discounts(self):
         saved = self.campaign_rules()
         chair = {"sales_campaign_price_type": "price", "product_tmpl_id": self.chair.product_tmpl_id}
-        desks = {"sales_campaign_price_type": "discount", "display_applied_on": "2_product_category", "categ_id": self.category}
+        desks = {
+            "sales_campaign_price_type": "discount",
+            "display_applied_on": "2_product_category",
+            "categ_id": self.category,
+        }
         refused = [
-            ({**chair, "fixed_price": -100.0}, "The sales price of Test Guest Chair in campaign .* may not be negative"),
-            ({**chair, "fixed_price": 100.0, "min_quantity": -5}, "The minimum quantity of Test Guest Chair .* may not be negative"),
-            ({**desks, "percent_price": 150.0}, "The line discount of Category: Test Desks in campaign .* at most 100 %"),
+            (
+                {**chair, "fixed_price": -100.0},
+                "The sales price of Test Guest Chair in campaign .* may not be negative",
+            ),
+            (
+                {**chair, "fixed_price": 100.0, "min_quantity": -5},
+                "The minimum quantity of Test Guest Chair .* may not be negative",
+            ),
+            (
+                {**desks, "percent_price": 150.0},
+                "The line discount of Category: Test Desks in campaign .* at most 100 %",
+            ),
             ({**desks, "percent_price": 0.0}, "must be more than 0 %"),
             ({**desks, "percent_price": -10.0}, "must be more than 0 %"),
         ]
@@ -358,10 +425,18 @@ class TestCampaignPrices(SalesSegmentCommon):
             self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
         # An RPC client creating or changing rules
         Item = self.env["product.pricelist.item"].with_user(self.manager)
-        chair_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "fixed", "applied_on": "1_product",
-                      "product_tmpl_id": self.chair.product_tmpl_id.id}
-        desk_rule = {"sales_campaign_id": self.campaign.id, "compute_price": "percentage",
-                     "applied_on": "2_product_category", "categ_id": self.category.id}
+        chair_rule = {
+            "sales_campaign_id": self.campaign.id,
+            "compute_price": "fixed",
+            "applied_on": "1_product",
+            "product_tmpl_id": self.chair.product_tmpl_id.id,
+        }
+        desk_rule = {
+            "sales_campaign_id": self.campaign.id,
+            "compute_price": "percentage",
+            "applied_on": "2_product_category",
+            "categ_id": self.category.id,
+        }
         price_item, discount_item = self.campaign.price_item_ids
         for call in (
             lambda: Item.create({**chair_rule, "fixed_price": -100.0}),
@@ -378,7 +453,9 @@ class TestCampaignPrices(SalesSegmentCommon):
                 call()
             self.assertEqual(self.campaign_rules(), saved, "nothing was saved")
         # The limits themselves are fine: a free product, a 100 % discount, no minimum quantity.
-        self.set_prices(self.campaign, [{**chair, "fixed_price": 0.0, "min_quantity": 0}, {**desks, "percent_price": 100.0}])
+        self.set_prices(
+            self.campaign, [{**chair, "fixed_price": 0.0, "min_quantity": 0}, {**desks, "percent_price": 100.0}]
+        )
         self.assertEqual(len(self.campaign.price_item_ids), 4)
         # Other pricelists keep Odoo's rules: a negative discount is a mark-up there.
         regular = self.env["product.pricelist"].create(
@@ -424,15 +501,24 @@ class TestCampaignPrices(SalesSegmentCommon):
         """
         products = self.env["product.product"].create(
             [
-                {"name": f"Query Product {i:02d}", "list_price": 100.0, "categ_id": self.category.id if i % 2 else self.chair.categ_id.id}
+                {
+                    "name": f"Query Product {i:02d}",
+                    "list_price": 100.0,
+                    "categ_id": self.category.id if i % 2 else self.chair.categ_id.id,
+                }
                 for i in range(50)
             ]
         )
         # Every other product has a campaign price, the others are desks with the campaign's line discount.
         self.env["product.pricelist.item"].with_user(self.manager).create(
             [
-                {"sales_campaign_id": self.campaign.id, "sales_campaign_price_type": "price", "applied_on": "1_product",
-                 "product_tmpl_id": product.product_tmpl_id.id, "fixed_price": 80.0}
+                {
+                    "sales_campaign_id": self.campaign.id,
+                    "sales_campaign_price_type": "price",
+                    "applied_on": "1_product",
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "fixed_price": 80.0,
+                }
                 for product in products[::2]
             ]
         )
@@ -449,11 +535,18 @@ class TestCampaignPrices(SalesSegmentCommon):
         _logger.info(
             "Queries of a quotation created and confirmed, Odoo alone / no activated campaign / campaign pricing: "
             "5 lines %s / %s / %s, 50 lines %s / %s / %s",
-            odoo_small, plain_small, campaign_small, odoo_large, plain_large, campaign_large,
+            odoo_small,
+            plain_small,
+            campaign_small,
+            odoo_large,
+            plain_large,
+            campaign_large,
         )
         self.assertLessEqual(
             plain_large - odoo_large, plain_small - odoo_small + 2, "without activated campaigns, a constant cost"
         )
         self.assertLessEqual(
-            campaign_large - plain_large, campaign_small - plain_small + 3, "campaign pricing is looked up once per order"
+            campaign_large - plain_large,
+            campaign_small - plain_small + 3,
+            "campaign pricing is looked up once per order",
         )

@@ -74,15 +74,19 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
             '<p>Dear <t t-out="object.name"/>, see <a href="https://www.example.com/rome-guest-chair?color=red&amp;size=2">'
             'the Rome Guest Chair</a> or <a href="/contactus">write to us</a>.</p>'
         )
-        cls.response_template = cls.env["sales.interaction.template"].with_user(cls.manager).create(
-            {
-                "code": "T-RESP",
-                "name": "Campaign response",
-                "group_id": cls.env.ref("sales_campaign.sales_interaction_group_response").id,
-                "information_flow": "inbound",
-                "initiated_by": "them",
-                "unit_duration": 15,
-            }
+        cls.response_template = (
+            cls.env["sales.interaction.template"]
+            .with_user(cls.manager)
+            .create(
+                {
+                    "code": "T-RESP",
+                    "name": "Campaign response",
+                    "group_id": cls.env.ref("sales_campaign.sales_interaction_group_response").id,
+                    "information_flow": "inbound",
+                    "initiated_by": "them",
+                    "unit_duration": 15,
+                }
+            )
         )
         cls.campaign.with_user(cls.manager).response_template_id = cls.response_template
         cls.chair = cls.env["product.product"].create({"name": "Rome Guest Chair", "list_price": 180})
@@ -105,8 +109,11 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
     def send(self, entries):
         """The mail queue sends them (a mail server that accepts everything)."""
         IrMailServer = type(self.env["ir.mail_server"])
-        with patch.object(IrMailServer, "connect", return_value=MagicMock()), patch.object(
-            IrMailServer, "send_email", side_effect=lambda message, *args, **kwargs: message["Message-Id"]
+        with (
+            patch.object(IrMailServer, "connect", return_value=MagicMock()),
+            patch.object(
+                IrMailServer, "send_email", side_effect=lambda message, *args, **kwargs: message["Message-Id"]
+            ),
         ):
             self.env["sales.interaction.log"].concat(*entries).sudo().mail_mail_id.send()
         self.env.invalidate_all()
@@ -148,15 +155,41 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.send(entries.values())
         reply = self.incoming(carla)
 
-        self.assertEqual((reply.model, reply.res_id), ("res.partner", self.customer_buyer.id), "on the contact's thread")
+        self.assertEqual(
+            (reply.model, reply.res_id), ("res.partner", self.customer_buyer.id), "on the contact's thread"
+        )
         carla = self.as_staff(carla)
         response = carla.response_ids
         self.assertEqual(len(response), 1)
         self.assertEqual(
-            (response.partner_id, response.template_id, response.campaign_id, response.response_source,
-             response.campaign_response, response.campaign_target, response.response_repeat, response.answered_interaction_id,
-             response.reply_message_id, response.reply_other_address, response.correspondence_type, response.duration),
-            (self.customer_buyer, self.response_template, self.campaign, "reply", True, False, False, carla, reply, False, "email", 15),
+            (
+                response.partner_id,
+                response.template_id,
+                response.campaign_id,
+                response.response_source,
+                response.campaign_response,
+                response.campaign_target,
+                response.response_repeat,
+                response.answered_interaction_id,
+                response.reply_message_id,
+                response.reply_other_address,
+                response.correspondence_type,
+                response.duration,
+            ),
+            (
+                self.customer_buyer,
+                self.response_template,
+                self.campaign,
+                "reply",
+                True,
+                False,
+                False,
+                carla,
+                reply,
+                False,
+                "email",
+                15,
+            ),
         )
         self.assertEqual(response.description, "Reply: Re: Thank you for visiting our booth")
         self.assertEqual(response.campaign_entry_id.description, "Interactions")
@@ -169,8 +202,15 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertEqual(carla.reply_message_id, reply, "the e-mail keeps its first reply")
         campaign = self.campaign_as_staff()
         self.assertEqual(
-            (campaign.stat_emailed_count, campaign.stat_replied_count, campaign.stat_reply_rate, campaign.stat_responded_count,
-             campaign.stat_response_rate, campaign.stat_response_reply_count, campaign.stat_reply_pending_count),
+            (
+                campaign.stat_emailed_count,
+                campaign.stat_replied_count,
+                campaign.stat_reply_rate,
+                campaign.stat_responded_count,
+                campaign.stat_response_rate,
+                campaign.stat_response_reply_count,
+                campaign.stat_reply_pending_count,
+            ),
             (3, 1, 33.3, 1, 33.3, 1, 0),
         )
 
@@ -178,7 +218,9 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         entries = self.log_emails()
         self.send(entries.values())
         carla, ivan = entries[self.customer_buyer], entries[self.customer_it]
-        auto = self.incoming(carla, subject="Automatic reply: out of office", body="Back on Monday.", Auto_Submitted="auto-replied")
+        auto = self.incoming(
+            carla, subject="Automatic reply: out of office", body="Back on Monday.", Auto_Submitted="auto-replied"
+        )
         self.assertEqual(auto.res_id, self.customer_buyer.id, "Odoo still posts it on the contact's thread")
         vacation = self.incoming(ivan, subject="Vacation", X_Autoreply="yes")
         self.assertTrue(vacation)
@@ -186,8 +228,13 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
 
         mail = ivan.sudo().mail_mail_id
         bounce = BOUNCE.format(
-            n=1, to=mail.email_from, date=formatdate(), rcpt=ivan.partner_id.email, sender=mail.email_from,
-            subject=mail.subject, message_id=ivan.message_id,
+            n=1,
+            to=mail.email_from,
+            date=formatdate(),
+            rcpt=ivan.partner_id.email,
+            sender=mail.email_from,
+            subject=mail.subject,
+            message_id=ivan.message_id,
         )
         self.env["mail.thread"].message_process(None, bounce.encode())
         self.env.invalidate_all()
@@ -196,7 +243,8 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertFalse(self.as_staff(ivan).replied_date)
         campaign = self.campaign_as_staff()
         self.assertEqual(
-            (campaign.stat_emailed_count, campaign.stat_replied_count, campaign.stat_responded_count), (2, 0, 0),
+            (campaign.stat_emailed_count, campaign.stat_replied_count, campaign.stat_responded_count),
+            (2, 0, 0),
             "the bounced e-mail was not delivered",
         )
         self.assertFalse(self.env["sales.interaction.log"].search([("campaign_response", "=", True)]))
@@ -206,11 +254,13 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         carla = entries[self.customer_buyer]
         self.incoming(carla, sender='"Assistant of Carla" <assistant@customer.example>')
         response = self.as_staff(carla).response_ids
-        self.assertEqual((response.partner_id, response.reply_other_address, response.reply_email_from),
-                         (self.customer_buyer, True, '"Assistant of Carla" <assistant@customer.example>'))
+        self.assertEqual(
+            (response.partner_id, response.reply_other_address, response.reply_email_from),
+            (self.customer_buyer, True, '"Assistant of Carla" <assistant@customer.example>'),
+        )
         self.assertEqual(
             response.description,
-            "Reply from \"Assistant of Carla\" <assistant@customer.example> (not the contact's address): "
+            'Reply from "Assistant of Carla" <assistant@customer.example> (not the contact\'s address): '
             "Re: Thank you for visiting our booth",
         )
 
@@ -223,21 +273,30 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertFalse(self.env["sales.interaction.log"].search([("campaign_response", "=", True)]))
         self.assertEqual(self.as_staff(carla).reply_message_id, first, "kept on the e-mail it answers")
         campaign = self.campaign_as_staff()
-        self.assertEqual((campaign.stat_replied_count, campaign.stat_reply_pending_count, campaign.stat_responded_count), (2, 2, 0))
+        self.assertEqual(
+            (campaign.stat_replied_count, campaign.stat_reply_pending_count, campaign.stat_responded_count), (2, 2, 0)
+        )
         with self.assertRaisesRegex(UserError, "Set a response template"):
             campaign.action_register_responses()
 
         self.campaign.with_user(self.manager).response_template_id = self.response_template
         action = self.campaign_as_staff().action_register_responses()
-        self.assertEqual(action["params"]["message"], f"2 responses recorded for campaign {self.campaign.display_name}.")
+        self.assertEqual(
+            action["params"]["message"], f"2 responses recorded for campaign {self.campaign.display_name}."
+        )
         responses = self.as_staff(carla | ivan).response_ids
         self.assertEqual(responses.mapped("response_source"), ["reply", "reply"])
         self.assertEqual(self.as_staff(carla).response_ids.reply_message_id, first)
         self.assertTrue(self.as_staff(ivan).response_ids.reply_other_address)
         campaign = self.campaign_as_staff()
-        self.assertEqual((campaign.stat_reply_pending_count, campaign.stat_responded_count, campaign.stat_response_reply_count), (0, 2, 2))
+        self.assertEqual(
+            (campaign.stat_reply_pending_count, campaign.stat_responded_count, campaign.stat_response_reply_count),
+            (0, 2, 2),
+        )
         action = self.campaign_as_staff().action_register_responses()
-        self.assertEqual(action["params"]["message"], f"0 responses recorded for campaign {self.campaign.display_name}.")
+        self.assertEqual(
+            action["params"]["message"], f"0 responses recorded for campaign {self.campaign.display_name}."
+        )
 
     # ------------------------------------------------------------------------------------------------
     # Clicks
@@ -251,8 +310,10 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
             [f"{base_url}/contactus", "https://www.example.com/rome-guest-chair?color=red&size=2"],
             "one tracker per link for the three e-mails",
         )
-        self.assertEqual((trackers.source_id, trackers.medium_id),
-                         (self.env.ref("sales_campaign.utm_source_sales_campaign"), self.env.ref("utm.utm_medium_email")))
+        self.assertEqual(
+            (trackers.source_id, trackers.medium_id),
+            (self.env.ref("sales_campaign.utm_source_sales_campaign"), self.env.ref("utm.utm_medium_email")),
+        )
         for partner, entry in entries.items():
             links = self.links(entry, TRACKED)
             self.assertEqual(len(links), 2, partner.name)
@@ -270,11 +331,16 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         segment = segment.with_user(self.staff)
         segment._run_step("add", {"partner_ids": (self.prospect_buyer | self.customer_buyer).ids})
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=False)
-        values = self.env["report.sales_campaign.report_interaction_letter"].with_user(self.staff)._get_report_values(
-            logged.interaction_ids.ids
+        values = (
+            self.env["report.sales_campaign.report_interaction_letter"]
+            .with_user(self.staff)
+            ._get_report_values(logged.interaction_ids.ids)
         )
         trackers = self.env["link.tracker"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
-        self.assertEqual(sorted(trackers.mapped("url")), ["https://www.example.com/rome-guest-chair", "https://www.example.com/showroom"])
+        self.assertEqual(
+            sorted(trackers.mapped("url")),
+            ["https://www.example.com/rome-guest-chair", "https://www.example.com/showroom"],
+        )
         self.assertEqual(trackers.medium_id, self.env.ref("sales_campaign.utm_medium_letter"))
         short = {tracker.url: tracker.short_url for tracker in trackers}
         for entry in logged.interaction_ids:
@@ -297,8 +363,13 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertEqual((target.netloc, target.path), ("www.example.com", "/rome-guest-chair"))
         self.assertEqual(
             {key: values[0] for key, values in parse_qs(target.query).items()},
-            {"color": "red", "size": "2", "utm_campaign": self.campaign.utm_campaign_id.name,
-             "utm_medium": "Email", "utm_source": "Sales Campaign"},
+            {
+                "color": "red",
+                "size": "2",
+                "utm_campaign": self.campaign.utm_campaign_id.name,
+                "utm_medium": "Email",
+                "utm_source": "Sales Campaign",
+            },
         )
         clicked = self.as_staff(carla).clicked_date
         self.assertTrue(clicked)
@@ -327,7 +398,12 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertEqual(self.as_staff(carla).response_ids.mapped("response_source"), ["click"])
         campaign = self.campaign_as_staff()
         self.assertEqual(
-            (campaign.stat_clicked_count, campaign.stat_click_rate, campaign.stat_response_click_count, campaign.stat_responded_count),
+            (
+                campaign.stat_clicked_count,
+                campaign.stat_click_rate,
+                campaign.stat_response_click_count,
+                campaign.stat_responded_count,
+            ),
             (2, 66.7, 2, 2),
         )
 
@@ -339,7 +415,9 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         base_url = self.campaign.get_base_url()
         for partner, entry in entries.items():
             mail = entry.sudo().mail_mail_id
-            token = tools.hmac(self.env(su=True), "sales_campaign-interaction-unsubscribe", (entry.id, partner.email_normalized))
+            token = tools.hmac(
+                self.env(su=True), "sales_campaign-interaction-unsubscribe", (entry.id, partner.email_normalized)
+            )
             query = f"email={partner.email_normalized.replace('@', '%40')}&token={token}"
             self.assertEqual(
                 ast.literal_eval(mail.headers),
@@ -351,7 +429,8 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
                 },
             )
             self.assertIn(
-                f'Would you rather not receive these e-mails? <a href="{base_url}/sales_campaign/unsubscribe/{entry.id}?'
+                "Would you rather not receive these e-mails? "
+                f'<a href="{base_url}/sales_campaign/unsubscribe/{entry.id}?'
                 f'{query.replace("&", "&amp;")}">Unsubscribe</a></div>',
                 mail.body_html,
             )
@@ -404,12 +483,16 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         self.assertEqual(page.status_code, 200)
         self.assertIn("paula@prospect.example", page.text)
         self.assertIn("Only this mailing group: <strong>Newsletter</strong>", page.text)
-        self.assertFalse(self.as_staff(paula).unsubscribed_date, "opening the page (or a link checker) unsubscribes nobody")
+        self.assertFalse(
+            self.as_staff(paula).unsubscribed_date, "opening the page (or a link checker) unsubscribes nobody"
+        )
 
         form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
         self.assertEqual(set(form), {"csrf_token", "email", "token"})
         # Without the page's CSRF token (another site's form), the POST is refused.
-        refused = self.url_open(urlsplit(url).path, data={"email": form["email"], "token": form["token"], "choice": "blacklist"})
+        refused = self.url_open(
+            urlsplit(url).path, data={"email": form["email"], "token": form["token"], "choice": "blacklist"}
+        )
         self.assertEqual(refused.status_code, 400)
         self.assertFalse(self.env["mail.blacklist"].search([]))
         # A group that is not the contact's is refused too.
@@ -433,12 +516,16 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
     # Leads and orders, and how responses count
 
     def order(self, partner, campaign=None):
-        order = self.env["sale.order"].with_user(self.staff).create(
-            {
-                "partner_id": partner.id,
-                "campaign_id": (campaign or self.campaign).utm_campaign_id.id,
-                "order_line": [Command.create({"product_id": self.chair.id, "product_uom_qty": 40})],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "campaign_id": (campaign or self.campaign).utm_campaign_id.id,
+                    "order_line": [Command.create({"product_id": self.chair.id, "product_uom_qty": 40})],
+                }
+            )
         )
         order.action_confirm()
         return order
@@ -451,10 +538,19 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
 
         # Carla replies, then asks for an offer on the website, then orders: three responses, one contact.
         self.incoming(carla)
-        lead = Lead.create({"name": "40 Rome Guest Chairs", "partner_id": self.customer_buyer.id, "campaign_id": utm.id})
-        quotation = self.env["sale.order"].with_user(self.staff).create(
-            {"partner_id": self.customer_buyer.id, "campaign_id": utm.id,
-             "order_line": [Command.create({"product_id": self.chair.id, "product_uom_qty": 40})]}
+        lead = Lead.create(
+            {"name": "40 Rome Guest Chairs", "partner_id": self.customer_buyer.id, "campaign_id": utm.id}
+        )
+        quotation = (
+            self.env["sale.order"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "partner_id": self.customer_buyer.id,
+                    "campaign_id": utm.id,
+                    "order_line": [Command.create({"product_id": self.chair.id, "product_uom_qty": 40})],
+                }
+            )
         )
         self.assertEqual(len(self.as_staff(carla).response_ids), 2, "a quotation is no response yet")
         quotation.action_confirm()
@@ -462,8 +558,11 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         responses = self.as_staff(carla).response_ids.sorted("id")
         self.assertEqual(
             [(r.response_source, r.response_repeat, r.opportunity_id, r.order_id) for r in responses],
-            [("reply", False, self.env["crm.lead"], self.env["sale.order"]), ("lead", True, lead, self.env["sale.order"]),
-             ("order", True, self.env["crm.lead"], quotation)],
+            [
+                ("reply", False, self.env["crm.lead"], self.env["sale.order"]),
+                ("lead", True, lead, self.env["sale.order"]),
+                ("order", True, self.env["crm.lead"], quotation),
+            ],
         )
         self.assertEqual(responses[2].description, f"Sales order {quotation.name}")
 
@@ -481,9 +580,15 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
 
         campaign = self.campaign_as_staff()
         self.assertEqual(
-            (campaign.stat_contacted_count, campaign.stat_responded_count, campaign.stat_response_rate,
-             campaign.stat_response_reply_count, campaign.stat_response_lead_count, campaign.stat_response_order_count,
-             campaign.stat_response_manual_count),
+            (
+                campaign.stat_contacted_count,
+                campaign.stat_responded_count,
+                campaign.stat_response_rate,
+                campaign.stat_response_reply_count,
+                campaign.stat_response_lead_count,
+                campaign.stat_response_order_count,
+                campaign.stat_response_manual_count,
+            ),
             (3, 3, 100.0, 1, 3, 1, 0),
         )
 
@@ -491,18 +596,26 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         entries = self.log_emails()
         ivan = entries[self.customer_it]
         self.env["sales.interaction.log"].with_user(self.staff).create(
-            {"partner_id": self.customer_it.id, "template_id": self.response_template.id, "campaign_id": self.campaign.id,
-             "campaign_response": True, "description": "Called back"}
+            {
+                "partner_id": self.customer_it.id,
+                "template_id": self.response_template.id,
+                "campaign_id": self.campaign.id,
+                "campaign_response": True,
+                "description": "Called back",
+            }
         )
         self.incoming(ivan)
         response = self.as_staff(ivan).response_ids
         self.assertEqual((response.response_source, response.response_repeat), ("reply", True))
         campaign = self.campaign_as_staff()
         self.assertEqual(
-            (campaign.stat_responded_count, campaign.stat_response_manual_count, campaign.stat_response_reply_count), (1, 1, 1)
+            (campaign.stat_responded_count, campaign.stat_response_manual_count, campaign.stat_response_reply_count),
+            (1, 1, 1),
         )
         # The response logged by hand is cancelled: the reply is his first response now, and counts.
-        self.env["sales.interaction.log"].search([("response_source", "=", "manual")]).with_user(self.staff).action_cancel()
+        self.env["sales.interaction.log"].search([("response_source", "=", "manual")]).with_user(
+            self.staff
+        ).action_cancel()
         self.env.invalidate_all()
         self.assertFalse(self.as_staff(ivan).response_ids.response_repeat)
         self.assertEqual(self.campaign_as_staff().stat_responded_count, 1)
@@ -524,13 +637,25 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
             {"order_id": self.order(self.prospect_seller).id},
         ):
             with self.subTest(forged=forged), self.assertRaises(UserError):
-                Log.create({"partner_id": self.customer_buyer.id, "template_id": self.response_template.id,
-                            "campaign_id": self.campaign.id, "campaign_response": True, "description": "Forged", **forged})
+                Log.create(
+                    {
+                        "partner_id": self.customer_buyer.id,
+                        "template_id": self.response_template.id,
+                        "campaign_id": self.campaign.id,
+                        "campaign_response": True,
+                        "description": "Forged",
+                        **forged,
+                    }
+                )
             with self.subTest(forged=forged), self.assertRaisesRegex(UserError, "ledger"):
                 carla.write(forged)
         hidden = self.env["sales.interaction.template"].create(
-            {"code": "T-NORDIC", "name": "Nordic response", "company_id": self.company_2.id,
-             "group_id": self.env.ref("sales_campaign.sales_interaction_group_response").id}
+            {
+                "code": "T-NORDIC",
+                "name": "Nordic response",
+                "company_id": self.company_2.id,
+                "group_id": self.env.ref("sales_campaign.sales_interaction_group_response").id,
+            }
         )
         with self.assertRaises(UserError):
             self.campaign.with_user(self.staff).response_template_id = hidden
@@ -567,17 +692,46 @@ class TestCampaignResponses(HttpCase, SalesSegmentCommon):
         workbook = openpyxl.load_workbook(io.BytesIO(response.content))
         figures = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(min_row=5, values_only=True)}
         self.assertEqual(
-            {label: figures[label] for label in (
-                "E-mails Sent", "Replies", "Reply Rate (%)", "Clicks", "Click Rate (%)", "Unsubscribes",
-                "Unsubscribe Rate (%)", "Responses by Reply", "Responses by Click", "Replies without a Response Template")},
-            {"E-mails Sent": 3, "Replies": 1, "Reply Rate (%)": 33.3, "Clicks": 1, "Click Rate (%)": 33.3, "Unsubscribes": 1,
-             "Unsubscribe Rate (%)": 33.3, "Responses by Reply": 1, "Responses by Click": 0,
-             "Replies without a Response Template": 0},
+            {
+                label: figures[label]
+                for label in (
+                    "E-mails Sent",
+                    "Replies",
+                    "Reply Rate (%)",
+                    "Clicks",
+                    "Click Rate (%)",
+                    "Unsubscribes",
+                    "Unsubscribe Rate (%)",
+                    "Responses by Reply",
+                    "Responses by Click",
+                    "Replies without a Response Template",
+                )
+            },
+            {
+                "E-mails Sent": 3,
+                "Replies": 1,
+                "Reply Rate (%)": 33.3,
+                "Clicks": 1,
+                "Click Rate (%)": 33.3,
+                "Unsubscribes": 1,
+                "Unsubscribe Rate (%)": 33.3,
+                "Responses by Reply": 1,
+                "Responses by Click": 0,
+                "Replies without a Response Template": 0,
+            },
         )
         by_segment = list(workbook.worksheets[1].iter_rows(values_only=True))
         self.assertEqual(
             by_segment[0][6:],
-            ("E-mails Sent", "Replies", "Reply Rate (%)", "Clicks", "Click Rate (%)", "Unsubscribes", "Unsubscribe Rate (%)"),
+            (
+                "E-mails Sent",
+                "Replies",
+                "Reply Rate (%)",
+                "Clicks",
+                "Click Rate (%)",
+                "Unsubscribes",
+                "Unsubscribe Rate (%)",
+            ),
         )
         logged_row = next(row for row in by_segment[1:] if row[0] != "Single interactions")
         self.assertEqual(logged_row[1:], (3, 0, 0, 4.5, 9, 3, 1, 33.3, 1, 33.3, 1, 33.3))

@@ -43,14 +43,24 @@ class TestCampaignStatistics(SalesSegmentCommon):
             template_id=self.template.id, campaign_id=self.campaign.id, campaign_target=True
         ).with_user(self.staff)
         self.add(segment, job_responsibility_ids=responsibilities)
-        form = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        form = Form(
+            self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id)
+        )
         form.send_attachments = False
         action = form.save().action_log()
         return self.env["sales.logged.segment"].browse(action["params"]["next"]["res_id"]).with_user(self.staff)
 
     def respond(self, partner):
-        return self.env["sales.interaction.log"].with_user(self.staff).create(
-            {"partner_id": partner.id, "template_id": self.response_template.id, "description": "Answered the letter"}
+        return (
+            self.env["sales.interaction.log"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "template_id": self.response_template.id,
+                    "description": "Answered the letter",
+                }
+            )
         )
 
     def opportunity(self, revenue, won=False, company=None, active=True, campaign=None):
@@ -145,8 +155,13 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.build_story()
         other = self.env["sales.campaign"].create({"title": "Other campaign"})
         self.env["sales.interaction.log"].create(
-            {"partner_id": self.prospect_co.id, "template_id": self.template.id, "description": "Call",
-             "campaign_id": other.id, "campaign_target": True}
+            {
+                "partner_id": self.prospect_co.id,
+                "template_id": self.template.id,
+                "description": "Call",
+                "campaign_id": other.id,
+                "campaign_target": True,
+            }
         )
         Analysis = self.env["sales.campaign.analysis"].with_user(self.staff)
         rows = {
@@ -154,7 +169,14 @@ class TestCampaignStatistics(SalesSegmentCommon):
             for campaign, contacted, responded, cost, opportunities, won, revenue in Analysis._read_group(
                 [],
                 ["campaign_id"],
-                ["contacted_count:sum", "responded_count:sum", "cost:sum", "opportunity_count:sum", "won_revenue:sum", "revenue:sum"],
+                [
+                    "contacted_count:sum",
+                    "responded_count:sum",
+                    "cost:sum",
+                    "opportunity_count:sum",
+                    "won_revenue:sum",
+                    "revenue:sum",
+                ],
             )
         }
         self.assertEqual(rows[self.campaign], (3, 2, 4.5, 2, 1000, 1200))
@@ -183,7 +205,9 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.assertEqual(figures["Contacts Responded"], 2)
         self.assertEqual(figures["Response Rate (%)"], 66.7)
         self.assertEqual(figures["Revenue"], 1200)
-        segments = {row[0]: row[1:] for row in workbook["By Logged Segment"].iter_rows(min_row=2, values_only=True) if row[0]}
+        segments = {
+            row[0]: row[1:] for row in workbook["By Logged Segment"].iter_rows(min_row=2, values_only=True) if row[0]
+        }
         # contacted, responded, rate, cost, duration; e-mails sent, replies, clicks, unsubscribes and their rates
         self.assertEqual(segments[first.display_name], (3, 0, 0, 4.5, 9, 0, 0, 0, 0, 0, 0, 0))
         self.assertEqual(segments["Single interactions"], (0, 2, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0))
@@ -204,7 +228,12 @@ class TestCampaignStatistics(SalesSegmentCommon):
         env.invalidate_all()
         [listed] = env["sales.campaign"].web_search_read(
             [("id", "=", campaign.id)],
-            {"stat_currency_id": {"fields": {}}, "stat_response_rate": {}, "stat_revenue": {}, "stat_opportunity_value": {}},
+            {
+                "stat_currency_id": {"fields": {}},
+                "stat_response_rate": {},
+                "stat_revenue": {},
+                "stat_opportunity_value": {},
+            },
         )["records"]
         in_list = (listed["stat_revenue"], listed["stat_opportunity_value"], listed["stat_response_rate"])
         [(revenue, estimated, contacted, responded)] = env["sales.campaign.analysis"]._read_group(
@@ -268,7 +297,7 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.assertEqual((in_list, in_analysis, in_export), (card, card, card))
 
     def test_export_breakdowns_add_up_to_the_card(self):
-        first, _second = self.build_story()
+        self.build_story()
         campaign = self.campaign.with_user(self.staff)
         _filename, content = self.env["sales.campaign.statistics.xlsx"].with_user(self.staff)._export(self.campaign)
         workbook = openpyxl.load_workbook(io.BytesIO(content))
@@ -284,16 +313,20 @@ class TestCampaignStatistics(SalesSegmentCommon):
 
     def log_on(self, day, partner, response=False):
         template = self.response_template if response else self.template
-        return self.env["sales.interaction.log"].with_user(self.staff).create(
-            {
-                "partner_id": partner.id,
-                "template_id": template.id,
-                "description": "Response" if response else "Letter",
-                "campaign_id": self.campaign.id,
-                "campaign_target": not response,
-                "campaign_response": response,
-                "date": f"{day} 10:00:00",
-            }
+        return (
+            self.env["sales.interaction.log"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "template_id": template.id,
+                    "description": "Response" if response else "Letter",
+                    "campaign_id": self.campaign.id,
+                    "campaign_target": not response,
+                    "campaign_response": response,
+                    "date": f"{day} 10:00:00",
+                }
+            )
         )
 
     def test_chart_shows_the_funnel_and_the_responses_per_week(self):
@@ -310,16 +343,46 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.assertEqual(
             chart["funnel"],
             [
-                {"name": "stat_contacted_count", "label": "Target Contacts Contacted", "value": 3, "rate": None,
-                 "rate_label": None, "kind": "step"},
-                {"name": "stat_responded_count", "label": "Contacts Responded", "value": 2, "rate": 66.7,
-                 "rate_label": "Response Rate (%)", "kind": "step"},
-                {"name": "stat_opportunity_count", "label": "Opportunities", "value": 2, "rate": None, "rate_label": None,
-                 "kind": "step"},
-                {"name": "stat_won_count", "label": "Won Opportunities", "value": 1, "rate": None, "rate_label": None,
-                 "kind": "step"},
-                {"name": "stat_order_count", "label": "Sales Orders", "value": 1, "rate": None, "rate_label": None,
-                 "kind": "step"},
+                {
+                    "name": "stat_contacted_count",
+                    "label": "Target Contacts Contacted",
+                    "value": 3,
+                    "rate": None,
+                    "rate_label": None,
+                    "kind": "step",
+                },
+                {
+                    "name": "stat_responded_count",
+                    "label": "Contacts Responded",
+                    "value": 2,
+                    "rate": 66.7,
+                    "rate_label": "Response Rate (%)",
+                    "kind": "step",
+                },
+                {
+                    "name": "stat_opportunity_count",
+                    "label": "Opportunities",
+                    "value": 2,
+                    "rate": None,
+                    "rate_label": None,
+                    "kind": "step",
+                },
+                {
+                    "name": "stat_won_count",
+                    "label": "Won Opportunities",
+                    "value": 1,
+                    "rate": None,
+                    "rate_label": None,
+                    "kind": "step",
+                },
+                {
+                    "name": "stat_order_count",
+                    "label": "Sales Orders",
+                    "value": 1,
+                    "rate": None,
+                    "rate_label": None,
+                    "kind": "step",
+                },
             ],
         )
         self.assertEqual(
@@ -341,7 +404,9 @@ class TestCampaignStatistics(SalesSegmentCommon):
         self.log_on("2024-04-02", self.customer_buyer, response=True)
         timeline = self.campaign.with_user(self.staff).stat_chart["timeline"]
         self.assertEqual(timeline["unit"], "month")
-        self.assertEqual(timeline["periods"], ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"])
+        self.assertEqual(
+            timeline["periods"], ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"]
+        )
         self.assertEqual(timeline["responses"], [0, 0, 0, 1, 0, 0])
         self.assertEqual(timeline["rate"], [0.0, 0.0, 0.0, 50.0, 50.0, 50.0])
 
@@ -351,14 +416,23 @@ class TestCampaignStatistics(SalesSegmentCommon):
         timeline = self.campaign.with_user(self.staff).stat_chart["timeline"]
         self.assertEqual(
             timeline,
-            {"unit": "week", "periods": ["2024-02-26", "2024-03-04"], "contacted": [0, 1], "responses": [0, 1], "rate": [0.0, 100.0]},
+            {
+                "unit": "week",
+                "periods": ["2024-02-26", "2024-03-04"],
+                "contacted": [0, 1],
+                "responses": [0, 1],
+                "rate": [0.0, 100.0],
+            },
         )
 
     def test_chart_without_interaction_log_access_starts_at_the_opportunities(self):
         """A salesperson reads campaigns, not their interaction log: no interaction figures in the chart."""
         salesperson = new_test_user(
-            self.env, login="sc_stat_salesperson", groups="sales_team.group_sale_salesman",
-            company_id=self.company.id, company_ids=[self.company.id],
+            self.env,
+            login="sc_stat_salesperson",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
         )
         self.build_story()
         campaign = self.campaign.with_user(salesperson)
@@ -410,7 +484,8 @@ class TestCampaignStatistics(SalesSegmentCommon):
                 records = Campaign.web_search_read([("id", "in", some.ids)], specification)["records"]
                 counts.append(self.cr.sql_log_count - before)
             self.assertEqual(
-                [(record["stat_response_rate"], record["stat_revenue"]) for record in records], [(50.0, 100.0)] * len(some)
+                [(record["stat_response_rate"], record["stat_revenue"]) for record in records],
+                [(50.0, 100.0)] * len(some),
             )
         self.assertEqual(counts, [6, 6])
 

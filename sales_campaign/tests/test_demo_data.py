@@ -7,7 +7,15 @@ class TestDemoData(TransactionCase):
 
     def test_trade_show_visitors(self):
         partners = self.env["res.partner"].search(
-            [("id", "in", self.env["ir.model.data"].search([("module", "=", "sales_campaign"), ("model", "=", "res.partner")]).mapped("res_id"))]
+            [
+                (
+                    "id",
+                    "in",
+                    self.env["ir.model.data"]
+                    .search([("module", "=", "sales_campaign"), ("model", "=", "res.partner")])
+                    .mapped("res_id"),
+                )
+            ]
         )
         companies = partners.filtered("is_company")
         persons = partners - companies
@@ -23,11 +31,14 @@ class TestDemoData(TransactionCase):
         self.assertTrue(persons.filtered("exclude_from_segments"), "a few are excluded from segments")
         self.assertTrue(persons.filtered(lambda p: not p.email), "a few have no e-mail")
         self.assertEqual(
-            set(persons.job_responsibility_ids.mapped("code")) & {"PURCHASE", "SALES", "IT"}, {"PURCHASE", "SALES", "IT"}
+            set(persons.job_responsibility_ids.mapped("code")) & {"PURCHASE", "SALES", "IT"},
+            {"PURCHASE", "SALES", "IT"},
         )
         self.assertEqual(set(companies.business_relation_ids.mapped("code")), {"CUST", "PROS", "VEND"})
         self.assertGreaterEqual(len(companies.industry_id), 5)
-        self.assertFalse(persons.filtered(lambda p: p.parent_id and p.business_relation_ids != p.parent_id.business_relation_ids))
+        self.assertFalse(
+            persons.filtered(lambda p: p.parent_id and p.business_relation_ids != p.parent_id.business_relation_ids)
+        )
 
     def test_story_setup(self):
         self.assertEqual(self.env.ref("sales_campaign.product_rome_guest_chair_demo").name, "Rome Guest Chair")

@@ -23,8 +23,16 @@ class TestInteractionTemplate(SalesCampaignCommon):
                 "unit_duration": 4,
                 "lang_default": "en_US",
                 "language_ids": [
-                    (0, 0, {"lang": "en_US", "subject": "Thank you", "body_html": '<p>Dear <t t-out="object.name"/>,</p>'}),
-                    (0, 0, {"lang": "nl_NL", "subject": "Bedankt", "body_html": '<p>Beste <t t-out="object.name"/>,</p>'}),
+                    (
+                        0,
+                        0,
+                        {"lang": "en_US", "subject": "Thank you", "body_html": '<p>Dear <t t-out="object.name"/>,</p>'},
+                    ),
+                    (
+                        0,
+                        0,
+                        {"lang": "nl_NL", "subject": "Bedankt", "body_html": '<p>Beste <t t-out="object.name"/>,</p>'},
+                    ),
                 ],
             }
         )
@@ -63,7 +71,12 @@ class TestInteractionTemplate(SalesCampaignCommon):
 
     def test_negative_cost_or_duration_is_refused(self):
         for field in ("unit_cost", "unit_duration"):
-            with self.subTest(field=field), mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            with (
+                self.subTest(field=field),
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(IntegrityError),
+                self.cr.savepoint(),
+            ):
                 self.template.write({field: -1})
                 self.template.flush_recordset()
 

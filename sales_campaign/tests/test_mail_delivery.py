@@ -108,8 +108,10 @@ class TestMailDelivery(TransactionCase):
 
     def log_segment(self, partners, description, attachment=None):
         """As the campaign user: a BUS segment of ``partners``, all by e-mail, logged with sending."""
-        segment = self.env["sales.segment"].with_user(self.user).create(
-            {"description": description, "template_id": self.template.id}
+        segment = (
+            self.env["sales.segment"]
+            .with_user(self.user)
+            .create({"description": description, "template_id": self.template.id})
         )
         self.assertEqual(set(segment.language_ids.mapped("lang")), set(SUBJECTS), "the template's languages")
         segment.write({"correspondence_type": "email", "ignore_contact_correspondence_type": True})
@@ -160,8 +162,10 @@ class TestMailDelivery(TransactionCase):
             "res_partner_emma_clarke_demo",  # en_US
         )
         self.assertEqual(set(partners.mapped("lang")), set(SUBJECTS))
-        brochure = self.env["ir.attachment"].with_user(self.user).create(
-            {"name": "Rome Guest Chair.pdf", "raw": BROCHURE, "mimetype": "application/pdf"}
+        brochure = (
+            self.env["ir.attachment"]
+            .with_user(self.user)
+            .create({"name": "Rome Guest Chair.pdf", "raw": BROCHURE, "mimetype": "application/pdf"})
         )
         logged = self.log_segment(partners, "Office Futurus visitors", attachment=brochure)
         self.assertIn(brochure, logged.attachment_ids)

@@ -31,28 +31,34 @@ PAGE = {
     # must show them in the contact's language.
     "nl_NL": {
         "Unsubscribe": "Afmelden",
-        "You are unsubscribed: this address will receive no more e-mails from us:":
-            "U bent afgemeld: dit adres ontvangt geen e-mails meer van ons:",
+        "You are unsubscribed: this address will receive no more e-mails from us:": (
+            "U bent afgemeld: dit adres ontvangt geen e-mails meer van ons:"
+        ),
         "You left this mailing group:": "U hebt deze mailinggroep verlaten:",
         "Hello": "Hallo",
-        "What would you like to unsubscribe from? This is about our e-mails to this address:":
-            "Waarvoor wilt u zich afmelden? Het gaat om onze e-mails aan dit adres:",
-        "This address is unsubscribed already: it receives no more e-mails.":
-            "Dit adres is al afgemeld: het ontvangt geen e-mails meer.",
+        "What would you like to unsubscribe from? This is about our e-mails to this address:": (
+            "Waarvoor wilt u zich afmelden? Het gaat om onze e-mails aan dit adres:"
+        ),
+        "This address is unsubscribed already: it receives no more e-mails.": (
+            "Dit adres is al afgemeld: het ontvangt geen e-mails meer."
+        ),
         "All e-mails: send nothing more to this address": "Alle e-mails: stuur niets meer naar dit adres",
         "Only this mailing group:": "Alleen deze mailinggroep:",
         "Confirm": "Bevestigen",
     },
     "fr_CH": {
         "Unsubscribe": "Se désabonner",
-        "You are unsubscribed: this address will receive no more e-mails from us:":
-            "Vous êtes désabonné : cette adresse ne recevra plus d'e-mails de notre part :",
+        "You are unsubscribed: this address will receive no more e-mails from us:": (
+            "Vous êtes désabonné : cette adresse ne recevra plus d'e-mails de notre part :"
+        ),
         "You left this mailing group:": "Vous avez quitté ce groupe de diffusion :",
         "Hello": "Bonjour",
-        "What would you like to unsubscribe from? This is about our e-mails to this address:":
-            "De quoi souhaitez-vous vous désabonner ? Il s'agit de nos e-mails à cette adresse :",
-        "This address is unsubscribed already: it receives no more e-mails.":
-            "Cette adresse est déjà désabonnée : elle ne reçoit plus d'e-mails.",
+        "What would you like to unsubscribe from? This is about our e-mails to this address:": (
+            "De quoi souhaitez-vous vous désabonner ? Il s'agit de nos e-mails à cette adresse :"
+        ),
+        "This address is unsubscribed already: it receives no more e-mails.": (
+            "Cette adresse est déjà désabonnée : elle ne reçoit plus d'e-mails."
+        ),
         "All e-mails: send nothing more to this address": "Tous les e-mails : ne plus rien envoyer à cette adresse",
         "Only this mailing group:": "Seulement ce groupe de diffusion :",
         "Confirm": "Confirmer",
@@ -73,7 +79,8 @@ Content-Type: text/plain; charset=us-ascii
 
 This is the mail system at host mx.example.com. Your message could not be delivered to one or more recipients.
 
-<{rcpt}>: host mx.example.com said: 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table
+<{rcpt}>: host mx.example.com said: 550 5.1.1 <{rcpt}>: Recipient address rejected:
+    User unknown in virtual mailbox table
 
 --DSN-BOUNDARY
 Content-Type: message/delivery-status
@@ -105,28 +112,50 @@ class TestMailResponses(HttpCase):
         cls.port = free_port()
         cls.env["ir.mail_server"].search([]).active = False
         cls.env["ir.mail_server"].create(
-            {"name": "Test SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": cls.port, "smtp_encryption": "none",
-             "smtp_authentication": "login", "sequence": 1}
+            {
+                "name": "Test SMTP sink",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.port,
+                "smtp_encryption": "none",
+                "smtp_authentication": "login",
+                "sequence": 1,
+            }
         )
         cls.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
         cls.user = new_test_user(
-            cls.env, login="sc_responder", name="Marketing Mailer", email="mailer@ourcompany.example",
+            cls.env,
+            login="sc_responder",
+            name="Marketing Mailer",
+            email="mailer@ourcompany.example",
             groups="base.group_user,sales_campaign.group_sales_campaign_user",
         )
         cls.manager = new_test_user(
-            cls.env, login="sc_responses_manager", name="Eline Manager", email="eline@ourcompany.example",
+            cls.env,
+            login="sc_responses_manager",
+            name="Eline Manager",
+            email="eline@ourcompany.example",
             groups="base.group_user,sales_campaign.group_sales_campaign_manager",
         )
         cls.template = cls.env.ref("sales_campaign.sales_interaction_template_business_letter")
         for version in cls.template.language_ids:
             version.body_html = f"{version.body_html}{LINK}"
-        cls.response_template = cls.env["sales.interaction.template"].with_user(cls.manager).create(
-            {"code": "RESP", "name": "Campaign response",
-             "group_id": cls.env.ref("sales_campaign.sales_interaction_group_response").id,
-             "information_flow": "inbound", "initiated_by": "them"}
+        cls.response_template = (
+            cls.env["sales.interaction.template"]
+            .with_user(cls.manager)
+            .create(
+                {
+                    "code": "RESP",
+                    "name": "Campaign response",
+                    "group_id": cls.env.ref("sales_campaign.sales_interaction_group_response").id,
+                    "information_flow": "inbound",
+                    "initiated_by": "them",
+                }
+            )
         )
-        cls.campaign = cls.env["sales.campaign"].with_user(cls.manager).create(
-            {"title": "Office Futurus trade show", "response_template_id": cls.response_template.id}
+        cls.campaign = (
+            cls.env["sales.campaign"]
+            .with_user(cls.manager)
+            .create({"title": "Office Futurus trade show", "response_template_id": cls.response_template.id})
         )
         cls.env.ref("sales_campaign.unsubscribe_page").update_field_translations("arch_db", PAGE)
         cls.newsletter = cls.env.ref("sales_campaign.sales_mailing_group_news_demo")
@@ -139,7 +168,9 @@ class TestMailResponses(HttpCase):
         self.addCleanup(self.controller.stop)
 
     def partners(self, *names):
-        return self.env["res.partner"].concat(*(self.env.ref(f"sales_campaign.res_partner_{name}_demo") for name in names))
+        return self.env["res.partner"].concat(
+            *(self.env.ref(f"sales_campaign.res_partner_{name}_demo") for name in names)
+        )
 
     def local(self, url):
         """A link of an e-mail, on the test server (the e-mails name the database's base URL)."""
@@ -171,9 +202,17 @@ class TestMailResponses(HttpCase):
         )
         self.assertEqual(partners.mapped("lang"), ["nl_NL", "fr_CH", "en_US", "en_US", "en_US"])
         jan.mailing_group_ids = self.newsletter
-        segment = self.env["sales.segment"].with_user(self.user).create(
-            {"description": "Office Futurus visitors", "template_id": self.template.id, "campaign_id": self.campaign.id,
-             "campaign_target": True}
+        segment = (
+            self.env["sales.segment"]
+            .with_user(self.user)
+            .create(
+                {
+                    "description": "Office Futurus visitors",
+                    "template_id": self.template.id,
+                    "campaign_id": self.campaign.id,
+                    "campaign_target": True,
+                }
+            )
         )
         segment.write({"correspondence_type": "email", "ignore_contact_correspondence_type": True})
         segment._run_step("add", {"partner_ids": partners.ids})
@@ -189,7 +228,10 @@ class TestMailResponses(HttpCase):
             entry = entries[partner]
             with self.subTest(partner=partner.name):
                 one_click = message["List-Unsubscribe"]
-                self.assertRegex(one_click, rf"^<https?://[^>]+/sales_campaign/unsubscribe/{entry.id}/one-click\?email=[^&]+&token=[0-9a-f]{{64}}>$")
+                self.assertRegex(
+                    one_click,
+                    rf"^<https?://[^>]+/sales_campaign/unsubscribe/{entry.id}/one-click\?email=[^&]+&token=[0-9a-f]{{64}}>$",
+                )
                 self.assertEqual(message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
                 self.assertEqual(message["Precedence"], "list")
                 self.assertEqual(message["Message-Id"], entry.message_id)
@@ -200,13 +242,27 @@ class TestMailResponses(HttpCase):
 
         # Grace replies; Emma's mail server answers that she is out of office; Lukas's address bounces.
         reply_id = self.answer(received[grace.email_normalized], formataddr((grace.name, grace.email)))
-        self.answer(received[emma.email_normalized], formataddr((emma.name, emma.email)),
-                    subject="Automatic reply: out of office", body="I am out of the office until Monday.",
-                    Auto_Submitted="auto-replied", X_Auto_Response_Suppress="All")
+        self.answer(
+            received[emma.email_normalized],
+            formataddr((emma.name, emma.email)),
+            subject="Automatic reply: out of office",
+            body="I am out of the office until Monday.",
+            Auto_Submitted="auto-replied",
+            X_Auto_Response_Suppress="All",
+        )
         bounced = received[lukas.email_normalized]
-        headers = "\n".join(f"{name}: {value}" for name, value in bounced.items() if name in ("From", "To", "Subject", "Message-Id", "Date"))
-        dsn = DSN.format(to=bounced["Return-Path"] or bounced["From"], message_id=make_msgid(domain="mx.example.com"),
-                         date=formatdate(localtime=True), rcpt=lukas.email_normalized, original_headers=headers)
+        headers = "\n".join(
+            f"{name}: {value}"
+            for name, value in bounced.items()
+            if name in ("From", "To", "Subject", "Message-Id", "Date")
+        )
+        dsn = DSN.format(
+            to=bounced["Return-Path"] or bounced["From"],
+            message_id=make_msgid(domain="mx.example.com"),
+            date=formatdate(localtime=True),
+            rcpt=lukas.email_normalized,
+            original_headers=headers,
+        )
         self.env["mail.thread"].message_process(None, dsn.encode())
         self.env.invalidate_all()
 
@@ -214,7 +270,10 @@ class TestMailResponses(HttpCase):
         self.assertEqual((reply.model, reply.res_id), ("res.partner", grace.id))
         responses = self.env["sales.interaction.log"].with_user(self.user).search([("campaign_response", "=", True)])
         self.assertEqual(
-            [(r.partner_id, r.template_id, r.response_source, r.answered_interaction_id, r.reply_message_id) for r in responses],
+            [
+                (r.partner_id, r.template_id, r.response_source, r.answered_interaction_id, r.reply_message_id)
+                for r in responses
+            ],
             [(grace, self.response_template, "reply", entries[grace], reply)],
         )
         self.assertFalse(entries[emma].replied_date, "an out-of-office answer is no reply")
@@ -247,7 +306,9 @@ class TestMailResponses(HttpCase):
         # Jan (Dutch) leaves the newsletter, Camille (French) unsubscribes her address, on the page, in Chromium.
         for partner, tour in ((jan, "sales_campaign_unsubscribe_nl"), (camille, "sales_campaign_unsubscribe_fr")):
             body = received[partner.email_normalized].get_body(preferencelist=("html",)).get_content()
-            page = next(part.split('"')[0] for part in body.split('href="')[1:] if "/sales_campaign/unsubscribe/" in part)
+            page = next(
+                part.split('"')[0] for part in body.split('href="')[1:] if "/sales_campaign/unsubscribe/" in part
+            )
             page = urlsplit(page.replace("&amp;", "&"))
             self.start_tour(f"{page.path}?{page.query}", tour)
         self.env.invalidate_all()
@@ -255,13 +316,23 @@ class TestMailResponses(HttpCase):
         self.assertFalse(jan.is_blacklisted)
         self.assertTrue(camille.is_blacklisted)
         self.assertEqual(
-            sorted(self.env["mail.blacklist"].search([]).mapped("email")), sorted([emma.email_normalized, camille.email_normalized])
+            sorted(self.env["mail.blacklist"].search([]).mapped("email")),
+            sorted([emma.email_normalized, camille.email_normalized]),
         )
 
         campaign = self.campaign.with_user(self.user)
         self.assertEqual(
-            (campaign.stat_contacted_count, campaign.stat_emailed_count, campaign.stat_replied_count, campaign.stat_reply_rate,
-             campaign.stat_clicked_count, campaign.stat_click_rate, campaign.stat_unsubscribed_count,
-             campaign.stat_unsubscribe_rate, campaign.stat_responded_count, campaign.stat_response_rate),
+            (
+                campaign.stat_contacted_count,
+                campaign.stat_emailed_count,
+                campaign.stat_replied_count,
+                campaign.stat_reply_rate,
+                campaign.stat_clicked_count,
+                campaign.stat_click_rate,
+                campaign.stat_unsubscribed_count,
+                campaign.stat_unsubscribe_rate,
+                campaign.stat_responded_count,
+                campaign.stat_response_rate,
+            ),
             (5, 4, 1, 25.0, 1, 25.0, 3, 75.0, 1, 20.0),
         )

@@ -44,10 +44,16 @@ class TestPartnerSegmentation(SalesCampaignCommon):
             Partner.search([("id", "in", ours.ids), ("mailing_group_ids", "in", self.mailing_news.ids)]),
             self.prospect_buyer,
         )
-        self.assertEqual(Partner.search([("id", "in", ours.ids), ("exclude_from_segments", "=", True)]), self.prospect_seller)
+        self.assertEqual(
+            Partner.search([("id", "in", ours.ids), ("exclude_from_segments", "=", True)]), self.prospect_seller
+        )
         # Codes are found by code or by name, as the search view and the many2many fields do.
-        self.assertIn(self.resp_purchase.id, [rid for rid, _name in self.env["sales.job.responsibility"].name_search("t-purch")])
-        self.assertIn(self.rel_cust.id, [rid for rid, _name in self.env["sales.business.relation"].name_search("Customer")])
+        self.assertIn(
+            self.resp_purchase.id, [rid for rid, _name in self.env["sales.job.responsibility"].name_search("t-purch")]
+        )
+        self.assertIn(
+            self.rel_cust.id, [rid for rid, _name in self.env["sales.business.relation"].name_search("Customer")]
+        )
 
     def test_group_by_responsibility(self):
         ours = self.customer_buyer | self.customer_it | self.prospect_buyer | self.prospect_seller

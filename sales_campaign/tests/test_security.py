@@ -17,7 +17,9 @@ class TestSecurity(SalesCampaignCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.campaign = cls.env["sales.campaign"].create({"title": "Main company campaign", "company_id": cls.company.id})
+        cls.campaign = cls.env["sales.campaign"].create(
+            {"title": "Main company campaign", "company_id": cls.company.id}
+        )
         cls.campaign_2 = cls.env["sales.campaign"].create({"title": "Nordic campaign", "company_id": cls.company_2.id})
         cls.template = cls.env.ref("sales_campaign.sales_interaction_template_business_letter")
         cls.template_2 = cls.env["sales.interaction.template"].create(
@@ -70,8 +72,10 @@ class TestSecurity(SalesCampaignCommon):
                 self.assertEqual(Model.search([("code", "=", "X-NEW")]).name, "Renamed")
                 record.unlink()
                 self.assertFalse(record.exists())
-        template = self.env["sales.interaction.template"].with_user(self.manager).create(
-            {"code": "X-MEET", "name": "Meeting", "group_id": self.template.group_id.id}
+        template = (
+            self.env["sales.interaction.template"]
+            .with_user(self.manager)
+            .create({"code": "X-MEET", "name": "Meeting", "group_id": self.template.group_id.id})
         )
         template.write({"language_ids": [(0, 0, {"lang": "en_US", "subject": "Our meeting"})]})
         self.assertEqual(template.language_ids.mapped("subject"), ["Our meeting"])

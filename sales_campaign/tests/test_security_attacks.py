@@ -41,35 +41,62 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
             }
         )
         cls.secret = Partner.create(
-            {"name": "Sandra Secret", "ref": "SECRET", "email": "sandra@secret.example", "phone": "+47 555 0101",
-             "job_responsibility_ids": [Command.link(cls.resp_purchase.id)]}
+            {
+                "name": "Sandra Secret",
+                "ref": "SECRET",
+                "email": "sandra@secret.example",
+                "phone": "+47 555 0101",
+                "job_responsibility_ids": [Command.link(cls.resp_purchase.id)],
+            }
         )
         cls.nordic = Partner.create(
             {"name": "Nils Nordic", "email": "nils@nordic.example", "company_id": cls.company_2.id}
         )
         cls.salesperson = new_test_user(
-            cls.env, login="sc_attack_salesperson", name="Sam Salesperson", groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id, company_ids=[cls.company.id],
+            cls.env,
+            login="sc_attack_salesperson",
+            name="Sam Salesperson",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
         )
         # Files the staff may not read: another company's, and another user's private upload.
         cls.segment_nordic = cls.env["sales.segment"].with_user(cls.staff_2).create({"description": "Nordic visitors"})
         cls.file_nordic = cls.env["ir.attachment"].create(
-            {"name": "nordic-prices.pdf", "raw": b"NORDIC CONFIDENTIAL", "res_model": "sales.segment", "res_id": cls.segment_nordic.id}
+            {
+                "name": "nordic-prices.pdf",
+                "raw": b"NORDIC CONFIDENTIAL",
+                "res_model": "sales.segment",
+                "res_id": cls.segment_nordic.id,
+            }
         )
-        cls.file_private = cls.env["ir.attachment"].with_user(cls.manager).create(
-            {"name": "salaries.pdf", "raw": b"MANAGER PRIVATE"}
+        cls.file_private = (
+            cls.env["ir.attachment"].with_user(cls.manager).create({"name": "salaries.pdf", "raw": b"MANAGER PRIVATE"})
         )
-        cls.file_own = cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        cls.file_own = (
+            cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        )
         # The staff's logged segment (letters and e-mails) and a draft one.
-        cls.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
-        cls.logged_segment = cls.env["sales.segment"].with_user(cls.staff).create(
-            {"description": "Logged visitors", "template_id": cls.template.id, "campaign_id": cls.campaign.id, "campaign_target": True}
+        cls.template.language_ids.body_html = '<p>Dear <t t-out="object.name"/>, thank you.</p>'
+        cls.logged_segment = (
+            cls.env["sales.segment"]
+            .with_user(cls.staff)
+            .create(
+                {
+                    "description": "Logged visitors",
+                    "template_id": cls.template.id,
+                    "campaign_id": cls.campaign.id,
+                    "campaign_target": True,
+                }
+            )
         )
         cls.logged_segment._run_step("add", {"job_responsibility_ids": cls.resp_purchase.ids})
         cls.logged = cls.env["sales.logged.segment"].with_user(cls.staff)._log_segment(cls.logged_segment, send=True)
         cls.entry = cls.logged.interaction_ids.filtered(lambda entry: entry.partner_id == cls.customer_buyer)
-        cls.draft = cls.env["sales.segment"].with_user(cls.staff).create(
-            {"description": "Draft visitors", "template_id": cls.template.id}
+        cls.draft = (
+            cls.env["sales.segment"]
+            .with_user(cls.staff)
+            .create({"description": "Draft visitors", "template_id": cls.template.id})
         )
         cls.draft._run_step("add", {"job_responsibility_ids": cls.resp_it.ids})
 
@@ -85,10 +112,16 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
             self._session_user = user
         if context is not None:
             kwargs["context"] = context
-        payload = {"id": 0, "jsonrpc": "2.0", "method": "call",
-                   "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs}}
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }
         response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
         )
         self.env.invalidate_all()
         return response.json()
@@ -96,9 +129,16 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
     def external(self, user, model, method, args, kwargs=None):
         """The external API (``/jsonrpc``, ``execute_kw``) with the user's login and password."""
         self.env.flush_all()
-        payload = {"id": 0, "jsonrpc": "2.0", "method": "call", "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [get_db_name(), user.id, user.login, model, method, args, kwargs or {}]}}
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [get_db_name(), user.id, user.login, model, method, args, kwargs or {}],
+            },
+        }
         response = self.url_open("/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"})
         self.env.invalidate_all()
         return response.json()
@@ -122,20 +162,45 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         for foreign in (self.file_nordic, self.file_private):
             with self.subTest(file=foreign.name):
                 self.assertRefused(
-                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"letter_attachment_ids": [(4, foreign.id)]})
+                    self.call(
+                        self.staff,
+                        "sales.logged.segment",
+                        "write",
+                        [self.logged.id],
+                        {"letter_attachment_ids": [(4, foreign.id)]},
+                    )
                 )
                 self.assertRefused(
-                    self.external(self.staff, "sales.logged.segment", "write", [[self.logged.id], {"letter_attachment_ids": [(4, foreign.id)]}])
+                    self.external(
+                        self.staff,
+                        "sales.logged.segment",
+                        "write",
+                        [[self.logged.id], {"letter_attachment_ids": [(4, foreign.id)]}],
+                    )
                 )
                 self.assertRefused(
-                    self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"attachment_ids": [(4, foreign.id)]})
+                    self.call(
+                        self.staff,
+                        "sales.logged.segment",
+                        "write",
+                        [self.logged.id],
+                        {"attachment_ids": [(4, foreign.id)]},
+                    )
                 )
                 self.assertNotIn(foreign, self.logged.attachment_ids)
                 self.assertNotIn(foreign, self.logged.letter_attachment_ids)
         # The staff reads its own letters.
-        with_letters = self.env["sales.segment"].with_user(self.staff).create(
-            {"description": "Letters", "template_id": self.template.id, "correspondence_type": "hard_copy",
-             "ignore_contact_correspondence_type": True}
+        with_letters = (
+            self.env["sales.segment"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "description": "Letters",
+                    "template_id": self.template.id,
+                    "correspondence_type": "hard_copy",
+                    "ignore_contact_correspondence_type": True,
+                }
+            )
         )
         with_letters._run_step("add", {"partner_ids": self.prospect_buyer.ids})
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(with_letters, send=True)
@@ -145,30 +210,55 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertTrue(response.content.startswith(b"%PDF"))
 
     def test_c2_no_foreign_file_e_mailed_out(self):
-        segment = self.env["sales.segment"].with_user(self.staff).create(
-            {"description": "Exfiltration", "template_id": self.template.id, "send_attachment": True}
+        segment = (
+            self.env["sales.segment"]
+            .with_user(self.staff)
+            .create({"description": "Exfiltration", "template_id": self.template.id, "send_attachment": True})
         )
         segment._run_step("add", {"partner_ids": self.customer_buyer.ids})
         rows = segment.language_ids
         for foreign in (self.file_nordic, self.file_private):
             with self.subTest(file=foreign.name):
                 self.assertRefused(
-                    self.call(self.staff, "sales.segment.language", "write", rows.ids, {"attachment_ids": [(6, 0, [foreign.id])]}),
+                    self.call(
+                        self.staff,
+                        "sales.segment.language",
+                        "write",
+                        rows.ids,
+                        {"attachment_ids": [(6, 0, [foreign.id])]},
+                    ),
                     message="open yourself",
                 )
                 self.assertRefused(
-                    self.call(self.staff, "sales.segment.language", "create",
-                              {"segment_id": segment.id, "lang": "fr_FR", "attachment_ids": [(6, 0, [foreign.id])]}),
+                    self.call(
+                        self.staff,
+                        "sales.segment.language",
+                        "create",
+                        {"segment_id": segment.id, "lang": "fr_FR", "attachment_ids": [(6, 0, [foreign.id])]},
+                    ),
                     message="open yourself",
                 )
                 self.assertRefused(
-                    self.call(self.manager, "sales.interaction.template.language", "write",
-                              self.template.language_ids.ids, {"attachment_ids": [(4, self.file_nordic.id)]}),
+                    self.call(
+                        self.manager,
+                        "sales.interaction.template.language",
+                        "write",
+                        self.template.language_ids.ids,
+                        {"attachment_ids": [(4, self.file_nordic.id)]},
+                    ),
                     message="open yourself",
                 )
         self.assertFalse(rows.attachment_ids)
         # The staff's own file is sent: it becomes the language row's, readable with the segment.
-        self.assertDone(self.call(self.staff, "sales.segment.language", "write", rows.ids, {"attachment_ids": [(6, 0, [self.file_own.id])]}))
+        self.assertDone(
+            self.call(
+                self.staff,
+                "sales.segment.language",
+                "write",
+                rows.ids,
+                {"attachment_ids": [(6, 0, [self.file_own.id])]},
+            )
+        )
         self.assertEqual((self.file_own.res_model, self.file_own.res_id), ("sales.segment.language", rows.id))
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
         mails = logged.interaction_ids.sudo().mail_mail_id
@@ -179,48 +269,94 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     def test_h1_context_keys_unlock_nothing(self):
-        forged = {"cost": 99999, "date": "2001-01-01 10:00:00", "partner_id": self.prospect_buyer.id,
-                  "delivery_status": "sent", "company_id": self.company_2.id}
+        forged = {
+            "cost": 99999,
+            "date": "2001-01-01 10:00:00",
+            "partner_id": self.prospect_buyer.id,
+            "delivery_status": "sent",
+            "company_id": self.company_2.id,
+        }
         before = self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"])
         self.assertRefused(
-            self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], forged,
-                      context={"sales_interaction_log_process": True}),
+            self.call(
+                self.staff,
+                "sales.interaction.log",
+                "write",
+                [self.entry.id],
+                forged,
+                context={"sales_interaction_log_process": True},
+            ),
             message="ledger",
         )
         self.assertEqual(self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"]), before)
 
         self.assertRefused(
-            self.call(self.staff, "sales.segment", "write", [self.logged_segment.id], {"state": "draft"},
-                      context={"sales_segment_logging": True})
+            self.call(
+                self.staff,
+                "sales.segment",
+                "write",
+                [self.logged_segment.id],
+                {"state": "draft"},
+                context={"sales_segment_logging": True},
+            )
         )
         self.assertEqual(self.logged_segment.state, "logged")
 
         logged_lines = self.logged_segment.line_ids
         self.assertRefused(
-            self.call(self.staff, "sales.segment.line", "unlink", logged_lines.ids, context={"sales_segment_force_delete": True})
+            self.call(
+                self.staff,
+                "sales.segment.line",
+                "unlink",
+                logged_lines.ids,
+                context={"sales_segment_force_delete": True},
+            )
         )
         self.assertEqual(self.logged_segment.line_ids, logged_lines)
 
         self.assertRefused(
-            self.call(self.staff, "sales.segment.line", "create",
-                      {"segment_id": self.logged_segment.id, "partner_id": self.prospect_seller.id},
-                      context={"sales_segment_raw_lines": True})
+            self.call(
+                self.staff,
+                "sales.segment.line",
+                "create",
+                {"segment_id": self.logged_segment.id, "partner_id": self.prospect_seller.id},
+                context={"sales_segment_raw_lines": True},
+            )
         )
         self.assertEqual(self.logged_segment.line_ids, logged_lines)
 
-        rule = self.env["product.pricelist.item"].with_user(self.manager).create(
-            {"sales_campaign_id": self.campaign.id, "compute_price": "fixed", "fixed_price": 10.0, "applied_on": "3_global"}
+        rule = (
+            self.env["product.pricelist.item"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "sales_campaign_id": self.campaign.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 10.0,
+                    "applied_on": "3_global",
+                }
+            )
         )
         self.assertRefused(
-            self.call(self.manager, "product.pricelist.item", "write", [rule.id], {"date_start": "2001-01-01 00:00:00"},
-                      context={"sales_campaign_sync": True}),
+            self.call(
+                self.manager,
+                "product.pricelist.item",
+                "write",
+                [rule.id],
+                {"date_start": "2001-01-01 00:00:00"},
+                context={"sales_campaign_sync": True},
+            ),
             message="campaign card",
         )
         self.assertEqual(rule.date_start, False)
         # The legitimate ways: a result on the entry, the campaign's dates moving its rules.
-        self.assertDone(self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], {"evaluation": "positive"}))
+        self.assertDone(
+            self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], {"evaluation": "positive"})
+        )
         self.assertEqual(self.entry.evaluation, "positive")
-        self.assertDone(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"date_start": "2026-01-01"}))
+        self.assertDone(
+            self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"date_start": "2026-01-01"})
+        )
         self.assertEqual(str(rule.date_start), "2026-01-01 00:00:00")
 
     def test_h2_hidden_contacts_are_not_disclosed(self):
@@ -228,17 +364,34 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         for partner in (self.secret, self.nordic):
             with self.subTest(partner=partner.name):
                 self.assertRefused(
-                    self.call(self.staff, "sales.segment.line", "create", {"segment_id": segment.id, "partner_id": partner.id}),
+                    self.call(
+                        self.staff, "sales.segment.line", "create", {"segment_id": segment.id, "partner_id": partner.id}
+                    ),
                     message="contact you may see",
                 )
                 self.assertRefused(
-                    self.external(self.staff, "sales.segment.line", "create", [{"segment_id": segment.id, "partner_id": partner.id}])
+                    self.external(
+                        self.staff,
+                        "sales.segment.line",
+                        "create",
+                        [{"segment_id": segment.id, "partner_id": partner.id}],
+                    )
                 )
         self.assertFalse(segment.line_ids)
         # A colleague who may see Sandra put her in the staff's segment: the staff sees her name, not her details.
-        line = self.env["sales.segment.line"].with_user(self.manager).create({"segment_id": segment.id, "partner_id": self.secret.id})
+        line = (
+            self.env["sales.segment.line"]
+            .with_user(self.manager)
+            .create({"segment_id": segment.id, "partner_id": self.secret.id})
+        )
         [values] = self.assertDone(
-            self.call(self.staff, "sales.segment.line", "read", [line.id], ["email", "phone", "company_partner_id", "is_blacklisted"])
+            self.call(
+                self.staff,
+                "sales.segment.line",
+                "read",
+                [line.id],
+                ["email", "phone", "company_partner_id", "is_blacklisted"],
+            )
         )
         self.assertEqual((values["email"], values["phone"], values["company_partner_id"]), (False, False, False))
         found = self.assertDone(
@@ -257,7 +410,8 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
     def test_h3_deleting_a_campaign_keeps_the_ledger(self):
         entries, campaign_entries = self.logged.interaction_ids, self.logged.campaign_entry_ids
         self.assertRefused(
-            self.call(self.manager, "sales.campaign", "unlink", [self.campaign.id]), message="Cancel its logged segments"
+            self.call(self.manager, "sales.campaign", "unlink", [self.campaign.id]),
+            message="Cancel its logged segments",
         )
         self.assertTrue(self.campaign.exists() and entries.exists() and campaign_entries.exists())
         # Once its log is cancelled, the manager may delete the campaign.
@@ -270,11 +424,17 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     def test_m1_activation_only_through_its_action(self):
-        for values in ({"activated": True}, {"pricelist_id": self.env["product.pricelist"].search([], limit=1).id}, {"number": "CP9999"}):
+        for values in (
+            {"activated": True},
+            {"pricelist_id": self.env["product.pricelist"].search([], limit=1).id},
+            {"number": "CP9999"},
+        ):
             with self.subTest(values=values):
                 self.assertRefused(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], values))
         self.assertFalse(self.campaign.activated)
-        self.assertRefused(self.call(self.staff, "sales.campaign", "action_activate", [self.campaign.id]), error=ACCESS_ERROR)
+        self.assertRefused(
+            self.call(self.staff, "sales.campaign", "action_activate", [self.campaign.id]), error=ACCESS_ERROR
+        )
         self.assertDone(self.call(self.manager, "sales.campaign", "action_activate", [self.campaign.id]))
         self.assertTrue(self.campaign.activated)
 
@@ -284,12 +444,23 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
             with self.subTest(values=values):
                 self.assertRefused(self.call(self.staff, "sales.campaign.entry", "write", campaign_entry.ids, values))
         self.assertRefused(
-            self.call(self.staff, "sales.campaign.entry", "create",
-                      {"campaign_id": self.campaign.id, "description": "Forged", "company_id": self.company.id})
+            self.call(
+                self.staff,
+                "sales.campaign.entry",
+                "create",
+                {"campaign_id": self.campaign.id, "description": "Forged", "company_id": self.company.id},
+            )
         )
-        self.assertRefused(self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"cancelled": True}))
         self.assertRefused(
-            self.call(self.staff, "sales.logged.segment", "create", {"segment_id": self.draft.id, "company_id": self.company.id})
+            self.call(self.staff, "sales.logged.segment", "write", [self.logged.id], {"cancelled": True})
+        )
+        self.assertRefused(
+            self.call(
+                self.staff,
+                "sales.logged.segment",
+                "create",
+                {"segment_id": self.draft.id, "company_id": self.company.id},
+            )
         )
         self.assertFalse(self.draft.logged_segment_ids)
         step = self.draft.history_ids
@@ -297,70 +468,138 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertRefused(self.call(self.staff, "sales.segment.history", "write", step.ids, {"added_count": 999}))
         self.assertRefused(self.call(self.staff, "sales.segment.history", "unlink", step.ids))
         self.assertRefused(
-            self.call(self.staff, "sales.segment.history", "create", {"segment_id": self.draft.id, "action": "add", "added_count": 5})
+            self.call(
+                self.staff,
+                "sales.segment.history",
+                "create",
+                {"segment_id": self.draft.id, "action": "add", "added_count": 5},
+            )
         )
         self.assertEqual((len(self.draft.history_ids), step.added_count), (1, added))
-        logged_nordic = self.env["sales.logged.segment"].sudo().search([("company_id", "=", self.company_2.id)], limit=1)
+        logged_nordic = (
+            self.env["sales.logged.segment"].sudo().search([("company_id", "=", self.company_2.id)], limit=1)
+        )
         self.assertRefused(
-            self.call(self.staff, "sales.interaction.log", "create",
-                      {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "description": "Forged",
-                       "delivery_status": "sent", "logged_segment_id": logged_nordic.id or self.logged.id})
+            self.call(
+                self.staff,
+                "sales.interaction.log",
+                "create",
+                {
+                    "partner_id": self.customer_buyer.id,
+                    "template_id": self.template.id,
+                    "description": "Forged",
+                    "delivery_status": "sent",
+                    "logged_segment_id": logged_nordic.id or self.logged.id,
+                },
+            )
         )
         self.assertFalse(campaign_entry.cancelled or self.logged.cancelled)
         # Their actions: cancel the logged segment (cascading), restore it.
         self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
-        self.assertTrue(self.logged.cancelled and campaign_entry.cancelled and all(self.logged.interaction_ids.mapped("cancelled")))
+        self.assertTrue(
+            self.logged.cancelled and campaign_entry.cancelled and all(self.logged.interaction_ids.mapped("cancelled"))
+        )
         self.assertDone(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]))
-        self.assertFalse(self.logged.cancelled or campaign_entry.cancelled or any(self.logged.interaction_ids.mapped("cancelled")))
+        self.assertFalse(
+            self.logged.cancelled or campaign_entry.cancelled or any(self.logged.interaction_ids.mapped("cancelled"))
+        )
         # A hand-logged interaction, the legitimate way.
         entry_id = self.assertDone(
-            self.call(self.staff, "sales.interaction.log", "create",
-                      {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "campaign_id": self.campaign.id,
-                       "description": "Phone call"})
+            self.call(
+                self.staff,
+                "sales.interaction.log",
+                "create",
+                {
+                    "partner_id": self.customer_buyer.id,
+                    "template_id": self.template.id,
+                    "campaign_id": self.campaign.id,
+                    "description": "Phone call",
+                },
+            )
         )
-        self.assertEqual(self.env["sales.interaction.log"].browse(entry_id).campaign_entry_id.description, "Interactions")
+        self.assertEqual(
+            self.env["sales.interaction.log"].browse(entry_id).campaign_entry_id.description, "Interactions"
+        )
 
     def test_m6_responses_and_their_marks_come_from_the_system_only(self):
         """Replies, clicks, unsubscribes and the responses they make are recorded by the mail gateway and the
         signed links only: no client creates a response with a source, marks an e-mail replied, clicked or
         unsubscribed, or reaches the private methods that do."""
         Log = self.env["sales.interaction.log"]
-        base = {"partner_id": self.customer_buyer.id, "template_id": self.template.id, "campaign_id": self.campaign.id,
-                "campaign_response": True, "description": "Forged response"}
-        for forged in ({"response_source": "reply"}, {"answered_interaction_id": self.entry.id},
-                       {"reply_message_id": self.entry.mail_message_id.id}, {"reply_other_address": True},
-                       {"order_id": self.env["sale.order"].search([], limit=1).id or 1}):
+        base = {
+            "partner_id": self.customer_buyer.id,
+            "template_id": self.template.id,
+            "campaign_id": self.campaign.id,
+            "campaign_response": True,
+            "description": "Forged response",
+        }
+        for forged in (
+            {"response_source": "reply"},
+            {"answered_interaction_id": self.entry.id},
+            {"reply_message_id": self.entry.mail_message_id.id},
+            {"reply_other_address": True},
+            {"order_id": self.env["sale.order"].search([], limit=1).id or 1},
+        ):
             with self.subTest(forged=forged):
                 self.assertRefused(self.call(self.staff, "sales.interaction.log", "create", dict(base, **forged)))
         self.assertFalse(Log.search([("description", "=", "Forged response")]))
-        for forged in ({"clicked_date": "2026-01-01 10:00:00"}, {"replied_date": "2026-01-01 10:00:00"},
-                       {"unsubscribed_date": "2026-01-01 10:00:00"}, {"response_source": "click"}):
+        for forged in (
+            {"clicked_date": "2026-01-01 10:00:00"},
+            {"replied_date": "2026-01-01 10:00:00"},
+            {"unsubscribed_date": "2026-01-01 10:00:00"},
+            {"response_source": "click"},
+        ):
             with self.subTest(forged=forged):
                 self.assertRefused(
-                    self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], forged,
-                              context={"sales_interaction_log_process": True}),
+                    self.call(
+                        self.staff,
+                        "sales.interaction.log",
+                        "write",
+                        [self.entry.id],
+                        forged,
+                        context={"sales_interaction_log_process": True},
+                    ),
                     message="ledger",
                 )
         self.assertFalse(self.entry.clicked_date or self.entry.replied_date or self.entry.unsubscribed_date)
-        for method, args in (("_register_click", []), ("_create_process", [[base]]), ("_unsubscribe", ["carla@customer.example"]),
-                             ("_register_responses", [[]])):
+        for method, args in (
+            ("_register_click", []),
+            ("_create_process", [[base]]),
+            ("_unsubscribe", ["carla@customer.example"]),
+            ("_register_responses", [[]]),
+        ):
             with self.subTest(method=method):
-                self.assertRefused(self.call(self.staff, "sales.interaction.log", method, [self.entry.id], *args),
-                                   error=ACCESS_ERROR, message="Private methods")
+                self.assertRefused(
+                    self.call(self.staff, "sales.interaction.log", method, [self.entry.id], *args),
+                    error=ACCESS_ERROR,
+                    message="Private methods",
+                )
         # A response template of another company, or one the staff may not read, is refused on the campaign.
         nordic = self.env["sales.interaction.template"].create(
-            {"code": "T-NORDIC-RESP", "name": "Nordic response", "company_id": self.company_2.id,
-             "group_id": self.env.ref("sales_campaign.sales_interaction_group_response").id}
+            {
+                "code": "T-NORDIC-RESP",
+                "name": "Nordic response",
+                "company_id": self.company_2.id,
+                "group_id": self.env.ref("sales_campaign.sales_interaction_group_response").id,
+            }
         )
-        self.assertRefused(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": nordic.id}))
+        self.assertRefused(
+            self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": nordic.id})
+        )
         self.assertFalse(self.campaign.response_template_id)
         # The legitimate way: the campaign's own template, set by its user.
-        self.assertDone(self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": self.template.id}))
+        self.assertDone(
+            self.call(
+                self.staff, "sales.campaign", "write", [self.campaign.id], {"response_template_id": self.template.id}
+            )
+        )
         self.assertEqual(self.campaign.response_template_id, self.template)
 
     def test_m3_lines_and_segments_stay_where_they_are(self):
         line = self.draft.line_ids[:1]
-        self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"segment_id": self.logged_segment.id}))
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.line", "write", line.ids, {"segment_id": self.logged_segment.id})
+        )
         self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"active": False}))
         self.assertEqual(line.segment_id, self.draft)
         self.assertRefused(
@@ -393,10 +632,16 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
                 )
         self.assertFalse(self.campaign.price_item_ids)
         rule_id = self.assertDone(
-            self.call(self.manager, "product.pricelist.item", "create", {**rule, "compute_price": "fixed", "fixed_price": 150.0})
+            self.call(
+                self.manager,
+                "product.pricelist.item",
+                "create",
+                {**rule, "compute_price": "fixed", "fixed_price": 150.0},
+            )
         )
         self.assertRefused(
-            self.call(self.manager, "product.pricelist.item", "write", [rule_id], {"fixed_price": -1.0}), error=VALIDATION_ERROR
+            self.call(self.manager, "product.pricelist.item", "write", [rule_id], {"fixed_price": -1.0}),
+            error=VALIDATION_ERROR,
         )
         self.assertEqual(self.campaign.price_item_ids.fixed_price, 150.0)
 
@@ -412,37 +657,60 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         ):
             with self.subTest(domain=domain[:60]):
                 response = self.call(
-                    self.staff, "sales.segment.contacts.wizard", "create",
+                    self.staff,
+                    "sales.segment.contacts.wizard",
+                    "create",
                     {"segment_id": segment.id, "mode": "add", "partner_domain": domain},
                 )
                 if "error" not in response:  # the filter is refused when used, with a message
-                    response = self.call(self.staff, "sales.segment.contacts.wizard", "action_apply", [response["result"]])
+                    response = self.call(
+                        self.staff, "sales.segment.contacts.wizard", "action_apply", [response["result"]]
+                    )
                 self.assertRefused(response)
                 self.assertNotIn("psycopg2", response["error"]["data"]["message"])
         self.assertFalse(segment.line_ids)
         self.assertFalse(segment.history_ids)
         # Crafted saved criteria: refused when replayed, with a message.
         saved_id = self.assertDone(
-            self.call(self.staff, "sales.segment.criteria", "create",
-                      {"code": "X-CRAFTED", "line_ids": [(0, 0, {"sequence": 1, "action": "add",
-                                                                    "criteria": {"job_responsibility_ids": "all"}})]})
+            self.call(
+                self.staff,
+                "sales.segment.criteria",
+                "create",
+                {
+                    "code": "X-CRAFTED",
+                    "line_ids": [
+                        (0, 0, {"sequence": 1, "action": "add", "criteria": {"job_responsibility_ids": "all"}})
+                    ],
+                },
+            )
         )
         wizard_id = self.assertDone(
-            self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
-                      {"segment_id": segment.id, "reuse_from": "criteria", "criteria_id": saved_id})
+            self.call(
+                self.staff,
+                "sales.segment.reuse.criteria.wizard",
+                "create",
+                {"segment_id": segment.id, "reuse_from": "criteria", "criteria_id": saved_id},
+            )
         )
         self.assertRefused(self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]))
         self.assertFalse(segment.line_ids)
 
     def test_m5_cancel_and_restore_check_the_state(self):
         self.assertDone(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]))
-        self.assertRefused(self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]), message="already cancelled")
+        self.assertRefused(
+            self.call(self.staff, "sales.logged.segment", "action_cancel", [self.logged.id]),
+            message="already cancelled",
+        )
         self.assertTrue(self.logged.cancelled, "a second Cancel (a double click) does not restore it")
         self.assertDone(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]))
-        self.assertRefused(self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]), message="not cancelled")
+        self.assertRefused(
+            self.call(self.staff, "sales.logged.segment", "action_restore", [self.logged.id]), message="not cancelled"
+        )
         self.assertFalse(self.logged.cancelled)
         self.assertDone(self.call(self.staff, "sales.interaction.log", "action_cancel", self.entry.ids))
-        self.assertRefused(self.call(self.staff, "sales.interaction.log", "action_cancel", self.entry.ids), message="already cancelled")
+        self.assertRefused(
+            self.call(self.staff, "sales.interaction.log", "action_cancel", self.entry.ids), message="already cancelled"
+        )
         self.assertTrue(self.entry.cancelled)
 
     # ------------------------------------------------------------------------------------------------
@@ -451,32 +719,56 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
 
     def test_l3_no_names_across_companies(self):
         # Reuse Log with another company's logged segment.
-        logged_segment = self.env["sales.segment"].with_user(self.staff_2).create(
-            {"description": "Nordic", "template_id": self.template.id}
+        logged_segment = (
+            self.env["sales.segment"]
+            .with_user(self.staff_2)
+            .create({"description": "Nordic", "template_id": self.template.id})
         )
-        self.env["sales.segment.line"].with_user(self.staff_2).create({"segment_id": logged_segment.id, "partner_id": self.nordic.id})
-        logged_nordic = self.env["sales.logged.segment"].with_user(self.staff_2)._log_segment(logged_segment, send=False)
+        self.env["sales.segment.line"].with_user(self.staff_2).create(
+            {"segment_id": logged_segment.id, "partner_id": self.nordic.id}
+        )
+        logged_nordic = (
+            self.env["sales.logged.segment"].with_user(self.staff_2)._log_segment(logged_segment, send=False)
+        )
         wizard_id = self.assertDone(
-            self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
-                      {"segment_id": self.draft.id, "reuse_from": "logged", "logged_segment_id": logged_nordic.id})
+            self.call(
+                self.staff,
+                "sales.segment.reuse.criteria.wizard",
+                "create",
+                {"segment_id": self.draft.id, "reuse_from": "logged", "logged_segment_id": logged_nordic.id},
+            )
         )
-        self.assertRefused(self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]), error=ACCESS_ERROR)
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]),
+            error=ACCESS_ERROR,
+        )
         # Crafted saved criteria naming another company's campaign and contact, replayed.
         nordic_campaign = self.env["sales.campaign"].with_user(self.manager_2).create({"title": "Nordic secret fair"})
         steps = self.draft.history_ids
         for criteria in ({"interaction_campaign_ids": nordic_campaign.ids}, {"partner_ids": [self.nordic.id]}):
             with self.subTest(criteria=criteria):
                 saved_id = self.assertDone(
-                    self.call(self.staff, "sales.segment.criteria", "create",
-                              {"code": f"X-{len(criteria)}-{next(iter(criteria))[:8]}".upper(),
-                               "line_ids": [(0, 0, {"sequence": 1, "action": "add", "criteria": criteria})]})
+                    self.call(
+                        self.staff,
+                        "sales.segment.criteria",
+                        "create",
+                        {
+                            "code": f"X-{len(criteria)}-{next(iter(criteria))[:8]}".upper(),
+                            "line_ids": [(0, 0, {"sequence": 1, "action": "add", "criteria": criteria})],
+                        },
+                    )
                 )
                 wizard_id = self.assertDone(
-                    self.call(self.staff, "sales.segment.reuse.criteria.wizard", "create",
-                              {"segment_id": self.draft.id, "reuse_from": "criteria", "criteria_id": saved_id})
+                    self.call(
+                        self.staff,
+                        "sales.segment.reuse.criteria.wizard",
+                        "create",
+                        {"segment_id": self.draft.id, "reuse_from": "criteria", "criteria_id": saved_id},
+                    )
                 )
                 self.assertRefused(
-                    self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]), message="may not see"
+                    self.call(self.staff, "sales.segment.reuse.criteria.wizard", "action_reuse", [wizard_id]),
+                    message="may not see",
                 )
         self.assertEqual(self.draft.history_ids, steps)
         with self.assertRaisesRegex(UserError, "may not see"):
@@ -485,15 +777,26 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertNotIn("Nils", "".join(self.draft.history_ids.mapped("description")))
 
     def test_l4_the_log_follows_the_contacts_record_rules(self):
-        entry = self.env["sales.interaction.log"].with_user(self.manager).create(
-            {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Call with Sandra"}
+        entry = (
+            self.env["sales.interaction.log"]
+            .with_user(self.manager)
+            .create({"partner_id": self.secret.id, "template_id": self.template.id, "description": "Call with Sandra"})
         )
-        found = self.assertDone(self.call(self.staff, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"]))
+        found = self.assertDone(
+            self.call(self.staff, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"])
+        )
         self.assertEqual(found, [])
-        self.assertRefused(self.call(self.staff, "sales.interaction.log", "read", [entry.id], ["description", "subject"]), error=ACCESS_ERROR)
         self.assertRefused(
-            self.call(self.staff, "sales.interaction.log", "create",
-                      {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Forged"}),
+            self.call(self.staff, "sales.interaction.log", "read", [entry.id], ["description", "subject"]),
+            error=ACCESS_ERROR,
+        )
+        self.assertRefused(
+            self.call(
+                self.staff,
+                "sales.interaction.log",
+                "create",
+                {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Forged"},
+            ),
             message="contact you may not see",
         )
         groups = self.assertDone(
@@ -501,7 +804,9 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         )
         self.assertNotIn(self.secret.id, [group["partner_id"][0] for group in groups if group["partner_id"]])
         # The manager sees it.
-        found = self.assertDone(self.call(self.manager, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"]))
+        found = self.assertDone(
+            self.call(self.manager, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"])
+        )
         self.assertEqual(found[0]["description"], "Call with Sandra")
 
     def test_l5_deleting_a_campaign_entry_names_the_campaign_entry(self):
@@ -513,12 +818,12 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertTrue(self.logged.campaign_entry_ids.exists())
 
     def test_l6_a_salesperson_opens_the_campaign_and_its_statistics(self):
-        views = self.assertDone(
-            self.call(self.salesperson, "sales.campaign", "get_views", [[False, "form"]])
-        )
+        views = self.assertDone(self.call(self.salesperson, "sales.campaign", "get_views", [[False, "form"]]))
         # What the web client reads: the fields of the form (not those of its embedded lists).
         arch = etree.fromstring(views["views"]["form"]["arch"])
-        names = {node.get("name") for node in arch.iter("field") if not any(p.tag == "field" for p in node.iterancestors())}
+        names = {
+            node.get("name") for node in arch.iter("field") if not any(p.tag == "field" for p in node.iterancestors())
+        }
         self.assertNotIn("interaction_count", names, "the log's figures are not in the salesperson's form")
         self.assertIn("stat_revenue", names)
         [values] = self.assertDone(
@@ -527,25 +832,51 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertEqual(values["number"], self.campaign.number)
         statuses = self.assertDone(self.call(self.salesperson, "sales.campaign.status", "search_read", [], ["name"]))
         self.assertTrue(statuses, "the status bar shows the statuses")
-        action = self.assertDone(self.call(self.salesperson, "sales.campaign", "action_export_statistics", [self.campaign.id]))
+        action = self.assertDone(
+            self.call(self.salesperson, "sales.campaign", "action_export_statistics", [self.campaign.id])
+        )
         response = self.url_open(action["url"])
         self.assertEqual(response.status_code, 200)
         workbook = openpyxl.load_workbook(io.BytesIO(response.content))
         self.assertEqual(workbook.sheetnames, ["Campaign"], "no breakdown of the log for a salesperson")
-        self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", "sales.campaign"), ("res_id", "=", self.campaign.id)]))
+        self.assertFalse(
+            self.env["ir.attachment"].search([("res_model", "=", "sales.campaign"), ("res_id", "=", self.campaign.id)])
+        )
 
     def test_l7_logging_names_the_contact_the_user_may_not_see(self):
-        self.env["sales.segment.line"].with_user(self.manager).create({"segment_id": self.draft.id, "partner_id": self.secret.id})
+        self.env["sales.segment.line"].with_user(self.manager).create(
+            {"segment_id": self.draft.id, "partner_id": self.secret.id}
+        )
         wizard_id = self.assertDone(
-            self.call(self.staff, "sales.segment.log.wizard", "create", {"segment_id": self.draft.id, "send_attachments": False})
+            self.call(
+                self.staff,
+                "sales.segment.log.wizard",
+                "create",
+                {"segment_id": self.draft.id, "send_attachments": False},
+            )
         )
         self.assertRefused(
-            self.call(self.staff, "sales.segment.log.wizard", "action_log", [wizard_id]), message="may not see.*Sandra Secret"
+            self.call(self.staff, "sales.segment.log.wizard", "action_log", [wizard_id]),
+            message="may not see.*Sandra Secret",
         )
         self.assertEqual(self.draft.state, "draft")
-        self.assertDone(self.call(self.manager, "sales.segment.log.wizard", "action_log",
-                                  [self.assertDone(self.call(self.manager, "sales.segment.log.wizard", "create",
-                                                             {"segment_id": self.draft.id, "send_attachments": False}))]))
+        self.assertDone(
+            self.call(
+                self.manager,
+                "sales.segment.log.wizard",
+                "action_log",
+                [
+                    self.assertDone(
+                        self.call(
+                            self.manager,
+                            "sales.segment.log.wizard",
+                            "create",
+                            {"segment_id": self.draft.id, "send_attachments": False},
+                        )
+                    )
+                ],
+            )
+        )
         self.assertEqual(self.draft.state, "logged")
 
     def test_exports_are_downloads_of_what_the_user_may_read(self):

@@ -11,7 +11,14 @@ class TestSegmentAdd(SalesSegmentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.ours = cls.customer_co | cls.prospect_co | cls.customer_buyer | cls.customer_it | cls.prospect_buyer | cls.prospect_seller
+        cls.ours = (
+            cls.customer_co
+            | cls.prospect_co
+            | cls.customer_buyer
+            | cls.customer_it
+            | cls.prospect_buyer
+            | cls.prospect_seller
+        )
         cls.only_ours = f"[('id', 'in', {cls.ours.ids})]"
 
     @users("sc_staff")
@@ -99,7 +106,9 @@ class TestSegmentAdd(SalesSegmentCommon):
     def test_allow_related_companies(self):
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_it, allow_related_companies=True)
-        self.assertEqual(self.contacts(segment), self.customer_it | self.prospect_buyer | self.customer_co | self.prospect_co)
+        self.assertEqual(
+            self.contacts(segment), self.customer_it | self.prospect_buyer | self.customer_co | self.prospect_co
+        )
 
     @users("sc_staff")
     def test_exclusion_and_its_override(self):
@@ -121,24 +130,36 @@ class TestSegmentAdd(SalesSegmentCommon):
 
     @users("sc_staff")
     def test_archived_unreadable_and_internal_contacts_are_never_added(self):
-        archived = self.env["res.partner"].sudo().create(
-            {"name": "Archived Buyer", "active": False, "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)]}
+        archived = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {"name": "Archived Buyer", "active": False, "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)]}
+            )
         )
-        hidden = self.env["res.partner"].sudo().create(
-            {
-                "name": "Nordic Buyer",
-                "company_id": self.company_2.id,
-                "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)],
-            }
+        hidden = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": "Nordic Buyer",
+                    "company_id": self.company_2.id,
+                    "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)],
+                }
+            )
         )
         self.manager.partner_id.sudo().job_responsibility_ids = self.resp_purchase
-        delivery = self.env["res.partner"].sudo().create(
-            {
-                "name": "Warehouse",
-                "type": "delivery",
-                "parent_id": self.prospect_co.id,
-                "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)],
-            }
+        delivery = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": "Warehouse",
+                    "type": "delivery",
+                    "parent_id": self.prospect_co.id,
+                    "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)],
+                }
+            )
         )
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_purchase)

@@ -33,7 +33,11 @@ class TestSegmentCriteria(SalesSegmentCommon):
 
         # Today a new purchaser joined the prospect.
         newcomer = self.env["res.partner"].create(
-            {"name": "Nina Newcomer", "parent_id": self.prospect_co.id, "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)]}
+            {
+                "name": "Nina Newcomer",
+                "parent_id": self.prospect_co.id,
+                "job_responsibility_ids": [(6, 0, self.resp_purchase.ids)],
+            }
         )
         other = self.new_segment()
         action = self.reuse(other, criteria)
@@ -49,7 +53,9 @@ class TestSegmentCriteria(SalesSegmentCommon):
         # Business Central drops the Entire Companies option of a saved Refine: not here.
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it, allow_related_companies=True)
-        self.refine(segment, job_responsibility_ids=self.resp_it, business_relation_ids=self.rel_cust, entire_companies=True)
+        self.refine(
+            segment, job_responsibility_ids=self.resp_it, business_relation_ids=self.rel_cust, entire_companies=True
+        )
         self.save(segment, "T-REFINE")
         other = self.new_segment()
         self.reuse(other, self.env["sales.segment.criteria"].search([("code", "=", "T-REFINE")]))

@@ -99,7 +99,9 @@ class TestSegmentDefaults(SalesSegmentCommon):
         carla = segment.line_ids.filtered(lambda line: line.partner_id == self.customer_buyer)
         paula = segment.line_ids - carla
         paula.template_id = self.letter
-        segment.with_context(sales_segment_update_lines=True).write({"user_id": self.manager.id, "campaign_id": self.campaign.id})
+        segment.with_context(sales_segment_update_lines=True).write(
+            {"user_id": self.manager.id, "campaign_id": self.campaign.id}
+        )
         self.assertEqual(carla.user_id, self.manager)
         self.assertEqual(carla.campaign_id, self.campaign)
         self.assertNotEqual(paula.user_id, self.manager, "a line with another template keeps its values")
@@ -121,7 +123,9 @@ class TestSegmentDefaults(SalesSegmentCommon):
         segment.lang_default = "fr_FR"
         self.assertIn("fr_FR", segment.language_ids.mapped("lang"), "a new default language gets its row")
         segment.subject_default = "Merci de votre visite"
-        self.assertEqual(segment.language_ids.filtered(lambda row: row.lang == "fr_FR").subject, "Merci de votre visite")
+        self.assertEqual(
+            segment.language_ids.filtered(lambda row: row.lang == "fr_FR").subject, "Merci de votre visite"
+        )
 
     @users("sc_staff")
     def test_template_campaign_does_not_replace_a_chosen_campaign(self):

@@ -20,7 +20,9 @@ class TestSegmentExport(SalesSegmentCommon):
 
     @users("sc_staff")
     def test_export_content(self):
-        self.prospect_co.sudo().write({"street": "Hoofdstraat 1", "zip": "1234 AB", "city": "Utrecht", "country_id": self.env.ref("base.nl").id})
+        self.prospect_co.sudo().write(
+            {"street": "Hoofdstraat 1", "zip": "1234 AB", "city": "Utrecht", "country_id": self.env.ref("base.nl").id}
+        )
         self.prospect_buyer.sudo().write({"phone": "+31 30 123 4567"})
         segment = self.new_segment(campaign_id=self.campaign.id, template_id=self.template.id)
         segment.campaign_target = True
@@ -32,12 +34,15 @@ class TestSegmentExport(SalesSegmentCommon):
         header = rows[0]
         self.assertEqual(header[:4], ("Contact", "Company", "E-mail", "Phone"))
         self.assertEqual(len(rows), 3)
-        by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+        by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
         paula = by_name["Paula Prospect-Buyer"]
         self.assertEqual(paula["Company"], "Prospect Company")
         self.assertEqual(paula["E-mail"], "paula@prospect.example")
         self.assertEqual(paula["Phone"], "+31 30 123 4567")
-        self.assertEqual((paula["Street"], paula["Zip"], paula["City"], paula["Country"]), ("Hoofdstraat 1", "1234 AB", "Utrecht", "Netherlands"))
+        self.assertEqual(
+            (paula["Street"], paula["Zip"], paula["City"], paula["Country"]),
+            ("Hoofdstraat 1", "1234 AB", "Utrecht", "Netherlands"),
+        )
         self.assertEqual(paula["Job Responsibilities"], "IT, Purchasing")
         self.assertEqual(paula["Business Relations"], "Prospect")
         self.assertEqual(paula["Language"], "English (US)")
@@ -55,9 +60,11 @@ class TestSegmentExport(SalesSegmentCommon):
         first, second = self.new_segment(), self.new_segment()
         self.add(first, job_responsibility_ids=self.resp_purchase)
         self.add(second, job_responsibility_ids=self.resp_it)
-        action = self.env.ref("sales_campaign.sales_segment_action_export_xlsx").with_context(
-            active_model="sales.segment", active_ids=(first | second).ids
-        ).run()
+        action = (
+            self.env.ref("sales_campaign.sales_segment_action_export_xlsx")
+            .with_context(active_model="sales.segment", active_ids=(first | second).ids)
+            .run()
+        )
         filename, workbook = self.read_back(action)
         self.assertEqual(workbook.sheetnames, [first.name, second.name])
         self.assertEqual(filename, f"{first.name}-{second.name}.xlsx")

@@ -75,7 +75,9 @@ class TestSegmentFilterErrors(SalesSegmentCommon):
     def test_bad_contact_filters_in_the_wizard_count(self):
         segment = self.segment.with_user(self.env.user)
         for mode in ("add", "reduce"):
-            Wizard = self.env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode=mode)
+            Wizard = self.env["sales.segment.contacts.wizard"].with_context(
+                default_segment_id=segment.id, default_mode=mode
+            )
             form = Form(Wizard)
             for label, text in self.BAD_CONTACT_FILTERS.items():
                 with self.subTest(filter=label, mode=mode):

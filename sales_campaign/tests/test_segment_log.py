@@ -1,11 +1,12 @@
 import re
 from unittest.mock import patch
 
-from odoo.addons.mail.tests.common import MockEmail
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import formataddr, mute_logger
 from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.mail.tests.common import MockEmail
 
 from .common import SalesSegmentCommon
 
@@ -18,13 +19,23 @@ class TestSegmentLog(SalesSegmentCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("nl_NL")
-        cls.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
+        cls.template.language_ids.body_html = '<p>Dear <t t-out="object.name"/>, thank you.</p>'
         cls.template.language_ids = [
-            (0, 0, {"lang": "nl_NL", "subject": "Bedankt voor uw bezoek", "body_html": "<p>Beste <t t-out=\"object.name\"/>, dank u.</p>"})
+            (
+                0,
+                0,
+                {
+                    "lang": "nl_NL",
+                    "subject": "Bedankt voor uw bezoek",
+                    "body_html": '<p>Beste <t t-out="object.name"/>, dank u.</p>',
+                },
+            )
         ]
         cls.customer_it.lang = "nl_NL"
         # Uploaded by the staff in the segment's language dialog.
-        cls.attachment = cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        cls.attachment = (
+            cls.env["ir.attachment"].with_user(cls.staff).create({"name": "brochure.pdf", "raw": b"%PDF-1.4 brochure"})
+        )
 
     def staff_segment(self, **values):
         """A segment of the staff with the thank-you template, linked to the campaign as target."""
@@ -35,7 +46,9 @@ class TestSegmentLog(SalesSegmentCommon):
         return segment
 
     def log(self, segment, **options):
-        form = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        form = Form(
+            self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id)
+        )
         for name, value in options.items():
             setattr(form, name, value)
         action = form.save().action_log()
@@ -79,7 +92,7 @@ class TestSegmentLog(SalesSegmentCommon):
 
         # The segment left the Segments list and can no longer change.
         action = self.env.ref("sales_campaign.sales_segment_action")
-        self.assertNotIn(segment, self.env["sales.segment"].with_user(self.staff).search(eval(action.domain)))
+        self.assertNotIn(segment, self.env["sales.segment"].with_user(self.staff).search(safe_eval(action.domain)))
         with self.assertRaises(UserError):
             segment.description = "Changed"
         with self.assertRaises(UserError):
@@ -133,7 +146,10 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(len(logged.letter_attachment_ids), 1)
         self.assertEqual(logged.letter_attachment_ids.mimetype, "application/pdf")
         self.assertEqual(logged.state, "done", "a small log is delivered at once")
-        self.assertEqual((logged.email_queued_count, logged.email_count, logged.letter_printed_count, logged.letter_count), (2, 2, 1, 1))
+        self.assertEqual(
+            (logged.email_queued_count, logged.email_count, logged.letter_printed_count, logged.letter_count),
+            (2, 2, 1, 1),
+        )
         self.assertIn(self.attachment, logged.attachment_ids)
         self.assertEqual(logged.queued_count, 2)
 
@@ -164,10 +180,20 @@ class TestSegmentLog(SalesSegmentCommon):
         self.env.flush_all()
 
         def row(table, record_id):
-            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = %s", (record_id,))  # noqa: S608 (fixed names)
+            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = %s", (record_id,))
             columns = [description[0] for description in self.env.cr.description]
-            skip = {"id", "mail_message_id", "message_id", "create_uid", "create_date", "write_uid", "write_date", "date"}
-            return {column: value for column, value in zip(columns, self.env.cr.fetchone()) if column not in skip}
+            skip = {
+                "id",
+                "mail_message_id",
+                "message_id",
+                "create_uid",
+                "create_date",
+                "write_uid",
+                "write_date",
+                "date",
+            }
+            values = zip(columns, self.env.cr.fetchone(), strict=True)
+            return {column: value for column, value in values if column not in skip}
 
         self.assertEqual(row("mail_message", ours.mail_message_id.id), row("mail_message", odoos.mail_message_id.id))
         self.assertEqual(row("mail_mail", ours.id), row("mail_mail", odoos.id))
@@ -179,15 +205,20 @@ class TestSegmentLog(SalesSegmentCommon):
         segment = self.staff_segment(send_attachment=True)
         english = segment.language_ids.filtered(lambda row: row.lang == "en_US")
         english.attachment_ids = self.attachment
-        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        wizard = Form(
+            self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id)
+        )
         self.assertEqual(
             wizard.attachment_warning,
-            "Send Attachment is on, but Dutch / Nederlands have no attachment: their letters and e-mails go without one.",
+            "Send Attachment is on, but Dutch / Nederlands have no attachment: "
+            "their letters and e-mails go without one.",
         )
         wizard.send_attachments = False
         self.assertFalse(wizard.attachment_warning, "nothing is sent: nothing to warn of")
         segment.language_ids.filtered(lambda row: row.lang == "nl_NL").attachment_ids = self.attachment
-        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        wizard = Form(
+            self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id)
+        )
         self.assertFalse(wizard.attachment_warning)
 
     def test_blacklisted_addresses_are_blocked_not_sent(self):
@@ -220,9 +251,13 @@ class TestSegmentLog(SalesSegmentCommon):
     def test_logging_is_all_or_nothing(self):
         segment = self.staff_segment()
         mails_before = self.env["mail.mail"].search_count([])
-        with patch.object(type(self.env["sales.logged.segment"]), "_print_letters", side_effect=UserError("printer on fire")):
-            with self.assertRaisesRegex(UserError, "printer on fire"):
-                self.log(segment, send_attachments=True)
+        with (
+            patch.object(
+                type(self.env["sales.logged.segment"]), "_print_letters", side_effect=UserError("printer on fire")
+            ),
+            self.assertRaisesRegex(UserError, "printer on fire"),
+        ):
+            self.log(segment, send_attachments=True)
         self.assertEqual(segment.state, "draft")
         self.assertFalse(self.env["sales.logged.segment"].search([]))
         self.assertFalse(self.env["sales.interaction.log"].search([]))
@@ -237,7 +272,9 @@ class TestSegmentLog(SalesSegmentCommon):
         logged = self.log(segment, send_attachments=False, create_followup_segment=True)
         followup = logged.followup_segment_id
         self.assertEqual(len(followup), 1)
-        self.assertEqual(followup.description, segment.description, "the description of the segment, as in Business Central")
+        self.assertEqual(
+            followup.description, segment.description, "the description of the segment, as in Business Central"
+        )
         self.assertEqual(followup.campaign_id, self.campaign)
         self.assertEqual(followup.line_ids.partner_id, logged.interaction_ids.partner_id)
         self.assertEqual(followup.history_ids.criteria["logged_segment_ids"], logged.ids)
@@ -264,13 +301,19 @@ class TestSegmentLog(SalesSegmentCommon):
     def test_responses_are_recorded_without_sending(self):
         Template = self.env["sales.interaction.template"].with_user(self.manager)
         response = Template.browse(Template.with_context(sales_quick_create_response=True).name_create("RESP")[0])
-        self.assertEqual((response.code, response.name, response.group_id.code), ("RESP", "Campaign Response", "RESPONSE"))
+        self.assertEqual(
+            (response.code, response.name, response.group_id.code), ("RESP", "Campaign Response", "RESPONSE")
+        )
         meeting = Template.browse(Template.name_create("Showroom visit")[0])
         self.assertEqual((meeting.code, meeting.name), ("SHOWROOM-VISIT", "Showroom visit"))
         self.assertEqual(response.information_flow, "inbound")
-        segment = self.new_segment(template_id=response.id, campaign_id=self.campaign.id, campaign_response=True).with_user(self.staff)
+        segment = self.new_segment(
+            template_id=response.id, campaign_id=self.campaign.id, campaign_response=True
+        ).with_user(self.staff)
         self.add(segment, job_responsibility_ids=self.resp_purchase)
-        wizard = Form(self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id))
+        wizard = Form(
+            self.env["sales.segment.log.wizard"].with_user(self.staff).with_context(default_segment_id=segment.id)
+        )
         self.assertFalse(wizard.send_attachments)
         logged = self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=True)
         self.assertTrue(all(logged.interaction_ids.mapped("campaign_response")))
@@ -289,7 +332,11 @@ class TestSegmentLog(SalesSegmentCommon):
         # Cancel the Log asks first, with buttons named for what they do.
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_logged_segment_cancel_action")
         self.assertEqual(action["res_model"], "sales.logged.segment.cancel")
-        dialog = Form(self.env["sales.logged.segment.cancel"].with_user(self.staff).with_context(default_logged_segment_id=logged.id))
+        dialog = Form(
+            self.env["sales.logged.segment.cancel"]
+            .with_user(self.staff)
+            .with_context(default_logged_segment_id=logged.id)
+        )
         self.assertEqual((dialog.interaction_count, dialog.campaign_entry_count, dialog.waiting_count), (3, 1, 0))
         dialog.save().action_cancel_log()
         self.assertTrue(logged.cancelled)
@@ -339,7 +386,7 @@ class TestSegmentLog(SalesSegmentCommon):
                 "campaign_response": True,
             }
         )
-        form = Form(self.env["sales.interaction.log"].with_user(self.staff).with_context(action["context"]))
+        form = Form(self.env["sales.interaction.log"].with_user(self.staff).with_context(**action["context"]))
         form.template_id = meeting
         self.assertEqual(form.description, False)
         form.description = "Visit at the showroom"
@@ -389,7 +436,7 @@ class TestDeliveryStatus(SalesSegmentCommon, MockEmail):
 
     def setUp(self):
         super().setUp()
-        self.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, thank you.</p>"
+        self.template.language_ids.body_html = '<p>Dear <t t-out="object.name"/>, thank you.</p>'
         segment = self.new_segment(template_id=self.template.id, campaign_id=self.campaign.id).with_user(self.staff)
         self.add(segment, job_responsibility_ids=self.resp_it)
         segment.correspondence_type = "email"

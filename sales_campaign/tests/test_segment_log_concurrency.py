@@ -25,14 +25,23 @@ class TestSegmentLogConcurrency(BaseCase):
                 {
                     "name": "Concurrent Marketing Staff",
                     "login": f"sc_concurrent_{uuid.uuid4().hex[:8]}",
-                    "groups_id": [(6, 0, [env.ref("sales_campaign.group_sales_campaign_user").id, env.ref("base.group_user").id])],
+                    "groups_id": [
+                        (6, 0, [env.ref("sales_campaign.group_sales_campaign_user").id, env.ref("base.group_user").id])
+                    ],
                 }
             )
-            partners = env["res.partner"].create([{"name": f"Concurrent Visitor {n}", "email": f"visitor{n}@concurrent.example"} for n in range(5)])
+            partners = env["res.partner"].create(
+                [{"name": f"Concurrent Visitor {n}", "email": f"visitor{n}@concurrent.example"} for n in range(5)]
+            )
             template = env.ref("sales_campaign.sales_interaction_template_business_letter")
-            segment = env["sales.segment"].with_user(user).create({"description": "Concurrent log", "template_id": template.id})
+            segment = (
+                env["sales.segment"]
+                .with_user(user)
+                .create({"description": "Concurrent log", "template_id": template.id})
+            )
             segment._run_step("add", {"partner_ids": partners.ids})
-            cr.commit()
+            # A cursor of its own: the other connection must see it.
+            cr.commit()  # pylint: disable=invalid-commit
             self.user_id, self.segment_id, self.partner_ids = user.id, segment.id, partners.ids
         self.addCleanup(self.cleanup)
 
@@ -44,7 +53,8 @@ class TestSegmentLogConcurrency(BaseCase):
             cr.execute(SQL("DELETE FROM sales_segment WHERE id = %s", self.segment_id))
             cr.execute(SQL("DELETE FROM res_partner WHERE id IN %s", tuple(self.partner_ids)))
             cr.execute(SQL("DELETE FROM res_users WHERE id = %s", self.user_id))
-            cr.commit()
+            # A cursor of its own: the other connection must see it.
+            cr.commit()  # pylint: disable=invalid-commit
 
     def log(self, cr):
         env = api.Environment(cr, self.user_id, {})
@@ -81,7 +91,6 @@ class TestSegmentLogConcurrency(BaseCase):
         with closing(self.db.cursor()) as first:
             self.log(first)
             first.commit()
-        with closing(self.db.cursor()) as second:
-            with self.assertRaisesRegex(UserError, "already been logged"):
-                self.log(second)
+        with closing(self.db.cursor()) as second, self.assertRaisesRegex(UserError, "already been logged"):
+            self.log(second)
         self.assertEqual(self.count_logged(), (1, 5))

@@ -26,7 +26,7 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.template.language_ids.body_html = "<p>Dear <t t-out=\"object.name\"/>, from <t t-out=\"user.name\"/>.</p>"
+        cls.template.language_ids.body_html = '<p>Dear <t t-out="object.name"/>, from <t t-out="user.name"/>.</p>'
         Partner = cls.env["res.partner"]
         company = Partner.create({"name": "Delivery Test Company", "is_company": True})
         cls.mailed = Partner.create(
@@ -40,7 +40,12 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
     def setUp(self):
         super().setUp()
         # A time budget of 0: one batch per call of the cron.
-        for name, value in (("EMAIL_BATCH_SIZE", 2), ("LETTER_BATCH_SIZE", 2), ("IMMEDIATE_DELIVERY_LIMIT", 4), ("CRON_TIME_BUDGET", 0)):
+        for name, value in (
+            ("EMAIL_BATCH_SIZE", 2),
+            ("LETTER_BATCH_SIZE", 2),
+            ("IMMEDIATE_DELIVERY_LIMIT", 4),
+            ("CRON_TIME_BUDGET", 0),
+        ):
             patcher = patch.object(sales_logged_segment, name, value)
             patcher.start()
             self.addCleanup(patcher.stop)
@@ -66,10 +71,14 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
         logged = self.log_large()
         self.assertEqual(logged.state, "in_progress")
-        self.assertFalse(logged.interaction_ids, "the request only checked, froze the segment and made the campaign entry")
+        self.assertFalse(
+            logged.interaction_ids, "the request only checked, froze the segment and made the campaign entry"
+        )
         self.assertEqual(logged.campaign_entry_ids.campaign_id, self.campaign)
         self.assertEqual(logged.segment_id.state, "logged")
-        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers_before + 1)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers_before + 1
+        )
         self.assertEqual(logged.delivery_progress, 0.0)
 
         progress = []
@@ -90,7 +99,10 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.assertEqual(pages, [2, 1])
         self.assertIn("(1-2)", logged.letter_attachment_ids.sorted("id")[0].name)
         # The user who logged is told, in the chatter too.
-        self.assertIn("is done: 8 interactions recorded, 5 e-mails in the mail queue, 3 letters printed", logged.message_ids[0].body)
+        self.assertIn(
+            "is done: 8 interactions recorded, 5 e-mails in the mail queue, 3 letters printed",
+            logged.message_ids[0].body,
+        )
 
     def test_the_cron_works_its_time_budget_and_calls_itself_back_while_work_remains(self):
         logged = self.log_large()
@@ -116,9 +128,12 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
             original(self, entries)
             raise WorkerKilled()
 
-        with patch.object(Logged, "_queue_emails", queue_then_die):
-            with self.assertRaises(WorkerKilled), self.env.cr.savepoint():
-                logged.sudo()._process_batch()  # as the cron does, but the worker dies before its commit
+        with (
+            patch.object(Logged, "_queue_emails", queue_then_die),
+            self.assertRaises(WorkerKilled),
+            self.env.cr.savepoint(),
+        ):
+            logged.sudo()._process_batch()  # as the cron does, but the worker dies before its commit
         self.env.invalidate_all()
         self.assertEqual(logged.email_queued_count, 2, "the killed batch left nothing behind")
         for _batch in range(6):
@@ -166,8 +181,9 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
     def test_a_failing_batch_stops_its_log_and_tells_the_user_who_retries(self):
         logged = self.log_large()
         Logged = type(self.env["sales.logged.segment"])
-        with patch.object(Logged, "_insert_interactions", side_effect=UserError("the database is full")), mute_logger(
-            "odoo.addons.sales_campaign.models.sales_logged_segment"
+        with (
+            patch.object(Logged, "_insert_interactions", side_effect=UserError("the database is full")),
+            mute_logger("odoo.addons.sales_campaign.models.sales_logged_segment"),
         ):
             self.run_cron()
         self.assertEqual(logged.state, "failed")

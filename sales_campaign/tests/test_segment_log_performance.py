@@ -3,7 +3,6 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from ..models import sales_logged_segment
-
 from .common import SalesSegmentCommon
 
 
@@ -28,7 +27,9 @@ class TestSegmentLogQueryCount(SalesSegmentCommon):
                     "name": f"Person {i:04d}",
                     "parent_id": companies[i % 20].id,
                     "email": f"person{i:04d}@company.example",
-                    "job_responsibility_ids": [(6, 0, (cls.resp_large | (cls.resp_small if i < 10 else cls.resp_large)).ids)],
+                    "job_responsibility_ids": [
+                        (6, 0, (cls.resp_large | (cls.resp_small if i < 10 else cls.resp_large)).ids)
+                    ],
                 }
                 for i in range(1000)
             ]
@@ -36,13 +37,17 @@ class TestSegmentLogQueryCount(SalesSegmentCommon):
 
     def segment(self, resp):
         """A draft segment of the staff with the template and a campaign, holding the contacts of ``resp``."""
-        segment = self.env["sales.segment"].with_user(self.staff).create(
-            {
-                "description": "Query count",
-                "template_id": self.template.id,
-                "campaign_id": self.campaign.id,
-                "campaign_target": True,
-            }
+        segment = (
+            self.env["sales.segment"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "description": "Query count",
+                    "template_id": self.template.id,
+                    "campaign_id": self.campaign.id,
+                    "campaign_target": True,
+                }
+            )
         )
         segment._run_step("add", {"job_responsibility_ids": resp.ids})
         return segment

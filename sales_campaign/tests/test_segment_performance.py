@@ -18,7 +18,11 @@ class TestSegmentQueryCount(SalesSegmentCommon):
         cls.cust = cls.rel_cust
         companies = cls.env["res.partner"].create(
             [
-                {"name": f"Company {i:04d}", "is_company": True, "business_relation_ids": [(6, 0, cls.cust.ids)] if i % 2 else []}
+                {
+                    "name": f"Company {i:04d}",
+                    "is_company": True,
+                    "business_relation_ids": [(6, 0, cls.cust.ids)] if i % 2 else [],
+                }
                 for i in range(20)
             ]
         )
@@ -27,7 +31,9 @@ class TestSegmentQueryCount(SalesSegmentCommon):
                 {
                     "name": f"Person {i:04d}",
                     "parent_id": companies[i % 20].id,
-                    "job_responsibility_ids": [(6, 0, (cls.resp_large | (cls.resp_small if i < 10 else cls.resp_large)).ids)],
+                    "job_responsibility_ids": [
+                        (6, 0, (cls.resp_large | (cls.resp_small if i < 10 else cls.resp_large)).ids)
+                    ],
                 }
                 for i in range(1000)
             ]

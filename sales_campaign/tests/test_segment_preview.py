@@ -96,7 +96,7 @@ class TestSegmentPreview(SalesSegmentCommon):
         }
         combinations = itertools.product((False, True), repeat=len(ADD_OPTIONS))
         for (label, filters), flags in itertools.product(filter_sets.items(), list(combinations)):
-            options = [option for option, flag in zip(ADD_OPTIONS, flags) if flag]
+            options = [option for option, flag in zip(ADD_OPTIONS, flags, strict=True) if flag]
             with self.subTest(filters=label, options=options):
                 preview, reported, changed = self.preview_and_apply(self.segment_with_lines(), "add", filters, options)
                 self.assertEqual((preview, reported), (changed, changed))
@@ -114,7 +114,7 @@ class TestSegmentPreview(SalesSegmentCommon):
         for mode, (label, filters), flags in itertools.product(
             ("reduce", "refine"), filter_sets.items(), itertools.product((False, True), repeat=len(REMOVE_OPTIONS))
         ):
-            options = [option for option, flag in zip(REMOVE_OPTIONS, flags) if flag]
+            options = [option for option, flag in zip(REMOVE_OPTIONS, flags, strict=True) if flag]
             with self.subTest(mode=mode, filters=label, options=options):
                 segment = self.new_segment()
                 self.add(segment, partner_domain=self.only_ours, ignore_exclusion=True)
@@ -135,4 +135,6 @@ class TestSegmentPreview(SalesSegmentCommon):
         form.job_responsibility_ids.add(self.resp_purchase)
         self.assertEqual(form.match_count, 2, "Carla and Xavier are the segment's purchasers")
         form.entire_companies = True
-        self.assertEqual(form.match_count, 3, "and with entire companies the prospect company goes too (Paula buys there)")
+        self.assertEqual(
+            form.match_count, 3, "and with entire companies the prospect company goes too (Paula buys there)"
+        )

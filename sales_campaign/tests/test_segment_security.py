@@ -37,7 +37,9 @@ class TestSegmentSecurity(SalesSegmentCommon):
                     other.with_user(user).unlink()
         lines = self.env["sales.segment.line"].with_user(self.staff_2).search([("segment_id", "=", self.segment.id)])
         self.assertFalse(lines, "nor their lines")
-        steps = self.env["sales.segment.history"].with_user(self.manager_2).search([("segment_id", "=", self.segment.id)])
+        steps = (
+            self.env["sales.segment.history"].with_user(self.manager_2).search([("segment_id", "=", self.segment.id)])
+        )
         self.assertFalse(steps, "nor their history")
 
     def test_employees_without_the_group_have_no_segments(self):
@@ -49,8 +51,10 @@ class TestSegmentSecurity(SalesSegmentCommon):
         segment._run_step("add", {"job_responsibility_ids": self.resp_purchase.ids})
         self.assertEqual(segment.line_ids.partner_id, self.customer_buyer | self.prospect_buyer)
         # Saved criteria: the staff saves, reads, reuses and deletes its own; another company's stay hidden.
-        wizard = self.env["sales.segment.save.criteria.wizard"].with_user(self.staff).create(
-            {"segment_id": segment.id, "code": "T-STAFF"}
+        wizard = (
+            self.env["sales.segment.save.criteria.wizard"]
+            .with_user(self.staff)
+            .create({"segment_id": segment.id, "code": "T-STAFF"})
         )
         wizard.action_save()
         Criteria = self.env["sales.segment.criteria"]

@@ -32,16 +32,22 @@ class TestSegmentStepConcurrency(BaseCase):
                 {
                     "name": "Concurrent Segment Staff",
                     "login": f"sc_step_concurrent_{suffix}",
-                    "groups_id": [(6, 0, (env.ref("sales_campaign.group_sales_campaign_user") | env.ref("base.group_user")).ids)],
+                    "groups_id": [
+                        (6, 0, (env.ref("sales_campaign.group_sales_campaign_user") | env.ref("base.group_user")).ids)
+                    ],
                 }
             )
             resp = env["sales.job.responsibility"].create({"code": f"T-CC-{suffix}", "name": "Concurrency"})
             partners = env["res.partner"].create(
-                [{"name": f"Concurrent Step Visitor {n}", "job_responsibility_ids": [(6, 0, resp.ids)]} for n in range(6)]
+                [
+                    {"name": f"Concurrent Step Visitor {n}", "job_responsibility_ids": [(6, 0, resp.ids)]}
+                    for n in range(6)
+                ]
             )
             segment = env["sales.segment"].with_user(user).create({"description": "Concurrent steps"})
             segment._run_step("add", {"partner_ids": partners[:3].ids})
-            cr.commit()
+            # A cursor of its own: the other connection must see it.
+            cr.commit()  # pylint: disable=invalid-commit
             self.user_id, self.segment_id, self.resp_id = user.id, segment.id, resp.id
             self.first_ids, self.second_ids = partners[:3].ids, partners[3:].ids
         self.addCleanup(self.cleanup)
@@ -52,7 +58,8 @@ class TestSegmentStepConcurrency(BaseCase):
             cr.execute(SQL("DELETE FROM res_partner WHERE id IN %s", tuple(self.first_ids + self.second_ids)))
             cr.execute(SQL("DELETE FROM sales_job_responsibility WHERE id = %s", self.resp_id))
             cr.execute(SQL("DELETE FROM res_users WHERE id = %s", self.user_id))
-            cr.commit()
+            # A cursor of its own: the other connection must see it.
+            cr.commit()  # pylint: disable=invalid-commit
 
     # ------------------------------------------------------------------------------------------------
 

@@ -15,7 +15,12 @@ class TestSegmentSteps(SalesSegmentCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.ours = (
-            cls.customer_co | cls.prospect_co | cls.customer_buyer | cls.customer_it | cls.prospect_buyer | cls.prospect_seller
+            cls.customer_co
+            | cls.prospect_co
+            | cls.customer_buyer
+            | cls.customer_it
+            | cls.prospect_buyer
+            | cls.prospect_seller
         )
         cls.only_ours = f"[('id', 'in', {cls.ours.ids})]"
 
@@ -57,7 +62,12 @@ class TestSegmentSteps(SalesSegmentCommon):
         segment = self.full_segment()
         # Only the customer buyer is in purchase at the customer: with entire companies, the whole
         # customer company stays; the prospect company goes (its buyer is in purchase, but a prospect).
-        self.refine(segment, job_responsibility_ids=self.resp_purchase, business_relation_ids=self.rel_cust, entire_companies=True)
+        self.refine(
+            segment,
+            job_responsibility_ids=self.resp_purchase,
+            business_relation_ids=self.rel_cust,
+            entire_companies=True,
+        )
         self.assertEqual(self.contacts(segment), self.customer_co | self.customer_buyer | self.customer_it)
         segment.action_go_back()
         self.refine(segment, job_responsibility_ids=self.resp_purchase, business_relation_ids=self.rel_cust)

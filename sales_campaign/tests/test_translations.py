@@ -18,8 +18,10 @@ def read_po(filename):
 class TestTranslations(TransactionCase):
     """Every term of the module exists, translated, in Dutch, Norwegian, French and German."""
 
-    def read(self, filename):
-        return {(entry["type"], entry["name"], entry["res_id"], entry["src"]): entry["value"] for entry in read_po(filename)}
+    def read_terms(self, filename):
+        return {
+            (entry["type"], entry["name"], entry["res_id"], entry["src"]): entry["value"] for entry in read_po(filename)
+        }
 
     def test_pot_holds_the_terms_of_the_code(self):
         """The committed .pot is what ``./dev i18n`` exports today: no term of the code or data is missing from
@@ -32,17 +34,15 @@ class TestTranslations(TransactionCase):
             if module == "sales_campaign" and source
         }
         committed = {(entry["type"], entry["src"]) for entry in read_po("sales_campaign.pot")}
-        self.assertFalse(
-            sorted(exported - committed)[:10], "terms of the code missing from the .pot: run ./dev i18n"
-        )
+        self.assertFalse(sorted(exported - committed)[:10], "terms of the code missing from the .pot: run ./dev i18n")
         self.assertFalse(sorted(committed - exported)[:10], "terms of the .pot gone from the code: run ./dev i18n")
 
     def test_po_files_cover_the_pot(self):
-        template = self.read("sales_campaign.pot")
+        template = self.read_terms("sales_campaign.pot")
         self.assertGreater(len(template), 500)
         for lang in LANGUAGES:
             with self.subTest(lang=lang):
-                translations = self.read(f"{lang}.po")
+                translations = self.read_terms(f"{lang}.po")
                 missing = sorted(key[3] for key in template if not translations.get(key))
                 self.assertFalse(missing, f"{lang}.po misses {len(missing)} terms, e.g. {missing[:5]}")
 
@@ -70,7 +70,9 @@ class TestTranslations(TransactionCase):
                     for entry in read_po(f"{lang}.po")
                     if entry["type"] == "model" and entry["module"] == "sales_campaign"
                 }
-                missing = sorted(f"{key[1]}:{key[2]} ({source!r})" for key, source in expected.items() if not translations.get(key))
+                missing = sorted(
+                    f"{key[1]}:{key[2]} ({source!r})" for key, source in expected.items() if not translations.get(key)
+                )
                 self.assertFalse(
                     missing,
                     f"{lang}.po misses {len(missing)} record terms, e.g. {missing[:5]}; is sales_campaign.pot made "
@@ -88,7 +90,7 @@ class TestTranslations(TransactionCase):
                     continue
                 rows += 1
                 source, words = cells[0], cells[1:5]
-                for lang, word in zip(LANGUAGES, words):
+                for lang, word in zip(LANGUAGES, words, strict=True):
                     with self.subTest(term=source, lang=lang):
                         self.assertEqual(translations[lang].get(source), word)
         self.assertGreater(rows, 30)
@@ -130,7 +132,15 @@ class TestUsersWords(TransactionCase):
         ref = self.env.ref
         expected = {
             "nl_NL": ("Inkoop", "Klant (KLT)", "Prospect", "Kerstkaarten", "Gepland", "Brieven", "Zakenbrief"),
-            "nb_NO": ("Kjøp", "Kunde (KUNDE)", "Potensiell kunde (FORR)", "Julekort", "Planlagt", "Brev", "Forretningsbrev"),
+            "nb_NO": (
+                "Kjøp",
+                "Kunde (KUNDE)",
+                "Potensiell kunde (FORR)",
+                "Julekort",
+                "Planlagt",
+                "Brev",
+                "Forretningsbrev",
+            ),
             "fr_CH": ("Achat", "Client", "Prospect", "Cartes de vœux", "Planifié", "Lettres", "Lettre commerciale"),
         }
         records = (
@@ -156,15 +166,28 @@ class TestUsersWords(TransactionCase):
         Responsibility = self.env["sales.job.responsibility"]
         Relation = self.env["sales.business.relation"]
         cases = {
-            "nl_NL": [(Responsibility, "Inkoop", self.purchase), (Relation, "KLT", self.customer),
-                      (Relation, "klant", self.customer), (Responsibility, "PURCHASE", self.purchase),
-                      (Relation, "CUST", self.customer), (Relation, "Leverancier", self.vendor)],
-            "nb_NO": [(Responsibility, "Kjøp", self.purchase), (Relation, "KUNDE", self.customer),
-                      (Relation, "FORR", self.prospect), (Responsibility, "Salg", self.sales),
-                      (Relation, "PROS", self.prospect)],
-            "fr_CH": [(Responsibility, "Achat", self.purchase), (Relation, "CUST", self.customer),
-                      (Relation, "Client", self.customer), (Relation, "Fournisseur", self.vendor),
-                      (Responsibility, "Vente", self.sales)],
+            "nl_NL": [
+                (Responsibility, "Inkoop", self.purchase),
+                (Relation, "KLT", self.customer),
+                (Relation, "klant", self.customer),
+                (Responsibility, "PURCHASE", self.purchase),
+                (Relation, "CUST", self.customer),
+                (Relation, "Leverancier", self.vendor),
+            ],
+            "nb_NO": [
+                (Responsibility, "Kjøp", self.purchase),
+                (Relation, "KUNDE", self.customer),
+                (Relation, "FORR", self.prospect),
+                (Responsibility, "Salg", self.sales),
+                (Relation, "PROS", self.prospect),
+            ],
+            "fr_CH": [
+                (Responsibility, "Achat", self.purchase),
+                (Relation, "CUST", self.customer),
+                (Relation, "Client", self.customer),
+                (Relation, "Fournisseur", self.vendor),
+                (Responsibility, "Vente", self.sales),
+            ],
         }
         for lang, searches in cases.items():
             for Model, text, record in searches:
@@ -175,14 +198,25 @@ class TestUsersWords(TransactionCase):
                         self.assertEqual(len(found), 1, found)
         # The English word is the user's only in English.
         self.assertFalse(self.in_lang("nl_NL", Responsibility).name_search("Purchasing"))
-        self.assertEqual([row[0] for row in self.in_lang("en_US", Responsibility).name_search("Purchasing")], self.purchase.ids)
+        self.assertEqual(
+            [row[0] for row in self.in_lang("en_US", Responsibility).name_search("Purchasing")], self.purchase.ids
+        )
 
     def test_seed_words_on_buttons_menus_and_fields(self):
         form = self.env.ref("sales_campaign.sales_segment_view_form")
         words = {
-            "nl_NL": ('string="Contacten reduceren"', 'string="Ga terug"', 'string="Criteria opslaan"', 'string="Registreren"'),
+            "nl_NL": (
+                'string="Contacten reduceren"',
+                'string="Ga terug"',
+                'string="Criteria opslaan"',
+                'string="Registreren"',
+            ),
             "nb_NO": ('string="Reduser kontakter"', 'string="Gå tilbake"', 'string="Lagre kriterier"', 'string="Logg"'),
-            "fr_CH": ('string="Réduire les contacts"', 'string="Annuler dernière action"', 'string="Enregistrer critères"'),
+            "fr_CH": (
+                'string="Réduire les contacts"',
+                'string="Annuler dernière action"',
+                'string="Enregistrer critères"',
+            ),
         }
         for lang, buttons in words.items():
             arch = form.with_context(lang=lang).arch_db
@@ -195,11 +229,18 @@ class TestUsersWords(TransactionCase):
         Fields = self.env["ir.model.fields"]
         labels = {
             ("sales.campaign", "date_start"): {"nl_NL": "Begindatum", "nb_NO": "Startdato", "fr_CH": "Date début"},
-            ("sales.segment", "line_count"): {"nl_NL": "Aantal regels", "nb_NO": "Antall linjer", "fr_CH": "Nbre de lignes"},
-            ("res.partner", "job_responsibility_ids"): {"nl_NL": "Functiegroepen", "nb_NO": "Ansvarsområder", "fr_CH": "Responsabilités"},
+            ("sales.segment", "line_count"): {
+                "nl_NL": "Aantal regels",
+                "nb_NO": "Antall linjer",
+                "fr_CH": "Nbre de lignes",
+            },
+            ("res.partner", "job_responsibility_ids"): {
+                "nl_NL": "Functiegroepen",
+                "nb_NO": "Ansvarsområder",
+                "fr_CH": "Responsabilités",
+            },
             ("res.partner", "business_relation_ids"): {"nb_NO": "Forretningsforbindelser"},
-            ("sales.segment.log.wizard", "send_attachments"): {
-                "fr_CH": "Envoyer les documents joints"},
+            ("sales.segment.log.wizard", "send_attachments"): {"fr_CH": "Envoyer les documents joints"},
         }
         for (model, name), by_lang in labels.items():
             field = Fields._get(model, name)
@@ -219,4 +260,7 @@ class TestUsersWords(TransactionCase):
         self.env["res.lang"]._activate_lang("de_DE")
         self.env["ir.module.module"].search([("name", "=", "sales_campaign")])._update_translations(["de_DE"])
         self.assertEqual(self.in_lang("de_DE", self.purchase).display_name, "Einkauf")
-        self.assertEqual([row[0] for row in self.in_lang("de_DE", self.env["sales.business.relation"]).name_search("Interessent")], self.prospect.ids)
+        self.assertEqual(
+            [row[0] for row in self.in_lang("de_DE", self.env["sales.business.relation"]).name_search("Interessent")],
+            self.prospect.ids,
+        )

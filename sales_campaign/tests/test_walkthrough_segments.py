@@ -16,7 +16,9 @@ class TestWalkthroughSegments(SalesSegmentCommon):
 
         segment = env["sales.segment"].create({"description": "Office Futurus trade show visitors"})
         self.assertRegex(segment.name, r"^SM\d{5}$")
-        wizard = Form(env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="add"))
+        wizard = Form(
+            env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="add")
+        )
         wizard.job_responsibility_ids.add(purchase)
         wizard.save().action_apply()
         visitors = segment.line_count
@@ -26,7 +28,9 @@ class TestWalkthroughSegments(SalesSegmentCommon):
         self.assertEqual(visitors, len(purchasers))
         self.assertGreaterEqual(visitors, 10)
 
-        wizard = Form(env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="reduce"))
+        wizard = Form(
+            env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="reduce")
+        )
         wizard.business_relation_ids.add(customer)
         wizard.save().action_apply()
         prospects = segment.line_count
@@ -35,7 +39,9 @@ class TestWalkthroughSegments(SalesSegmentCommon):
 
         segment.action_go_back()
         self.assertEqual(segment.line_count, visitors)
-        wizard = Form(env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="reduce"))
+        wizard = Form(
+            env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="reduce")
+        )
         wizard.business_relation_ids.add(customer)
         wizard.save().action_apply()
         self.assertEqual(segment.line_count, prospects)

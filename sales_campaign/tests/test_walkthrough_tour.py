@@ -16,12 +16,16 @@ class TestWalkthroughTour(HttpCase):
         self.assertTrue(segment.line_ids)
         self.assertTrue(all(segment.line_ids.mapped("campaign_target")))
         customer = self.env.ref("sales_campaign.sales_business_relation_cust_demo")
-        self.assertFalse(segment.line_ids.partner_id.filtered(lambda partner: customer in partner.business_relation_ids))
+        self.assertFalse(
+            segment.line_ids.partner_id.filtered(lambda partner: customer in partner.business_relation_ids)
+        )
         self.assertTrue(self.env["sales.segment.criteria"].search([("code", "=", "FUTURUS")]))
 
         self.start_tour(
-            "/odoo/action-sales_campaign.sales_segment_action", "sales_campaign_walkthrough_staff",
-            login="marketing.staff", timeout=300,
+            "/odoo/action-sales_campaign.sales_segment_action",
+            "sales_campaign_walkthrough_staff",
+            login="marketing.staff",
+            timeout=300,
         )
         self.assertEqual(segment.state, "logged")
         entries = segment.logged_segment_id.interaction_ids
@@ -30,10 +34,14 @@ class TestWalkthroughTour(HttpCase):
         self.assertEqual(entries.campaign_id, campaign)
 
         self.start_tour(
-            "/odoo/action-sales_campaign.sales_segment_action", "sales_campaign_walkthrough_results",
-            login="marketing.manager", timeout=300,
+            "/odoo/action-sales_campaign.sales_segment_action",
+            "sales_campaign_walkthrough_results",
+            login="marketing.manager",
+            timeout=300,
         )
-        responses = self.env["sales.interaction.log"].search([("campaign_id", "=", campaign.id), ("campaign_response", "=", True)])
+        responses = self.env["sales.interaction.log"].search(
+            [("campaign_id", "=", campaign.id), ("campaign_response", "=", True)]
+        )
         self.assertEqual(len(responses), len(entries))
         self.assertEqual(set(responses.mapped("template_id.code")), {"RESP"})
         self.assertTrue(campaign.activated)

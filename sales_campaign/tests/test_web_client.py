@@ -41,7 +41,10 @@ class TestWebClient(HttpCase):
                 "model": "sales.campaign",
                 "method": "web_search_read",
                 "args": [],
-                "kwargs": {"domain": [], "specification": {"number": {}, "title": {}, "status_id": {"fields": {"display_name": {}}}}},
+                "kwargs": {
+                    "domain": [],
+                    "specification": {"number": {}, "title": {}, "status_id": {"fields": {"display_name": {}}}},
+                },
             },
         )
         numbers = {record["number"] for record in result["records"]}

@@ -15,9 +15,13 @@ class SalesCampaignActivityWizard(models.TransientModel):
     _name = "sales.campaign.activity.wizard"
     _description = "Plan Campaign Activities"
 
-    campaign_id = fields.Many2one("sales.campaign", string="Campaign", required=True, readonly=True)
+    campaign_id = fields.Many2one("sales.campaign", required=True, readonly=True)
     apply_on = fields.Selection(
-        [("campaign", "The Campaign"), ("contacts", "Contacts of a Segment"), ("opportunities", "Opportunities of a Segment")],
+        [
+            ("campaign", "The Campaign"),
+            ("contacts", "Contacts of a Segment"),
+            ("opportunities", "Opportunities of a Segment"),
+        ],
         string="Schedule On",
         required=True,
         default="contacts",
@@ -25,7 +29,6 @@ class SalesCampaignActivityWizard(models.TransientModel):
     plan_res_model = fields.Char(compute="_compute_plan_res_model")
     segment_id = fields.Many2one(
         "sales.segment",
-        string="Segment",
         domain="[('campaign_id', '=', campaign_id)]",
         compute="_compute_segment_id",
         store=True,
@@ -40,7 +43,6 @@ class SalesCampaignActivityWizard(models.TransientModel):
         readonly=False,
     )
     plan_date = fields.Date(
-        string="Plan Date",
         compute="_compute_plan_date",
         store=True,
         readonly=False,
@@ -74,7 +76,9 @@ class SalesCampaignActivityWizard(models.TransientModel):
     def _compute_plan_id(self):
         for wizard in self:
             if wizard.plan_id.res_model != wizard.plan_res_model:
-                wizard.plan_id = self.env["mail.activity.plan"].search([("res_model", "=", wizard.plan_res_model)], limit=1)
+                wizard.plan_id = self.env["mail.activity.plan"].search(
+                    [("res_model", "=", wizard.plan_res_model)], limit=1
+                )
 
     @api.depends("campaign_id")
     def _compute_plan_date(self):
@@ -142,9 +146,14 @@ class SalesCampaignActivityWizard(models.TransientModel):
         records = self._get_records()
         if not records:
             raise UserError(
-                self.env._("There is nothing to schedule: segment %(segment)s has no contacts or opportunities.", segment=self.segment_id.display_name)
+                self.env._(
+                    "There is nothing to schedule: segment %(segment)s has no contacts or opportunities.",
+                    segment=self.segment_id.display_name,
+                )
             )
-        steps = self.plan_id.template_ids.sorted(lambda step: (step.sequence, step.id)).with_context(sales_campaign_id=self.campaign_id.id)
+        steps = self.plan_id.template_ids.sorted(lambda step: (step.sequence, step.id)).with_context(
+            sales_campaign_id=self.campaign_id.id
+        )
         deadlines = {step: step._get_date_deadline(self.plan_date) for step in steps}
         model_id = self.env["ir.model"]._get_id(records._name)
         count = 0

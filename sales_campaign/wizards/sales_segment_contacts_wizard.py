@@ -22,7 +22,9 @@ class SalesSegmentContactsWizard(models.TransientModel):
     industry_ids = fields.Many2many("res.partner.industry", string="Industries")
     mailing_group_ids = fields.Many2many("sales.mailing.group", string="Mailing Groups")
     interaction_template_ids = fields.Many2many(
-        "sales.interaction.template", string="Interaction Templates", help="Contacts with a logged interaction of these templates."
+        "sales.interaction.template",
+        string="Interaction Templates",
+        help="Contacts with a logged interaction of these templates.",
     )
     interaction_campaign_ids = fields.Many2many(
         "sales.campaign", string="Interaction Campaigns", help="Contacts with a logged interaction in these campaigns."
@@ -33,9 +35,7 @@ class SalesSegmentContactsWizard(models.TransientModel):
 
     # Options of Add
     allow_existing_contacts = fields.Boolean(help="Add contacts even when the segment has them already.")
-    expand_contact_companies = fields.Boolean(
-        string="Expand Contact Companies", help="Add the company of each matching person with all its persons."
-    )
+    expand_contact_companies = fields.Boolean(help="Add the company of each matching person with all its persons.")
     allow_related_companies = fields.Boolean(help="Add the company of each contact as well.")
     ignore_exclusion = fields.Boolean(help="Add contacts flagged Exclude from segments as well.")
     exclude_blacklisted = fields.Boolean(
@@ -91,7 +91,9 @@ class SalesSegmentContactsWizard(models.TransientModel):
             segment.check_access("write")
             segment._check_draft()
             if values.get("mode") in ("reduce", "refine") and not segment.line_count:
-                raise UserError(self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name))
+                raise UserError(
+                    self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name)
+                )
         return values
 
     def _criteria(self):

@@ -12,7 +12,6 @@ class SalesSegmentLogWizard(models.TransientModel):
     is_response = fields.Boolean(related="segment_id.campaign_response")
     line_count = fields.Integer(related="segment_id.line_count")
     send_attachments = fields.Boolean(
-        string="Send Attachments",
         compute="_compute_send_attachments",
         store=True,
         readonly=False,
@@ -48,11 +47,14 @@ class SalesSegmentLogWizard(models.TransientModel):
             ]
             versions = segment.language_ids
             default = versions.filtered(lambda row: row.lang == segment.lang_default)[:1]
-            used = versions.browse().union(*(versions.filtered(lambda row, lang=lang: row.lang == lang)[:1] or default for lang in langs))
+            used = versions.browse().union(
+                *(versions.filtered(lambda row, lang=lang: row.lang == lang)[:1] or default for lang in langs)
+            )
             without = used.filtered(lambda row: not row.attachment_ids)
             if without:
                 wizard.attachment_warning = self.env._(
-                    "Send Attachment is on, but %(langs)s have no attachment: their letters and e-mails go without one.",
+                    "Send Attachment is on, but %(langs)s have no attachment: "
+                    "their letters and e-mails go without one.",
                     langs=", ".join(sorted(names.get(row.lang, row.lang) for row in without)),
                 )
 
@@ -75,7 +77,9 @@ class SalesSegmentLogWizard(models.TransientModel):
         if segment:
             segment._check_draft()
             if not segment.line_count:
-                raise UserError(self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name))
+                raise UserError(
+                    self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
+                )
         return values
 
     def action_log(self):

@@ -12,8 +12,8 @@ class SalesSegmentReuseCriteriaWizard(models.TransientModel):
     reuse_from = fields.Selection(
         [("criteria", "Saved Criteria"), ("logged", "Logged Segment")], required=True, default="criteria"
     )
-    criteria_id = fields.Many2one("sales.segment.criteria", string="Criteria")
-    logged_segment_id = fields.Many2one("sales.logged.segment", string="Logged Segment")
+    criteria_id = fields.Many2one("sales.segment.criteria")
+    logged_segment_id = fields.Many2one("sales.logged.segment")
     segment_step_count = fields.Integer(related="segment_id.history_count")
     criteria_line_ids = fields.One2many(related="criteria_id.line_ids")
     logged_interaction_count = fields.Integer(related="logged_segment_id.interaction_count")

@@ -17,7 +17,9 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
         values = super().default_get(fields_list)
         segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
         if segment and not segment.history_count:
-            raise UserError(self.env._("Segment %(segment)s has no step to save as criteria yet.", segment=segment.name))
+            raise UserError(
+                self.env._("Segment %(segment)s has no step to save as criteria yet.", segment=segment.name)
+            )
         return values
 
     def action_save(self):
@@ -31,7 +33,9 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
             raise UserError(self.env._("Segment %(segment)s has no step to save.", segment=self.segment_id.name))
         Criteria = self.env["sales.segment.criteria"]
         if Criteria.sudo().with_context(active_test=False).search_count([("code", "=", code)]):
-            raise UserError(self.env._("Saved criteria with code %(code)s already exist: choose another code.", code=code))
+            raise UserError(
+                self.env._("Saved criteria with code %(code)s already exist: choose another code.", code=code)
+            )
         criteria = Criteria.create(
             {
                 "code": code,
