@@ -520,23 +520,13 @@ class SalesInteractionLog(models.Model):
         self.ensure_one()
         if not self.mail_message_id:
             raise UserError(self.env._("No e-mail was sent for this interaction."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mail.message",
-            "res_id": self.mail_message_id.id,
-            "view_mode": "form",
-        }
+        return self.mail_message_id._get_records_action(context={})
 
     def action_open_reply(self):
         self.ensure_one()
         if not self.reply_message_id:
             raise UserError(self.env._("No reply was received for this interaction."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mail.message",
-            "res_id": self.reply_message_id.id,
-            "view_mode": "form",
-        }
+        return self.reply_message_id._get_records_action(context={})
 
     # ------------------------------------------------------------------------------------------------
     # Responses found by the system: replies, clicks, leads and orders

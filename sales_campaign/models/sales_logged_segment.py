@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -25,6 +26,8 @@ LETTER_BATCH_SIZE = 100
 IMMEDIATE_DELIVERY_LIMIT = 200
 # Seconds of delivery in one call of the delivery cron (see ``_cron_time_budget``).
 CRON_TIME_BUDGET = 10
+# Contacts named in a message, at most.
+LISTED_CONTACTS = 10
 STATES = [("in_progress", "In Progress"), ("done", "Done"), ("failed", "Failed")]
 
 
@@ -195,8 +198,8 @@ class SalesLoggedSegment(models.Model):
         segment.check_access("write")
         send = send and not segment.campaign_response  # responses are recorded, never sent
         with self.env.cr.savepoint():
-            segment._lock_for_logging()
-            segment._check_loggable(send, missing_email_as_hard_copy)
+            self._lock_segment(segment)
+            self._check_segment_loggable(segment, send, missing_email_as_hard_copy)
             logged = self._create_logged(
                 {
                     "segment_id": segment.id,
@@ -215,6 +218,142 @@ class SalesLoggedSegment(models.Model):
                 )
             logged._start()
         return logged
+
+    @api.model
+    def _lock_segment(self, segment):
+        """Take ``segment`` for this transaction; a second user logging it at the same time is told so."""
+        segment.ensure_one()
+        segment.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL("SELECT state FROM sales_segment WHERE id = %s FOR UPDATE NOWAIT", segment.id),
+                    log_exceptions=False,  # a segment being logged by another user is expected, and told below
+                )
+                state = self.env.cr.fetchone()[0]
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as error:
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s is being logged or changed by another user right now. "
+                    "Reload it in a moment: it may have been logged already.",
+                    segment=segment.name,
+                )
+            ) from error
+        if state != "draft":
+            raise UserError(self.env._("Segment %(segment)s has already been logged.", segment=segment.name))
+
+    @api.model
+    def _check_segment_loggable(self, segment, send, missing_email_as_hard_copy=False):
+        """Refuse to log with one message that names everything missing."""
+        segment.ensure_one()
+        Line = self.env["sales.segment.line"]
+        Line.flush_model()
+        problems = []
+        if not segment.description:
+            problems.append(self.env._("a description"))
+        if not segment.line_count:
+            raise UserError(
+                self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
+            )
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*) FILTER (WHERE COALESCE(line.template_id, %(template)s) IS NULL),
+                          array_agg(DISTINCT line.lang) FILTER (WHERE line.correspondence_type IS NOT NULL),
+                          array_agg(partner.id ORDER BY partner.name) FILTER (
+                              WHERE line.correspondence_type = 'email'
+                                AND COALESCE(partner.email_normalized, '') = '')
+                     FROM sales_segment_line AS line
+                     JOIN res_partner AS partner ON partner.id = line.partner_id
+                    WHERE line.segment_id = %(segment)s AND line.active""",
+                template=segment.template_id.id or None,
+                segment=segment.id,
+            )
+        )
+        without_template, delivered_langs, without_email = self.env.cr.fetchone()
+        self._check_segment_contacts_readable(segment)
+        if without_template:
+            problems.append(
+                self.env._("an interaction template (lines without one: %(count)s)", count=without_template)
+                if segment.template_id
+                else self.env._("an interaction template")
+            )
+        if send:
+            known = set(segment.language_ids.mapped("lang"))
+            unversioned = [lang or "" for lang in delivered_langs or [] if lang not in known]
+            if unversioned and not segment.lang_default:
+                names = dict(self.env["res.lang"].get_installed())
+                no_language = self.env._("no language")
+                problems.append(
+                    self.env._(
+                        "a default language, or a language version for %(langs)s",
+                        langs=", ".join(sorted(names.get(lang, lang or no_language) for lang in unversioned)),
+                    )
+                )
+            templates = segment.template_id.union(
+                *(template for [template] in Line._read_group([("segment_id", "=", segment.id)], ["template_id"]))
+            )
+            without_text = templates.filtered(lambda template: not template.language_ids)
+            if delivered_langs and without_text:
+                problems.append(
+                    self.env._(
+                        "a text in interaction template %(templates)s to print or send",
+                        templates=", ".join(without_text.mapped("display_name")),
+                    )
+                )
+        if problems:
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s cannot be logged yet: it needs %(problems)s.",
+                    segment=segment.name,
+                    problems="; ".join(problems),
+                )
+            )
+        if send and without_email and not missing_email_as_hard_copy:
+            partners = self.env["res.partner"].browse(without_email[:LISTED_CONTACTS])
+            names = ", ".join(partners.mapped("display_name"))
+            if len(without_email) > LISTED_CONTACTS:
+                names += self.env._(" and %(count)s more", count=len(without_email) - LISTED_CONTACTS)
+            raise UserError(
+                self.env._(
+                    "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
+                    "Give them one, change their lines to hard copy, or log with the option to send them a letter "
+                    "instead.",
+                    names=names,
+                )
+            )
+
+    @api.model
+    def _check_segment_contacts_readable(self, segment):
+        """Logging writes an entry per contact as the user: name the contacts the user may not see.
+
+        (A segment may hold them when a colleague with wider rights built it; the lines show their names.)
+        """
+        segment.ensure_one()
+        visible = self.env["res.partner"].with_context(active_test=False)._search([])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line.partner_id FROM sales_segment_line AS line
+                    WHERE line.segment_id = %s AND line.active AND line.partner_id NOT IN %s
+                    ORDER BY line.id LIMIT %s""",
+                segment.id,
+                visible.subselect(),
+                LISTED_CONTACTS + 1,
+            )
+        )
+        hidden = [row[0] for row in self.env.cr.fetchall()]
+        if hidden:
+            # sudo: the names are those the segment's lines show already
+            names = ", ".join(self.env["res.partner"].sudo().browse(hidden[:LISTED_CONTACTS]).mapped("display_name"))
+            if len(hidden) > LISTED_CONTACTS:
+                names += self.env._(" and more")
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s. "
+                    "Ask a colleague who may see them to log it, or remove their lines.",
+                    segment=segment.name,
+                    names=names,
+                )
+            )
 
     def _create_campaign_entries(self, segment):
         """One campaign entry per campaign of the lines, with the date and salesperson of its first line."""
@@ -796,23 +935,19 @@ class SalesLoggedSegment(models.Model):
 
     def action_open_interactions(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Interactions"),
-            "res_model": "sales.interaction.log",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [("logged_segment_id", "=", self.id)],
-        }
+        return self._action_open_filtered(
+            "sales_campaign.sales_interaction_log_action",
+            [("logged_segment_id", "=", self.id)],
+            name=self.env._("Interactions"),
+            context={},  # a cancelled log's interactions are cancelled too: no filter on them
+        )
 
     def action_open_campaign_entries(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Campaign Entries"),
-            "res_model": "sales.campaign.entry",
-            "view_mode": "list,form",
-            "domain": [("logged_segment_id", "=", self.id)],
-        }
+        return self._action_open_filtered(
+            "sales_campaign.sales_campaign_entry_action",
+            [("logged_segment_id", "=", self.id)],
+        )
 
     def action_download_letters(self):
         """The printed letters: the PDF itself when there is one part, else a zip of the parts."""
@@ -823,4 +958,4 @@ class SalesLoggedSegment(models.Model):
             url = f"/web/content/{self.letter_attachment_ids.id}?download=true"
         else:
             url = f"/sales_campaign/letters/{self.id}"
-        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+        return self._action_download(url)

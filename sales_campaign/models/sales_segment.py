@@ -1,5 +1,3 @@
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -22,7 +20,6 @@ LINE_DEFAULT_FIELDS = (
     "lang_default",
 )
 # How many contacts an error message names before "and N more".
-LISTED_CONTACTS = 10
 
 
 class SalesSegment(models.Model):
@@ -468,143 +465,6 @@ class SalesSegment(models.Model):
             "campaign_target": SQL("%s", bool(self.campaign_target)),
             "campaign_response": SQL("%s", bool(self.campaign_response)),
         }
-
-    # ------------------------------------------------------------------------------------------------
-    # Logging
-    # ------------------------------------------------------------------------------------------------
-
-    def _lock_for_logging(self):
-        """Take the segment for this transaction; a second user logging it at the same time is told so."""
-        self.ensure_one()
-        self.flush_recordset()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL("SELECT state FROM sales_segment WHERE id = %s FOR UPDATE NOWAIT", self.id),
-                    log_exceptions=False,  # a segment being logged by another user is expected, and told below
-                )
-                state = self.env.cr.fetchone()[0]
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as error:
-            raise UserError(
-                self.env._(
-                    "Segment %(segment)s is being logged or changed by another user right now. "
-                    "Reload it in a moment: it may have been logged already.",
-                    segment=self.name,
-                )
-            ) from error
-        if state != "draft":
-            raise UserError(self.env._("Segment %(segment)s has already been logged.", segment=self.name))
-
-    def _check_loggable(self, send, missing_email_as_hard_copy=False):
-        """Refuse to log with one message that names everything missing."""
-        self.ensure_one()
-        Line = self.env["sales.segment.line"]
-        Line.flush_model()
-        problems = []
-        if not self.description:
-            problems.append(self.env._("a description"))
-        if not self.line_count:
-            raise UserError(
-                self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=self.name)
-            )
-        self.env.cr.execute(
-            SQL(
-                """SELECT count(*) FILTER (WHERE COALESCE(line.template_id, %(template)s) IS NULL),
-                          array_agg(DISTINCT line.lang) FILTER (WHERE line.correspondence_type IS NOT NULL),
-                          array_agg(partner.id ORDER BY partner.name) FILTER (
-                              WHERE line.correspondence_type = 'email'
-                                AND COALESCE(partner.email_normalized, '') = '')
-                     FROM sales_segment_line AS line
-                     JOIN res_partner AS partner ON partner.id = line.partner_id
-                    WHERE line.segment_id = %(segment)s AND line.active""",
-                template=self.template_id.id or None,
-                segment=self.id,
-            )
-        )
-        without_template, delivered_langs, without_email = self.env.cr.fetchone()
-        self._check_contacts_readable()
-        if without_template:
-            problems.append(
-                self.env._("an interaction template (lines without one: %(count)s)", count=without_template)
-                if self.template_id
-                else self.env._("an interaction template")
-            )
-        if send:
-            known = set(self.language_ids.mapped("lang"))
-            unversioned = [lang or "" for lang in delivered_langs or [] if lang not in known]
-            if unversioned and not self.lang_default:
-                names = dict(self.env["res.lang"].get_installed())
-                no_language = self.env._("no language")
-                problems.append(
-                    self.env._(
-                        "a default language, or a language version for %(langs)s",
-                        langs=", ".join(sorted(names.get(lang, lang or no_language) for lang in unversioned)),
-                    )
-                )
-            templates = self.template_id.union(
-                *(template for [template] in Line._read_group([("segment_id", "=", self.id)], ["template_id"]))
-            )
-            without_text = templates.filtered(lambda template: not template.language_ids)
-            if delivered_langs and without_text:
-                problems.append(
-                    self.env._(
-                        "a text in interaction template %(templates)s to print or send",
-                        templates=", ".join(without_text.mapped("display_name")),
-                    )
-                )
-        if problems:
-            raise UserError(
-                self.env._(
-                    "Segment %(segment)s cannot be logged yet: it needs %(problems)s.",
-                    segment=self.name,
-                    problems="; ".join(problems),
-                )
-            )
-        if send and without_email and not missing_email_as_hard_copy:
-            partners = self.env["res.partner"].browse(without_email[:LISTED_CONTACTS])
-            names = ", ".join(partners.mapped("display_name"))
-            if len(without_email) > LISTED_CONTACTS:
-                names += self.env._(" and %(count)s more", count=len(without_email) - LISTED_CONTACTS)
-            raise UserError(
-                self.env._(
-                    "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
-                    "Give them one, change their lines to hard copy, or log with the option to send them a letter "
-                    "instead.",
-                    names=names,
-                )
-            )
-
-    def _check_contacts_readable(self):
-        """Logging writes an entry per contact as the user: name the contacts the user may not see.
-
-        (A segment may hold them when a colleague with wider rights built it; the lines show their names.)
-        """
-        self.ensure_one()
-        visible = self.env["res.partner"].with_context(active_test=False)._search([])
-        self.env.cr.execute(
-            SQL(
-                """SELECT line.partner_id FROM sales_segment_line AS line
-                    WHERE line.segment_id = %s AND line.active AND line.partner_id NOT IN %s
-                    ORDER BY line.id LIMIT %s""",
-                self.id,
-                visible.subselect(),
-                LISTED_CONTACTS + 1,
-            )
-        )
-        hidden = [row[0] for row in self.env.cr.fetchall()]
-        if hidden:
-            # sudo: the names are those the segment's lines show already
-            names = ", ".join(self.env["res.partner"].sudo().browse(hidden[:LISTED_CONTACTS]).mapped("display_name"))
-            if len(hidden) > LISTED_CONTACTS:
-                names += self.env._(" and more")
-            raise UserError(
-                self.env._(
-                    "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s. "
-                    "Ask a colleague who may see them to log it, or remove their lines.",
-                    segment=self.name,
-                    names=names,
-                )
-            )
 
     def action_open_logged_segment(self):
         self.ensure_one()

@@ -1,6 +1,44 @@
 from odoo import models
 from odoo.tests import Form, TransactionCase, new_test_user
 
+# A delivery status notification (RFC 3464) as a mail server returns it for an unknown address.
+DSN = """\
+From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Message-Id: {message_id}
+Date: {date}
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="DSN-BOUNDARY"
+
+--DSN-BOUNDARY
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.com. Your message could not be delivered to one or more recipients.
+
+<{rcpt}>: host mx.example.com said: 550 5.1.1 <{rcpt}>: Recipient address rejected:
+    User unknown in virtual mailbox table
+
+--DSN-BOUNDARY
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+Arrival-Date: {date}
+
+Final-Recipient: rfc822; {rcpt}
+Original-Recipient: rfc822;{rcpt}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table
+
+--DSN-BOUNDARY
+Content-Type: text/rfc822-headers
+
+{original_headers}
+--DSN-BOUNDARY--
+"""
+
 
 class SalesCampaignCommon(TransactionCase):
     """Users of both roles in two companies, and a small set of contacts built for the tests.

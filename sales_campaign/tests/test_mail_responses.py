@@ -23,6 +23,7 @@ from odoo import modules
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import config
 
+from .common import DSN
 from .test_mail_delivery import SmtpSink, free_port
 
 LINK = '<p>See the <a href="https://www.example.com/rome-guest-chair">Rome Guest Chair</a>.</p>'
@@ -64,42 +65,6 @@ PAGE = {
         "Confirm": "Confirmer",
     },
 }
-DSN = """\
-From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
-To: {to}
-Subject: Undelivered Mail Returned to Sender
-Message-Id: {message_id}
-Date: {date}
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="DSN-BOUNDARY"
-
---DSN-BOUNDARY
-Content-Type: text/plain; charset=us-ascii
-
-This is the mail system at host mx.example.com. Your message could not be delivered to one or more recipients.
-
-<{rcpt}>: host mx.example.com said: 550 5.1.1 <{rcpt}>: Recipient address rejected:
-    User unknown in virtual mailbox table
-
---DSN-BOUNDARY
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.com
-Arrival-Date: {date}
-
-Final-Recipient: rfc822; {rcpt}
-Original-Recipient: rfc822;{rcpt}
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table
-
---DSN-BOUNDARY
-Content-Type: text/rfc822-headers
-
-{original_headers}
---DSN-BOUNDARY--
-"""
 
 
 @tagged("post_install", "-at_install")

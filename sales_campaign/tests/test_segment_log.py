@@ -1,4 +1,5 @@
 import re
+from email.utils import formatdate, make_msgid
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -8,7 +9,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import SalesSegmentCommon
+from .common import DSN, SalesSegmentCommon
 
 
 @tagged("post_install", "-at_install")
@@ -52,6 +53,7 @@ class TestSegmentLog(SalesSegmentCommon):
         for name, value in options.items():
             setattr(form, name, value)
         action = form.save().action_log()
+        self.assertEqual(action["params"]["next"]["target"], "current", "the breadcrumb leads back to the segment")
         return self.env["sales.logged.segment"].browse(action["params"]["next"]["res_id"]).with_user(self.staff)
 
     # ------------------------------------------------------------------------------------------------
@@ -89,6 +91,11 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(campaign_entry.duration, 9)
         self.assertEqual(self.campaign.interaction_count, 3)
         self.assertEqual(self.campaign.campaign_entry_count, 1)
+        # Both open from the logged segment, in their own views.
+        action = logged.action_open_interactions()
+        self.assertEqual(self.env[action["res_model"]].with_user(self.staff).search(action["domain"]), entries)
+        action = logged.action_open_campaign_entries()
+        self.assertEqual(self.env[action["res_model"]].with_user(self.staff).search(action["domain"]), campaign_entry)
 
         # The segment left the Segments list and can no longer change.
         action = self.env.ref("sales_campaign.sales_segment_action")
@@ -495,20 +502,22 @@ class TestDeliveryStatus(SalesSegmentCommon, MockEmail):
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
 
     def test_bounce_puts_the_entry_in_error(self):
+        """The recipient's server returns a delivery status notification, which Odoo's mail gateway reads."""
+        self.send()
         entry = self.entries[0]
-        self.env["mail.thread"]._routing_handle_bounce(
-            None,
-            {
-                "email_from": "MAILER-DAEMON@example.com",
-                "to": "bounce@example.com",
-                "message_id": "<bounce-report@example.com>",
-                "bounced_email": entry.partner_id.email_normalized,
-                "bounced_partner": entry.partner_id,
-                "bounced_msg_ids": [entry.message_id],
-                "bounced_message": self.env["mail.message"],
-                "body": "<p>550 unknown user</p>",
-            },
+        sent = next(
+            mail
+            for mail in self._mails
+            if mail["email_to"] == [formataddr((entry.partner_id.name, entry.partner_id.email))]
         )
+        dsn = DSN.format(
+            to=sent["email_from"],
+            message_id=make_msgid(domain="mx.example.com"),
+            date=formatdate(localtime=True),
+            rcpt=entry.partner_id.email_normalized,
+            original_headers=f"Message-Id: {sent['message_id']}\nTo: {entry.partner_id.email_normalized}",
+        )
+        self.env["mail.thread"].message_process(None, dsn.encode())
         self.assertEqual(entry.delivery_status, "error")
-        self.assertIn("550 unknown user", entry.delivery_failure_reason)
-        self.assertEqual(self.entries[1].delivery_status, "queued")
+        self.assertIn("User unknown", entry.delivery_failure_reason)
+        self.assertEqual(set(self.entries[1:].mapped("delivery_status")), {"sent"})

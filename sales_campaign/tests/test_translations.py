@@ -205,24 +205,25 @@ class TestUsersWords(TransactionCase):
     def test_seed_words_on_buttons_menus_and_fields(self):
         form = self.env.ref("sales_campaign.sales_segment_view_form")
         words = {
-            "nl_NL": (
-                'string="Contacten reduceren"',
-                'string="Ga terug"',
-                'string="Criteria opslaan"',
-                'string="Registreren"',
-            ),
-            "nb_NO": ('string="Reduser kontakter"', 'string="Gå tilbake"', 'string="Lagre kriterier"', 'string="Logg"'),
-            "fr_CH": (
-                'string="Réduire les contacts"',
-                'string="Annuler dernière action"',
-                'string="Enregistrer critères"',
-            ),
+            "nl_NL": ('string="Contacten reduceren"', 'string="Ga terug"', 'string="Registreren"'),
+            "nb_NO": ('string="Reduser kontakter"', 'string="Gå tilbake"', 'string="Logg"'),
+            "fr_CH": ('string="Réduire les contacts"', 'string="Annuler dernière action"'),
         }
         for lang, buttons in words.items():
             arch = form.with_context(lang=lang).arch_db
             for button in buttons:
                 with self.subTest(lang=lang, button=button):
                     self.assertIn(button, arch)
+        # Save Criteria is in the segment's Action menu.
+        save_criteria = self.env.ref("sales_campaign.sales_segment_save_criteria_wizard_action")
+        self.assertEqual(save_criteria.binding_model_id.model, "sales.segment")
+        for lang, word in {
+            "nl_NL": "Criteria opslaan",
+            "nb_NO": "Lagre kriterier",
+            "fr_CH": "Enregistrer critères",
+        }.items():
+            with self.subTest(lang=lang, action=word):
+                self.assertEqual(save_criteria.with_context(lang=lang).name, word)
         menu = self.env.ref("sales_campaign.sales_campaign_menu_logged_segment")
         self.assertEqual(menu.with_context(lang="fr_CH").name, "Segments consignés")
         self.assertEqual(menu.with_context(lang="nb_NO").name, "Loggførte segmenter")

@@ -112,12 +112,6 @@ class SalesSegmentLogWizard(models.TransientModel):
                 )
         return segment._notify(
             message,
-            next_action={
-                "type": "ir.actions.act_window",
-                "res_model": "sales.logged.segment",
-                "res_id": logged.id,
-                "view_mode": "form",
-                "views": [(False, "form")],
-                "target": "current",  # on top of the segment: the breadcrumb leads back to it
-            },
+            # on top of the segment (target current): the breadcrumb leads back to it
+            next_action=logged._get_records_action(context={}),
         )
