@@ -633,6 +633,7 @@ class SalesInteractionLog(models.Model):
         if is_auto_reply(message):
             _logger.info("Automatic answer %s to campaign e-mail %s: not a response", message_dict.get("message_id"), answered.message_id)
             return self.browse()
+        # sudo: the message Odoo's routing just posted for this very e-mail, whoever runs the gateway
         reply = self.env["mail.message"].sudo().search([("message_id", "=", message_dict.get("message_id"))], order="id", limit=1)
         date = message_dict.get("date") or fields.Datetime.now()
         if not answered.replied_date:
