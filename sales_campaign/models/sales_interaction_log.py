@@ -669,6 +669,7 @@ class SalesInteractionLog(models.Model):
                 answered.message_id,
             )
             return self.browse()
+        # sudo: the message Odoo's routing just posted for this very e-mail, whoever runs the gateway
         reply = (
             self.env["mail.message"]
             .sudo()
