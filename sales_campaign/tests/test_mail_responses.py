@@ -27,44 +27,6 @@ from .common import DSN
 from .test_mail_delivery import SmtpSink, free_port
 
 LINK = '<p>See the <a href="https://www.example.com/rome-guest-chair">Rome Guest Chair</a>.</p>'
-PAGE = {
-    # The page's texts as the translators will give them (the .po files are regenerated later): the page
-    # must show them in the contact's language.
-    "nl_NL": {
-        "Unsubscribe": "Afmelden",
-        "You are unsubscribed: this address will receive no more e-mails from us:": (
-            "U bent afgemeld: dit adres ontvangt geen e-mails meer van ons:"
-        ),
-        "You left this mailing group:": "U hebt deze mailinggroep verlaten:",
-        "Hello": "Hallo",
-        "What would you like to unsubscribe from? This is about our e-mails to this address:": (
-            "Waarvoor wilt u zich afmelden? Het gaat om onze e-mails aan dit adres:"
-        ),
-        "This address is unsubscribed already: it receives no more e-mails.": (
-            "Dit adres is al afgemeld: het ontvangt geen e-mails meer."
-        ),
-        "All e-mails: send nothing more to this address": "Alle e-mails: stuur niets meer naar dit adres",
-        "Only this mailing group:": "Alleen deze mailinggroep:",
-        "Confirm": "Bevestigen",
-    },
-    "fr_CH": {
-        "Unsubscribe": "Se désabonner",
-        "You are unsubscribed: this address will receive no more e-mails from us:": (
-            "Vous êtes désabonné : cette adresse ne recevra plus d'e-mails de notre part :"
-        ),
-        "You left this mailing group:": "Vous avez quitté ce groupe de diffusion :",
-        "Hello": "Bonjour",
-        "What would you like to unsubscribe from? This is about our e-mails to this address:": (
-            "De quoi souhaitez-vous vous désabonner ? Il s'agit de nos e-mails à cette adresse :"
-        ),
-        "This address is unsubscribed already: it receives no more e-mails.": (
-            "Cette adresse est déjà désabonnée : elle ne reçoit plus d'e-mails."
-        ),
-        "All e-mails: send nothing more to this address": "Tous les e-mails : ne plus rien envoyer à cette adresse",
-        "Only this mailing group:": "Seulement ce groupe de diffusion :",
-        "Confirm": "Confirmer",
-    },
-}
 
 
 @tagged("post_install", "-at_install")
@@ -122,7 +84,6 @@ class TestMailResponses(HttpCase):
             .with_user(cls.manager)
             .create({"title": "Office Futurus trade show", "response_template_id": cls.response_template.id})
         )
-        cls.env.ref("sales_campaign.unsubscribe_page").update_field_translations("arch_db", PAGE)
         cls.newsletter = cls.env.ref("sales_campaign.sales_mailing_group_news_demo")
 
     def setUp(self):

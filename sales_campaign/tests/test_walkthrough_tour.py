@@ -1,16 +1,26 @@
+import io
+
+import openpyxl
+
 from odoo.tests import HttpCase, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestWalkthroughTour(HttpCase):
-    """The whole walkthrough in headless Chromium on the demo data, as the marketing manager and staff."""
+    """The whole walkthrough in headless Chromium on the demo data, as the demo's marketing manager (in Dutch)
+    and staff (in Swiss French)."""
 
     def test_walkthrough(self):
+        manager = self.env.ref("sales_campaign.user_marketing_manager_demo")
+        staff = self.env.ref("sales_campaign.user_marketing_staff_demo")
+        self.assertEqual((manager.lang, staff.lang), ("nl_NL", "fr_CH"))
         url = "/odoo/action-sales_campaign.sales_campaign_action"
         self.start_tour(url, "sales_campaign_walkthrough_manager", login="marketing.manager", timeout=300)
         campaign = self.env["sales.campaign"].search([("title", "=", "Office Futurus trade show")])
         self.assertEqual(len(campaign), 1)
         self.assertRegex(campaign.number, r"^CP\d{4}$")
+        self.assertEqual(campaign.status_id, self.env.ref("sales_campaign.sales_campaign_status_plan"))
+        self.assertLess(campaign.date_start, campaign.date_end)
         segment = campaign.segment_ids
         self.assertEqual(segment.description, "Office Futurus trade show visitors")
         self.assertTrue(segment.line_ids)
@@ -20,6 +30,9 @@ class TestWalkthroughTour(HttpCase):
             segment.line_ids.partner_id.filtered(lambda partner: customer in partner.business_relation_ids)
         )
         self.assertTrue(self.env["sales.segment.criteria"].search([("code", "=", "FUTURUS")]))
+        self.assertEqual(
+            segment.history_ids.sorted("sequence").mapped("action"), ["add", "reduce"], "Go Back undid a Reduce"
+        )
 
         self.start_tour(
             "/odoo/action-sales_campaign.sales_segment_action",
@@ -48,3 +61,20 @@ class TestWalkthroughTour(HttpCase):
         self.assertEqual(campaign.price_item_ids.fixed_price, 159)
         self.assertEqual(campaign.stat_responded_count, len(entries))
         self.assertEqual(campaign.stat_response_rate, 100.0)
+        # The target group the manager opened: the companies of the logged contacts, which get the prices
+        targets = self.env["sales.campaign.target.group"].search([("campaign_id", "=", campaign.id)])
+        self.assertEqual(targets.partner_id, entries.company_partner_id)
+        # The activities the manager planned, for the salespeople of the targets
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", entries.partner_id.ids)]
+        )
+        self.assertTrue(activities)
+        # The statistics the manager exports to Excel, in Dutch
+        self.authenticate("marketing.manager", "marketing.manager")
+        response = self.url_open(f"/sales_campaign/export/statistics/{campaign.id}")
+        self.assertEqual(response.status_code, 200)
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        self.assertEqual(len(workbook.sheetnames), 5)
+        values = [value for row in workbook.worksheets[0].iter_rows(values_only=True) for value in row]
+        self.assertIn(len(entries), values)
+        self.assertTrue(any(isinstance(value, str) and campaign.title in value for value in values))

@@ -1,31 +1,45 @@
 /** @odoo-module **/
 /*
- * The user's story of ../shared/docs/walkthrough.md on the demo data, in three parts: the marketing manager sets
- * up the campaign and mines the segment, the marketing staff logs it, the manager registers the responses, sets
- * the campaign prices and reads the statistics. Steps use field and button names, not labels, so the tour plays
- * in every language.
+ * The user's story of ../shared/docs/walkthrough.md on the demo data, played by the demo users in their own
+ * languages: the marketing manager (Eline Verhoeven, Dutch) sets up the campaign and mines the segment, the
+ * marketing staff (Julien Favre, Swiss French) logs it, the manager registers the responses, sets the campaign
+ * prices, plans the activities and reads the statistics.
+ *
+ * Steps find buttons and fields by their technical names and classes. Where the user picks a record or a menu
+ * item by its words, the step uses the words of the user's language (Business Central's, see i18n/GLOSSARY.md):
+ * a step that finds the English word would prove that the translation is missing.
  */
 import { registry } from "@web/core/registry";
+import { formatDate } from "@web/core/l10n/dates";
+
+const { DateTime } = luxon;
 
 const CAMPAIGN = "Office Futurus trade show";
 const SEGMENT = "Office Futurus trade show visitors";
+const LINES = "sales_campaign_tour_lines";
 
-function pick(field, text, scope = ".o_form_view", label = text) {
+function pick(field, text, scope, label) {
     return [
         { content: `type ${text} in ${field}`, trigger: `${scope} .o_field_widget[name=${field}] input`, run: `edit ${text}` },
         { content: `choose ${label}`, trigger: `.o-autocomplete--dropdown-item:contains(${label})`, run: "click" },
     ];
 }
 
-function clickButton(name, scope = ".o_form_view") {
-    return { content: `click ${name}`, trigger: `${scope} button[name=${name}]:enabled`, run: "click" };
+function click(selector, content) {
+    return { content: content || `click ${selector}`, trigger: `${selector}:not(:disabled)`, run: "click" };
+}
+
+function save() {
+    return [
+        { content: "save", trigger: ".o_form_button_save", run: "click" },
+        { content: "saved", trigger: ".o_form_view:not(:has(.o_form_button_save:visible))" },
+    ];
 }
 
 function updateLines() {
-    // Saving a changed default shows the banner that offers to update the lines.
+    // A changed default shows the banner above the tabs, which offers to update the lines.
     return [
-        { content: "save", trigger: ".o_form_button_save", run: "click" },
-        clickButton("action_apply_line_defaults"),
+        click(".o_form_view button[name=action_apply_line_defaults]", "Update Lines"),
         { content: "the banner is gone", trigger: ".o_form_view:not(:has(button[name=action_apply_line_defaults]))" },
     ];
 }
@@ -36,79 +50,101 @@ function openTab(name) {
 
 function contactsWizard(button, field, code, label) {
     return [
-        clickButton(button),
+        click(`.o_form_view .o_form_statusbar button.${button}`),
         ...pick(field, code, ".modal", label),
-        { content: "OK", trigger: ".modal footer button[name=action_apply].btn-primary", run: "click" },
+        click(".modal footer button[name=action_apply].btn-primary:visible", "OK"),
         { content: "the wizard closed", trigger: "body:not(:has(.modal))" },
     ];
 }
 
-function lineCount(predicate) {
+function actionMenu(item) {
+    return [
+        click(".o_form_view .o_cp_action_menus button:has(.fa-cog)", "open the Action menu"),
+        click(`.o-dropdown--menu .o-dropdown-item:contains(${item})`, item),
+    ];
+}
+
+function readLines(check) {
     return {
         content: "read No. of Lines",
         trigger: ".o_form_view button[name=action_open_lines] .o_stat_value",
         run() {
             const count = parseInt(this.anchor.textContent.replace(/\D/g, ""), 10);
-            if (!predicate(count)) {
-                throw new Error(`unexpected number of lines: ${count}`);
-            }
-            sessionStorage.setItem("sales_campaign_tour_lines", count);
+            check(count, parseInt(sessionStorage.getItem(LINES), 10));
         },
     };
+}
+
+function menu(xmlid) {
+    return click(`.o_main_navbar [data-menu-xmlid='${xmlid}']`, `menu ${xmlid}`);
 }
 
 registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
     url: "/odoo/action-sales_campaign.sales_campaign_action",
     steps: () => [
-        // 1. Set up the campaign
-        { content: "new campaign", trigger: ".o_list_button_add", run: "click" },
+        // 1. Set up the campaign: numbered on save, status 1-PLAN, a period
+        { content: "the Dutch manager sees Campagnes", trigger: ".o_breadcrumb:contains(Campagnes)" },
+        click(".o_list_button_add", "New"),
         { content: "description", trigger: ".o_field_widget[name=title] input", run: `edit ${CAMPAIGN}` },
-        { content: "save", trigger: ".o_form_button_save", run: "click" },
+        {
+            content: "starting date",
+            trigger: ".o_field_widget[name=date_start] input",
+            run: `edit ${formatDate(DateTime.now().startOf("month"))}`,
+        },
+        {
+            content: "ending date",
+            trigger: ".o_field_widget[name=date_end] input",
+            run: `edit ${formatDate(DateTime.now().plus({ months: 3 }).endOf("month"))}`,
+        },
+        ...save(),
         { content: "numbered CP", trigger: ".o_field_widget[name=number]:contains(CP)" },
-        // 2. Select the target audience
-        { content: "segments menu", trigger: ".o_main_navbar [data-menu-xmlid='sales_campaign.sales_campaign_menu_segments']", run: "click" },
-        { content: "segments", trigger: ".dropdown-item[data-menu-xmlid='sales_campaign.sales_campaign_menu_segment']", run: "click" },
-        { content: "new segment", trigger: ".o_list_button_add", run: "click" },
+        { content: "status 1-PLAN (Gepland)", trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Gepland)" },
+        // 2. Select the target audience: Contacten toevoegen with job responsibility PURCHASE (Inkoop)
+        menu("sales_campaign.sales_campaign_menu_segments"),
+        click(".dropdown-item[data-menu-xmlid='sales_campaign.sales_campaign_menu_segment']", "Segmenten"),
+        click(".o_list_button_add", "New"),
         { content: "description", trigger: ".o_field_widget[name=description] input", run: `edit ${SEGMENT}` },
-        ...contactsWizard("action_add_contacts", "job_responsibility_ids", "PURCHASE", "Purchasing"),
+        { content: "the button reads Contacten toevoegen", trigger: ".o_sales_segment_add:contains(Contacten toevoegen)" },
+        ...contactsWizard("o_sales_segment_add", "job_responsibility_ids", "PURCHASE", "Inkoop"),
         { content: "contacts listed", trigger: ".o_field_widget[name=line_ids] .o_data_row" },
-        lineCount((count) => count >= 10),
-        clickButton("action_save_criteria"),
+        readLines((count) => {
+            if (!(count >= 10)) {
+                throw new Error(`Add Contacts found ${count} purchasers`);
+            }
+            sessionStorage.setItem(LINES, count);
+        }),
+        // Criteria opslaan, in the Action menu
+        ...actionMenu("Criteria opslaan"),
         { content: "criteria code", trigger: ".modal .o_field_widget[name=code] input", run: "edit FUTURUS" },
-        { content: "criteria description", trigger: ".modal .o_field_widget[name=description] input", run: "edit Trade show purchasers" },
-        { content: "save criteria", trigger: ".modal footer button[name=action_save]", run: "click" },
+        {
+            content: "criteria description",
+            trigger: ".modal .o_field_widget[name=description] input",
+            run: "edit Trade show purchasers",
+        },
+        click(".modal footer button[name=action_save]", "Save"),
         { content: "saved", trigger: "body:not(:has(.modal))" },
-        // 3. Mine the data: Reduce, Go back, Reduce again
-        ...contactsWizard("action_reduce_contacts", "business_relation_ids", "CUST", "Customer"),
-        {
-            content: "customers removed",
-            trigger: ".o_form_view button[name=action_open_lines] .o_stat_value",
-            run() {
-                const before = parseInt(sessionStorage.getItem("sales_campaign_tour_lines"), 10);
-                const count = parseInt(this.anchor.textContent.replace(/\D/g, ""), 10);
-                if (!(count < before)) {
-                    throw new Error(`Reduce left ${count} of ${before} lines`);
-                }
-            },
-        },
-        clickButton("action_go_back"),
-        { content: "confirm go back", trigger: ".modal footer .btn-primary", run: "click" },
-        {
-            content: "all purchasers are back",
-            trigger: ".o_form_view button[name=action_open_lines] .o_stat_value",
-            run() {
-                const before = sessionStorage.getItem("sales_campaign_tour_lines");
-                if (this.anchor.textContent.replace(/\D/g, "") !== before) {
-                    throw new Error(`Go back shows ${this.anchor.textContent}, expected ${before}`);
-                }
-            },
-        },
-        ...contactsWizard("action_reduce_contacts", "business_relation_ids", "CUST", "Customer"),
-        // 4. Link the segment to the campaign, as target
+        // 3. Mine the data: Contacten reduceren with business relation CUST (Klant, KLT), Ga terug, and again
+        ...contactsWizard("o_sales_segment_reduce", "business_relation_ids", "CUST", "Klant (KLT)"),
+        readLines((count, before) => {
+            if (!(count < before)) {
+                throw new Error(`Reduce left ${count} of ${before} lines`);
+            }
+        }),
+        click(".o_form_view .o_form_statusbar button[name=action_go_back]", "Ga terug"),
+        click(".modal footer .btn-primary", "confirm Ga terug"),
+        readLines((count, before) => {
+            if (count !== before) {
+                throw new Error(`Go back shows ${count} lines, expected ${before}`);
+            }
+        }),
+        ...contactsWizard("o_sales_segment_reduce", "business_relation_ids", "KLT", "Klant (KLT)"),
+        { content: "the history holds the steps", trigger: ".o_notebook a.nav-link[name=history]" },
+        // 4. Link the segment to the campaign, as target: the lines take both over
         openTab("campaign"),
-        ...pick("campaign_id", "Office Futurus", ".o_notebook"),
+        ...pick("campaign_id", "Office Futurus", ".o_notebook", CAMPAIGN),
+        { content: "the banner names the change", trigger: ".o_form_view .alert:has(button[name=action_apply_line_defaults])" },
         ...updateLines(),
-        { content: "campaign target", trigger: ".o_notebook .o_field_widget[name=campaign_target] input", run: "click" },
+        click(".o_notebook .o_field_widget[name=campaign_target] input", "Campagnedoel"),
         ...updateLines(),
         { content: "every line is a target", trigger: ".o_notebook .o_field_widget[name=campaign_target] input:checked" },
     ],
@@ -117,58 +153,86 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
 registry.category("web_tour.tours").add("sales_campaign_walkthrough_staff", {
     url: "/odoo/action-sales_campaign.sales_segment_action",
     steps: () => [
-        // 5. Send letters and e-mails
-        { content: "open the segment", trigger: `.o_data_row td:contains(${SEGMENT})`, run: "click" },
+        // 5. Send letters and e-mails, as the Swiss French staff
+        { content: "the staff sees Segments", trigger: ".o_breadcrumb:contains(Segments)" },
+        click(`.o_data_row td:contains(${SEGMENT})`, "open the segment"),
         openTab("interaction"),
-        ...pick("template_id", "BUS", ".o_notebook", "Business letter"),
+        ...pick("template_id", "BUS", ".o_notebook", "Lettre commerciale"),
         ...updateLines(),
         { content: "one version per language", trigger: ".o_field_widget[name=language_ids] .o_data_row:nth-child(3)" },
         {
-            content: "subject",
+            content: "Sujet (par défaut)",
             trigger: ".o_notebook .o_field_widget[name=subject_default] input",
             run: "edit Thank you for visiting our booth",
         },
-        { content: "save", trigger: ".o_form_button_save", run: "click" },
-        { content: "saved", trigger: ".o_form_view:not(:has(.o_form_button_save:visible))" },
-        clickButton("action_log"),
+        ...save(),
+        { content: "the button reads Journal", trigger: ".o_sales_segment_log:contains(Journal)" },
+        click(".o_form_view .o_form_statusbar button.o_sales_segment_log", "Journal"),
         // Printing is left to the ORM tests: wkhtmltopdf fetches the report styles from this same server, whose
         // requests a browser test serialises on one cursor, so a letter printed inside the tour would wait forever.
-        { content: "send attachments", trigger: ".modal .o_field_widget[name=send_attachments] input:checked", run: "click" },
-        { content: "follow-up segment", trigger: ".modal .o_field_widget[name=create_followup_segment] input", run: "click" },
-        { content: "log", trigger: ".modal footer button[name=action_log]", run: "click" },
+        {
+            content: "Envoyer les documents joints: off",
+            trigger: ".modal .o_field_widget[name=send_attachments] input:checked",
+            run: "click",
+        },
+        click(".modal .o_field_widget[name=create_followup_segment] input", "Créer suivi segment"),
+        click(".modal footer button[name=action_log]", "Journal"),
         { content: "the logged segment opens", trigger: ".o_form_view .o_field_widget[name=name]:contains(LS)" },
-        { content: "interactions of the log", trigger: ".o_form_view button[name=action_open_interactions]", run: "click" },
-        { content: "one entry per contact", trigger: ".o_list_view .o_data_row:contains(BUS)" },
+        { content: "the breadcrumb leads back to the segment", trigger: ".o_breadcrumb .breadcrumb-item:contains(SM)" },
+        click(".o_form_view button[name=action_open_interactions]", "Écritures journal interaction"),
+        { content: "one entry per contact (counted by the test)", trigger: `.o_list_view .o_data_row:contains(${SEGMENT})` },
     ],
 });
 
 registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
     url: "/odoo/action-sales_campaign.sales_segment_action",
     steps: () => [
-        // 6. Register the campaign responses on the follow-up segment
-        { content: "open the follow-up segment (the logged one left the list)", trigger: `.o_data_row td:contains(${SEGMENT})`, run: "click" },
+        // 6. Register the campaign responses on the follow-up segment (the logged one left the list)
+        click(`.o_data_row td:contains(${SEGMENT})`, "open the follow-up segment"),
         openTab("campaign"),
-        { content: "campaign response", trigger: ".o_notebook .o_field_widget[name=campaign_response] input", run: "click" },
+        click(".o_notebook .o_field_widget[name=campaign_response] input", "Campagnerespons"),
         ...updateLines(),
         openTab("interaction"),
         { content: "new template RESP", trigger: ".o_notebook .o_field_widget[name=template_id] input", run: "edit RESP" },
-        { content: "create RESP", trigger: ".o-autocomplete--dropdown-item.o_m2o_dropdown_option_create", run: "click" },
+        click(".o-autocomplete--dropdown-item.o_m2o_dropdown_option_create", "create RESP on the fly"),
         ...updateLines(),
-        clickButton("action_log"),
-        { content: "log the responses", trigger: ".modal footer button[name=action_log]", run: "click" },
+        click(".o_form_view .o_form_statusbar button.o_sales_segment_log", "Registreren"),
+        { content: "responses are not sent", trigger: ".modal:not(:has(.o_field_widget[name=send_attachments]))" },
+        click(".modal footer button[name=action_log]", "Registreren"),
         { content: "the logged segment opens", trigger: ".o_form_view .o_field_widget[name=name]:contains(LS)" },
-        // 7. Campaign prices, activation and statistics
-        { content: "campaigns", trigger: ".o_main_navbar [data-menu-xmlid='sales_campaign.sales_campaign_menu_campaign']", run: "click" },
-        { content: "open the campaign", trigger: `.o_data_row td:contains(${CAMPAIGN})`, run: "click" },
+        // 7. Campaign prices, activities and results
+        menu("sales_campaign.sales_campaign_menu_campaign"),
+        click(`.o_data_row td:contains(${CAMPAIGN})`, "open the campaign"),
         openTab("prices"),
-        { content: "add a price", trigger: ".o_field_widget[name=price_item_ids] .o_field_x2many_list_row_add a", run: "click" },
-        ...pick("product_tmpl_id", "Rome Guest Chair", ".o_field_widget[name=price_item_ids]"),
-        { content: "campaign price", trigger: ".o_field_widget[name=price_item_ids] .o_field_widget[name=fixed_price] input", run: "edit 159" },
-        { content: "save", trigger: ".o_form_button_save", run: "click" },
-        { content: "saved", trigger: ".o_form_view:not(:has(.o_form_button_save:visible))" },
-        clickButton("action_activate"),
-        { content: "prices active", trigger: ".o_form_view .ribbon:contains(Prices), .o_form_view button[name=action_deactivate]" },
-        { content: "target group", trigger: ".o_form_view button[name=action_open_target_group] .o_stat_value" },
+        click(".o_field_widget[name=price_item_ids] .o_field_x2many_list_row_add a", "add a price"),
+        ...pick("product_tmpl_id", "Rome Guest Chair", ".o_field_widget[name=price_item_ids]", "Rome Guest Chair"),
+        {
+            content: "campaign price",
+            trigger: ".o_field_widget[name=price_item_ids] .o_field_widget[name=fixed_price] input",
+            run: "edit 159",
+        },
+        ...save(),
+        click(".o_form_view .o_form_statusbar button[name=action_activate]", "Activate Prices"),
+        { content: "prices active", trigger: ".o_form_view .o_form_statusbar button[name=action_deactivate]" },
+        // The target group: the contacts the campaign targets, from the smart button
+        click(".o_form_view button[name=action_open_target_group]", "Target Group"),
+        { content: "the targets are listed (counted by the test)", trigger: ".o_list_view .o_data_row" },
+        click(`.o_breadcrumb .breadcrumb-item a:contains(CP)`, "back to the campaign"),
+        // Activities for the salespeople
+        click(".o_form_view .o_form_statusbar button:has(.fa-tasks)", "Plan Activities"),
+        ...pick("plan_id", "Trade show", ".modal", "Trade show follow-up"),
+        {
+            content: "activities counted",
+            trigger: ".modal .o_field_widget[name=activity_count]",
+            run() {
+                if (!(parseInt(this.anchor.textContent.replace(/\D/g, ""), 10) > 0)) {
+                    throw new Error(`no activity to plan: ${this.anchor.textContent}`);
+                }
+            },
+        },
+        click(".modal footer button[name=action_schedule]", "Schedule"),
+        { content: "scheduled", trigger: "body:not(:has(.modal))" },
+        // Statistics
         openTab("statistics"),
         {
             content: "responses counted",
@@ -179,6 +243,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
                 }
             },
         },
-        { content: "export the statistics", trigger: "button[name=action_export_statistics]" },
+        { content: "the funnel", trigger: ".o_field_widget[name=stat_chart] canvas, .o_field_widget[name=stat_chart] svg" },
+        { content: "export the statistics", trigger: ".o_form_statusbar button[name=action_export_statistics]" },
     ],
 });
