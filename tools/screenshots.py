@@ -151,6 +151,7 @@ class Odoo:
         if response.get("error") or not response.get("result", {}).get("uid"):
             sys.exit(f"screenshots: cannot log in as {login}: {response.get('error')}")
         self.session_id = self.session.cookies["session_id"]
+        self.uid = response["result"]["uid"]
         self.cache = {}  # records made by one shot and shown by the next ones of the same run
 
     def call(self, model, method, *args, **kwargs):
@@ -206,25 +207,7 @@ def contact_segmentation(browser, odoo, base_url):
     browser.open(f"{base_url}/odoo/action-sales_campaign.res_partner_action_campaign_contacts/{partner_id}")
     browser.wait_for(".o_form_view")
     browser.settle()
-    browser.evaluate(
-        "[...document.querySelectorAll('.o_notebook .nav-link')]"
-        ".find(a => a.textContent.trim() === 'Segmentation').click()"
-    )
-
-
-def click_text(browser, selector, text):
-    """Click the element matching ``selector`` whose text is ``text``."""
-    script = (
-        f"[...document.querySelectorAll({json.dumps(selector)})]"
-        f".find(el => el.textContent.trim() === {json.dumps(text)})"
-    )
-    deadline = time.time() + 30
-    while not browser.evaluate(f"!!({script})"):
-        if time.time() > deadline:
-            raise RuntimeError(f"no {selector} with text {text!r}")
-        time.sleep(0.25)
-    browser.evaluate(f"{script}.click()")
-    browser.settle()
+    click(browser, ".o_notebook a.nav-link[name=segmentation]")
 
 
 def story_segment(odoo, description, steps):
@@ -243,7 +226,7 @@ def open_segment(browser, base_url, segment_id, tab=None):
     browser.wait_for(".o_form_view .o_field_widget[name=description]")
     browser.settle()
     if tab:
-        click_text(browser, ".o_notebook .nav-link", tab)
+        click(browser, f".o_notebook a.nav-link[name={tab}]")
 
 
 def purchase_and_customer(odoo):
@@ -286,14 +269,14 @@ def segment_history(browser, odoo, base_url):
             ("reduce", {"business_relation_ids": [(6, 0, [customer])], "entire_companies": True}),
         ],
     )
-    open_segment(browser, base_url, segment_id, tab="History")
+    open_segment(browser, base_url, segment_id, tab="history")
 
 
 @shot("add-contacts-wizard")
 def add_contacts_wizard(browser, odoo, base_url):
     segment_id = odoo.call("sales.segment", "create", {"description": "Office Futurus trade show visitors"})
     open_segment(browser, base_url, segment_id)
-    click_text(browser, ".o_form_statusbar button", "Add Contacts")
+    click(browser, ".o_form_statusbar button.o_sales_segment_add")
     browser.wait_for(".modal .o_field_widget[name=job_responsibility_ids] input")
     browser.evaluate("document.querySelector('.modal .o_field_widget[name=job_responsibility_ids] input').focus()")
     browser.send("Input.insertText", text="PURCHASE")
@@ -358,7 +341,7 @@ def logged_story(odoo):
 def log_wizard(browser, odoo, base_url):
     segment_id = letter_segment(odoo)
     open_segment(browser, base_url, segment_id)
-    click_text(browser, ".o_form_statusbar button", "Log")
+    click(browser, ".o_form_statusbar button.o_sales_segment_log")
     browser.wait_for(".modal .o_field_widget[name=create_followup_segment]")
 
 
@@ -709,10 +692,13 @@ def main():
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    parser.add_argument("--lang", help="the language of the user for these shots, e.g. nl_NL (default: as it is)")
     parser.add_argument("shots", nargs="*", help=f"which shots to take (default: all of {', '.join(SHOTS)})")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     odoo = Odoo(args.base_url, args.db, args.login, args.password)
+    if args.lang:
+        odoo.call("res.users", "write", [odoo.uid], {"lang": args.lang})
     browser = Browser()
     try:
         browser.send("Network.setCookie", name="session_id", value=odoo.session_id, url=args.base_url, httpOnly=True)
