@@ -41,9 +41,12 @@ TARGETS = {  # seconds, from the segments issue
     "refine": 2.0,
     "go back": 2.0,
     "export": 15.0,
+    "log (request)": 5.0,
+    "log e-mails (request)": 5.0,
     "form": 1.0,
-    "log": 20.0,
-    "log + queue e-mails": 30.0,
+    # the whole log of the issue's targets, now in the background: the request above stays under 5 s
+    "log (background)": 20.0,
+    "queue e-mails (background)": 30.0,
 }
 EMAILS = 10_000  # contacts of the segment whose e-mails are queued
 
@@ -173,7 +176,10 @@ class Bench:
         self.timed("go back (refine)", segment.action_go_back)
         segment.invalidate_recordset()
         assert segment.line_count == self.added, (segment.line_count, self.added)
-        self.timed("export", lambda: segment.action_export_xlsx())
+        # what the download route (/sales_campaign/export/segments) streams: the workbook of the segment
+        exporter = segment.env["sales.segment.xlsx.export"]
+        filename, content = self.timed("export", lambda: exporter._export(segment))
+        print(f"{'':<28} {len(content) / 1e6:8.1f} MB ({filename})")
         self.timed("form", lambda: self.open_form(segment))
         return segment
 
@@ -531,29 +537,49 @@ class Bench:
         return segment
 
     def log_queries(self, user, segment):
-        """The SQL queries of logging ``segment`` without documents, flush included; committed after."""
+        """The SQL queries of logging ``segment`` without documents, the request and its background batches,
+        flushes included; committed after."""
         env = self.env(user=user)
         env.invalidate_all()
         count0 = env.cr.sql_log_count
         logged = env["sales.logged.segment"]._log_segment(segment, send=False)
         env.flush_all()
+        self.deliver(logged, commit=False)
         count = env.cr.sql_log_count - count0
         env.cr.commit()
         return logged, count
+
+    @staticmethod
+    def deliver(logged, commit=True):
+        """What the log cron does with a log in the background: its batches, each committed, until it is done
+        (a small log ran them already, in its request). Returns the number of batches."""
+        batches = 0
+        logged = logged.sudo()
+        while logged.state == "in_progress" and logged._process_batch():
+            logged.env.flush_all()
+            if commit:
+                logged.env.cr.commit()
+            batches += 1
+        logged.invalidate_recordset()
+        return batches
 
     def logging(self, user):
         """Log all the contacts without documents, queue 10,000 e-mails, count the queries of logging."""
         env = self.env(user=user)
         Logged = env["sales.logged.segment"]
         everyone = self.logging_segment(user, self.group, "Benchmark log")
-        logged = self.timed("log", lambda: Logged._log_segment(everyone, send=False))
-        print(f"{'':<28} {logged.interaction_count:8d} interactions logged")
+        logged = self.timed("log (request)", lambda: Logged._log_segment(everyone, send=False))
+        print(f"{'':<28} {logged.state} ({'in the background' if logged.in_background else 'at once'})")
+        batches = self.timed("log (background)", lambda: self.deliver(logged))
+        print(f"{'':<28} {logged.interaction_count:8d} interactions written in {batches} batches, {logged.state}")
         assert logged.interaction_count == self.added, (logged.interaction_count, self.added)
 
         emails = min(EMAILS, len(self.partner_ids))
         mailing = self.mailing_group_of_first(emails)
         segment = self.logging_segment(user, mailing, "Benchmark e-mails", email=True)
-        logged = self.timed("log + queue e-mails", lambda: Logged._log_segment(segment, send=True))
+        logged = self.timed("log e-mails (request)", lambda: Logged._log_segment(segment, send=True))
+        batches = self.timed("queue e-mails (background)", lambda: self.deliver(logged))
+        print(f"{'':<28} {batches:8d} batches, {logged.state}")
         env.cr.execute(
             SQL(
                 """SELECT count(*) FROM sales_interaction_log AS entry

@@ -711,6 +711,8 @@ class SalesInteractionLog(models.Model):
 
     @api.model
     def _signing_secret(self):
+        """The key of the links' signatures, read once per batch of e-mails (``tools.hmac`` reads it per call)."""
+        # sudo: the secret never leaves the server; only signatures made with it do
         return self.env["ir.config_parameter"].sudo().get_param("database.secret")
 
     @api.model

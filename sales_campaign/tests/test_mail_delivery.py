@@ -54,28 +54,34 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def use_smtp_sink(cls):
+    """Make the class's tests send for real (the test-mode guard of ir.mail_server off) to an SMTP server on
+    ``cls.port``, never through the CLI's SMTP server, with the demo's waiting mails out of the way."""
+    cls.startClassPatcher(patch.object(modules.module, "current_test", False))
+    cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
+    cls.port = free_port()
+    cls.env["ir.mail_server"].search([]).active = False
+    mail_server = cls.env["ir.mail_server"].create(
+        {
+            "name": "Test SMTP sink",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": cls.port,
+            "smtp_encryption": "none",
+            "smtp_authentication": "login",
+            "sequence": 1,
+        }
+    )
+    # Mails of the demo data waiting in the queue are not these tests' business.
+    cls.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
+    return mail_server
+
+
 @tagged("post_install", "-at_install")
 class TestMailDelivery(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Send for real (the test-mode guard of ir.mail_server), and never through the CLI's SMTP server.
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        cls.port = free_port()
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.mail_server = cls.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP sink",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.port,
-                "smtp_encryption": "none",
-                "smtp_authentication": "login",
-                "sequence": 1,
-            }
-        )
-        # Mails of the demo data waiting in the queue are not this test's business.
-        cls.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
+        cls.mail_server = use_smtp_sink(cls)
         # Mail Template Editor: the BUS texts sign with <t t-out="user.name"/>, which Odoo's restricted
         # rendering refuses to other users (see test_campaign_user_renders_the_business_letter below).
         cls.user = new_test_user(

@@ -13,18 +13,15 @@ import email
 import email.policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
-from unittest.mock import patch
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiosmtpd.controller
 import requests
 
-from odoo import modules
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import config
 
 from .common import DSN
-from .test_mail_delivery import SmtpSink, free_port
+from .test_mail_delivery import SmtpSink, use_smtp_sink
 
 LINK = '<p>See the <a href="https://www.example.com/rome-guest-chair">Rome Guest Chair</a>.</p>'
 
@@ -34,21 +31,7 @@ class TestMailResponses(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        cls.port = free_port()
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP sink",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.port,
-                "smtp_encryption": "none",
-                "smtp_authentication": "login",
-                "sequence": 1,
-            }
-        )
-        cls.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
+        use_smtp_sink(cls)
         cls.user = new_test_user(
             cls.env,
             login="sc_responder",

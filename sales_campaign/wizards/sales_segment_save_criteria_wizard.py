@@ -32,6 +32,7 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
         if not steps:
             raise UserError(self.env._("Segment %(segment)s has no step to save.", segment=self.segment_id.name))
         Criteria = self.env["sales.segment.criteria"]
+        # sudo: codes are unique across companies; only whether the code is taken is read
         if Criteria.sudo().with_context(active_test=False).search_count([("code", "=", code)]):
             raise UserError(
                 self.env._("Saved criteria with code %(code)s already exist: choose another code.", code=code)
