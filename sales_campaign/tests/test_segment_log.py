@@ -255,6 +255,28 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertTrue(pdf.startswith(b"%PDF"))
         self.assertEqual(len(re.findall(rb"/Type\s*/Page[^s]", pdf)), 2)
 
+    def test_a_letter_speaks_the_contacts_language_not_the_users(self):
+        """A French-speaking user prints the letter of a Dutch contact: body and address block are Dutch."""
+        self.env["res.lang"]._activate_lang("fr_CH")
+        self.staff.lang = "fr_CH"
+        switzerland = self.env.ref("base.ch")
+        switzerland.with_context(lang="nl_NL").name = "Zwitserland"
+        switzerland.with_context(lang="fr_CH").name = "Suisse"
+        self.customer_it.write({"country_id": switzerland.id, "city": "Genève", "street": "Rue du Rhône 48"})
+        self.assertNotEqual(self.customer_it.company_id.country_id or self.env.company.country_id, switzerland)
+        logged = self.log(self.staff_segment(), send_attachments=False)
+        entry = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_it)
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.staff)
+            .with_context(lang="fr_CH")
+            ._render_qweb_html("sales_campaign.report_interaction_letter", entry.ids)[0]
+            .decode()
+        )
+        self.assertIn("Zwitserland", html)
+        self.assertNotIn("Suisse", html)
+        self.assertIn("Beste", html)
+
     def test_logging_is_all_or_nothing(self):
         segment = self.staff_segment()
         mails_before = self.env["mail.mail"].search_count([])
