@@ -1,5 +1,25 @@
+from unittest.mock import patch
+
 from odoo import models
 from odoo.tests import Form, TransactionCase, new_test_user
+
+from odoo.addons.base.models.ir_actions_report import IrActionsReport
+
+# Where wkhtmltopdf looks for the report styles in tests: an address where nothing listens.
+NO_REPORT_SERVER = "http://127.0.0.1:1"
+
+
+def print_without_report_server(test_class):
+    """Letters printed by tests do not fetch the report styles from the Odoo server.
+
+    wkhtmltopdf loads them from ``report.url`` (else ``web.base.url``). Odoo's own test runner (``odoo-bin
+    --test-tags``) serves HTTP but runs the tests holding the registry lock, which every request waits for, so
+    a test that is not an ``HttpCase`` and prints a real PDF would wait forever; pytest-odoo serves no HTTP at
+    all. Pointing at an address where nothing listens makes both runners print the same letters, a page per
+    letter, without the styles' file (the letters set their own fonts).
+    """
+    test_class.startClassPatcher(patch.object(IrActionsReport, "_get_report_url", return_value=NO_REPORT_SERVER))
+
 
 # A delivery status notification (RFC 3464) as a mail server returns it for an unknown address.
 DSN = """\
@@ -49,6 +69,7 @@ class SalesCampaignCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        print_without_report_server(cls)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
         cls.company = cls.env.ref("base.main_company")
         cls.company_2 = cls.env["res.company"].create({"name": "Nordic Subsidiary AS"})

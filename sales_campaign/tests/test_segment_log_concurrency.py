@@ -7,6 +7,8 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL
 
+from .common import print_without_report_server
+
 
 @tagged("post_install", "-at_install")
 class TestSegmentLogConcurrency(BaseCase):
@@ -15,6 +17,11 @@ class TestSegmentLogConcurrency(BaseCase):
     A plain BaseCase: the data must be committed for the second connection to see it, and the test's
     own transaction must not hold the locks of the number sequences. It cleans up what it committed.
     """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        print_without_report_server(cls)  # the segment's template prints letters
 
     def setUp(self):
         super().setUp()

@@ -2,10 +2,12 @@ import threading
 import time
 import uuid
 from contextlib import closing
+from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, sql_db
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
@@ -21,6 +23,14 @@ class TestSegmentStepConcurrency(BaseCase):
     retries with a fresh snapshot that sees the first step's result. A plain BaseCase: the data must be
     committed for the second connection to see it. It cleans up what it committed.
     """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo's own test runner runs the tests holding the registry lock (``ThreadedServer.run``), which the
+        # second request's thread would wait for before it reaches the database; ``HttpCase`` lifts it the same
+        # way for its requests (``Registry.enter_test_mode``). pytest-odoo holds no such lock.
+        cls.startClassPatcher(patch.object(Registry, "_lock", DummyRLock()))
 
     def setUp(self):
         super().setUp()

@@ -1,14 +1,24 @@
 import io
+import re
 
 import openpyxl
 
 from odoo.tests import HttpCase, tagged
+
+from .common import print_without_report_server
 
 
 @tagged("post_install", "-at_install")
 class TestWalkthroughTour(HttpCase):
     """The whole walkthrough in headless Chromium on the demo data, as the demo's marketing manager (in Dutch)
     and staff (in Swiss French)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The tour prints letters: wkhtmltopdf would ask this server for the styles while the request that
+        # prints holds the test's only cursor.
+        print_without_report_server(cls)
 
     def test_walkthrough(self):
         manager = self.env.ref("sales_campaign.user_marketing_manager_demo")
@@ -45,6 +55,17 @@ class TestWalkthroughTour(HttpCase):
         self.assertEqual(len(entries), len(segment.line_ids))
         self.assertEqual(set(entries.mapped("template_id.code")), {"BUS"})
         self.assertEqual(entries.campaign_id, campaign)
+        # The thank-you letters Julien printed: one PDF page per hard-copy contact, the e-mails in the queue
+        logged = segment.logged_segment_id
+        letters = entries.filtered(lambda entry: entry.correspondence_type == "hard_copy")
+        self.assertTrue(letters)
+        self.assertEqual(set(letters.mapped("delivery_status")), {"sent"})
+        pdf = b"".join(logged.letter_attachment_ids.mapped("raw"))
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(len(re.findall(rb"/Type\s*/Page[^s]", pdf)), len(letters))
+        emails = entries - letters
+        self.assertEqual(set(emails.mapped("delivery_status")), {"queued"})
+        self.assertEqual(len(emails.mail_mail_id), len(emails))
 
         self.start_tour(
             "/odoo/action-sales_campaign.sales_segment_action",

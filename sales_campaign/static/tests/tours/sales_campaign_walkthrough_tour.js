@@ -168,16 +168,13 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_staff", {
         ...save(),
         { content: "the button reads Journal", trigger: ".o_sales_segment_log:contains(Journal)" },
         click(".o_form_view .o_form_statusbar button.o_sales_segment_log", "Journal"),
-        // Printing is left to the ORM tests: wkhtmltopdf fetches the report styles from this same server, whose
-        // requests a browser test serialises on one cursor, so a letter printed inside the tour would wait forever.
-        {
-            content: "Envoyer les documents joints: off",
-            trigger: ".modal .o_field_widget[name=send_attachments] input:checked",
-            run: "click",
-        },
+        // The letters are printed and the e-mails queued (Envoyer les documents joints stays ticked).
+        { content: "Envoyer les documents joints", trigger: ".modal .o_field_widget[name=send_attachments] input:checked" },
         click(".modal .o_field_widget[name=create_followup_segment] input", "Créer suivi segment"),
         click(".modal footer button[name=action_log]", "Journal"),
         { content: "the logged segment opens", trigger: ".o_form_view .o_field_widget[name=name]:contains(LS)" },
+        { content: "Lettres imprimées", trigger: ".o_form_view label:contains(Lettres imprimées)" },
+        { content: "the letters to download", trigger: ".o_form_view button[name=action_download_letters]:contains(Télécharger les lettres)" },
         { content: "the breadcrumb leads back to the segment", trigger: ".o_breadcrumb .breadcrumb-item:contains(SM)" },
         click(".o_form_view button[name=action_open_interactions]", "Écritures journal interaction"),
         { content: "one entry per contact (counted by the test)", trigger: `.o_list_view .o_data_row:contains(${SEGMENT})` },
