@@ -24,12 +24,12 @@ does), and the SQL queries of logging 1,000 and 10,000 lines, which must not gro
                 [--step-sizes 10000,100000] [--steps-only]
 """
 
-import argparse
 import os
 import platform
 import time
 
 import psycopg2
+from bench_common import bench_parser, open_registry
 
 import odoo
 from odoo.tools import SQL, mute_logger
@@ -605,9 +605,7 @@ class Bench:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument(
         "--naive-sample",
@@ -625,8 +623,7 @@ def main():
     parser.add_argument("--steps-only", action="store_true", help="only the steps among other segments")
     args = parser.parse_args()
     sizes = [int(size) for size in args.step_sizes.split(",")]
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = open_registry(args)
     print(f"Machine: {machine()}")
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -636,8 +633,6 @@ def main():
             {
                 "name": "Benchmark Manager",
                 "login": "bench.manager",
-                # Mail Template Editor: the business letter signs with <t t-out="user.name"/>, which Odoo's
-                # restricted rendering refuses to other users (see tests/test_mail_delivery.py).
                 "groups_id": [(6, 0, env.ref("sales_campaign.group_sales_campaign_manager").ids)],
             }
         )

@@ -16,12 +16,12 @@ the printing of letters (pages a second, size of a page, size of the largest PDF
     ./dev bench delivery [--sizes 1000,10000] [--letters 100,1000] [--link]
 """
 
-import argparse
 import cProfile
 import pstats
 import re
-import socket
 import time
+
+from bench_common import bench_parser, free_port, open_registry
 
 import odoo
 from odoo.tools import SQL
@@ -34,12 +34,6 @@ BODIES = {
     "Futurus. Graag sturen wij u de gevraagde informatie.</p><p>Met vriendelijke groet,<br/>"
     '<t t-out="user.name"/></p>',
 }
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def object_only(body):
@@ -262,9 +256,7 @@ class DeliveryBench:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--sizes", default="1000,10000", help="numbers of e-mails, comma separated")
     parser.add_argument("--letters", default="200,2000", help="numbers of letters, comma separated")
     parser.add_argument("--profile", action="store_true", help="profile the delivery of the largest size")
@@ -274,8 +266,7 @@ def main():
         BODIES.update(with_link(BODIES))
     sizes = [int(size) for size in args.sizes.split(",") if size]
     letters = [int(size) for size in args.letters.split(",") if size]
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         user = env["res.users"].create(

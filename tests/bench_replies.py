@@ -11,11 +11,12 @@ responses grows.
     ./dev bench replies [--sizes 1000,10000]
 """
 
-import argparse
 import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from unittest.mock import patch
+
+from bench_common import bench_parser, open_registry
 
 import odoo
 from odoo.tools import SQL
@@ -182,14 +183,11 @@ def report(size, measures):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--sizes", default="1000,10000", help="numbers of e-mails replied to, comma separated")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         user = env["res.users"].create(

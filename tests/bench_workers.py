@@ -12,11 +12,9 @@ segment with Add Contacts and logs it with its e-mails. It checks that:
     ./dev bench workers [--contacts 100000] [--kill-at 0.3] [--timeout 900]
 """
 
-import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,15 +23,10 @@ from http.cookiejar import CookieJar
 
 import psutil
 import psycopg2
+from bench_common import bench_parser, free_port, open_registry
 
 import odoo
 from odoo.tools import SQL
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
@@ -104,9 +97,7 @@ def cron_worker_pids(server):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
@@ -115,13 +106,12 @@ def main():
     )
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for the delivery")
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    registry = open_registry(args)
     config = odoo.tools.config
     dsn = {"host": config["db_host"], "port": config["db_port"], "user": config["db_user"]}
     if config["db_password"]:
         dsn["password"] = config["db_password"]
 
-    registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         start = time.perf_counter()
