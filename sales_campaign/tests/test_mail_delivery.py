@@ -19,8 +19,6 @@ from odoo import modules
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
-from .common import print_without_report_server
-
 SUBJECTS = {
     "en_US": "Thank you for your interest",
     "nl_NL": "Bedankt voor uw interesse",
@@ -83,7 +81,6 @@ class TestMailDelivery(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        print_without_report_server(cls)
         cls.mail_server = use_smtp_sink(cls)
         # Mail Template Editor: the BUS texts sign with <t t-out="user.name"/>, which Odoo's restricted
         # rendering refuses to other users (see test_campaign_user_renders_the_business_letter below).
