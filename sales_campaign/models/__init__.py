@@ -6,6 +6,9 @@ from . import sales_mailing_group
 from . import res_partner
 from . import sales_campaign_status
 from . import sales_campaign
+from . import sales_campaign_pricing
+from . import sales_campaign_responses
+from . import sales_campaign_statistics
 from . import sales_interaction_group
 from . import sales_interaction_template
 from . import sales_interaction_template_language
@@ -19,7 +22,10 @@ from . import sales_segment_steps
 from . import sales_segment_line
 from . import sales_campaign_entry
 from . import sales_logged_segment
+from . import sales_logged_segment_logging
+from . import sales_logged_segment_delivery
 from . import sales_interaction_log
+from . import sales_interaction_log_tracking
 from . import ir_attachment
 from . import mail_mail
 from . import mail_thread

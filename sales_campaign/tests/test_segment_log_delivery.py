@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..models import sales_logged_segment
+from ..models import sales_logged_segment_delivery
 from .common import SalesSegmentCommon
 
 
@@ -46,7 +46,7 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
             ("IMMEDIATE_DELIVERY_LIMIT", 4),
             ("CRON_TIME_BUDGET", 0),
         ):
-            patcher = patch.object(sales_logged_segment, name, value)
+            patcher = patch.object(sales_logged_segment_delivery, name, value)
             patcher.start()
             self.addCleanup(patcher.stop)
 
@@ -111,7 +111,7 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.run_cron()
         self.assertEqual(Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers + 1, "called back at once")
         self.assertEqual(len(logged.interaction_ids), 8)
-        with patch.object(sales_logged_segment, "CRON_TIME_BUDGET", 60):
+        with patch.object(sales_logged_segment_delivery, "CRON_TIME_BUDGET", 60):
             self.run_cron()
         self.assertEqual(logged.state, "done", "one call delivers all the batches its time allows")
         self.assertEqual((logged.email_queued_count, logged.letter_printed_count), (5, 3))
@@ -183,7 +183,7 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         Logged = type(self.env["sales.logged.segment"])
         with (
             patch.object(Logged, "_insert_interactions", side_effect=UserError("the database is full")),
-            mute_logger("odoo.addons.sales_campaign.models.sales_logged_segment"),
+            mute_logger("odoo.addons.sales_campaign.models.sales_logged_segment_delivery"),
         ):
             self.run_cron()
         self.assertEqual(logged.state, "failed")

@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..models import sales_logged_segment
+from ..models import sales_logged_segment_delivery
 from .common import SalesSegmentCommon
 
 
@@ -65,7 +65,7 @@ class TestSegmentLogQueryCount(SalesSegmentCommon):
 
     def test_log_query_count_does_not_grow_with_the_lines(self):
         # Both logs written at once, in the request (a log of 1,000 lines would otherwise go to the background).
-        patcher = patch.object(sales_logged_segment, "IMMEDIATE_DELIVERY_LIMIT", 10_000)
+        patcher = patch.object(sales_logged_segment_delivery, "IMMEDIATE_DELIVERY_LIMIT", 10_000)
         patcher.start()
         self.addCleanup(patcher.stop)
         small, large = self.segment(self.resp_small), self.segment(self.resp_large)
