@@ -1,5 +1,9 @@
 """Build an addon's README.rst and static/description/index.html from its readme/ fragments, as OCA's
-``oca-gen-addon-readme`` does (that tool is not on PyPI): the Apps screen shows index.html.
+``oca-gen-addon-readme`` does: the Apps screen shows index.html.
+
+OCA's tool is kept out because it cannot be installed from PyPI, the only registry ``./dev`` and CI reach:
+``pip download oca-maintainers-tools`` (the distribution name in OCA/maintainer-tools' setup.py, whose
+README installs it from a git clone) finds no version, and OCA's pre-commit hook clones that repository.
 
     python tools/gen_addon_readme.py sales_campaign [--check]
 
