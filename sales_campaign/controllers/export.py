@@ -1,4 +1,4 @@
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 
 from odoo import http
 from odoo.http import content_disposition, request
@@ -11,13 +11,14 @@ class SalesCampaignExport(http.Controller):
 
     @staticmethod
     def _ids(text):
+        """The record ids of a comma-separated list, each once, in order; a bad list is a bad request."""
         try:
-            ids = [int(part) for part in (text or "").split(",") if part]
+            ids = [int(part) for part in (text or "").split(",") if part.strip()]
         except ValueError as error:
             raise BadRequest() from error
-        if not ids:
+        if not ids or not all(0 < rid < 2**31 for rid in ids):
             raise BadRequest()
-        return ids
+        return list(dict.fromkeys(ids))
 
     @staticmethod
     def _xlsx_response(filename, content):
@@ -27,8 +28,10 @@ class SalesCampaignExport(http.Controller):
         )
 
     @http.route("/sales_campaign/export/segments", type="http", auth="user", methods=["GET"])
-    def export_segments(self, ids, **kwargs):
+    def export_segments(self, ids=None, **kwargs):
         segments = request.env["sales.segment"].browse(self._ids(ids))
+        if len(segments.exists()) != len(segments):
+            raise NotFound()
         return self._xlsx_response(*request.env["sales.segment.xlsx.export"]._export(segments))
 
     @http.route("/sales_campaign/export/statistics/<int:campaign_id>", type="http", auth="user", methods=["GET"])

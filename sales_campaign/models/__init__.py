@@ -1,5 +1,7 @@
 from . import sales_code_mixin
 from . import sales_action_mixin
+from . import sales_ledger_mixin
+from . import sales_protected_mixin
 from . import sales_job_responsibility
 from . import sales_business_relation
 from . import sales_mailing_group

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
-
-from .privileged import is_privileged, privileged
+from odoo.tools import clean_context, format_date
 
 
 class SalesCampaign(models.Model):
@@ -15,7 +13,7 @@ class SalesCampaign(models.Model):
 
     _name = "sales.campaign"
     _inherits = {"utm.campaign": "utm_campaign_id"}
-    _inherit = ["mail.thread", "mail.activity.mixin", "sales.action.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "sales.action.mixin", "sales.protected.mixin"]
     _description = "Campaign"
     _order = "date_start desc, number desc, id desc"
     _rec_names_search = ["number", "title"]
@@ -111,26 +109,34 @@ class SalesCampaign(models.Model):
                     )
                 )
 
-    # Changed by the actions only (Activate/Deactivate Prices, the first price, the numbering).
-    PROTECTED_FIELDS = ("activated", "pricelist_id", "number")
+    # Set by the actions only: Activate/Deactivate Prices, the first price or discount (see sales.protected.mixin).
+    _protected_fields = ("activated", "pricelist_id")
 
-    def _check_response_template(self, vals):
-        """The response template given by a client must be one the user may read."""
-        if vals.get("response_template_id"):
-            template = self.env["sales.interaction.template"].browse(vals["response_template_id"])
-            if not template.exists() or not template.has_access("read"):
-                raise UserError(self.env._("You cannot use an interaction template you may not see."))
+    def _check_own_numbering(self, vals_list):
+        """The number comes from the sequence (a campaign manager may give one, e.g. when taking campaigns over
+        from Business Central) and the UTM campaign is the card's own, created with it: a client choosing
+        one would make the card count another campaign's leads and orders."""
+        if self.env.su:
+            return
+        context_keys = {key[8:] for key in self.env.context if key.startswith("default_")}
+        new_label = self.env._("New")
+        for vals in vals_list:
+            given = set(vals) | context_keys
+            if "utm_campaign_id" in given:
+                raise UserError(self.env._("A campaign gets its own UTM campaign: it cannot take another one."))
+            number = vals.get("number")
+            if (
+                number
+                and number != new_label
+                and not self.env.user.has_group("sales_campaign.group_sales_campaign_manager")
+            ):
+                raise UserError(
+                    self.env._("Campaign numbers come from the number series; only campaign managers may give one.")
+                )
 
     def write(self, vals):
-        self._check_response_template(vals)
-        protected = set(self.PROTECTED_FIELDS) & set(vals)
-        if protected and not is_privileged(self._name):
-            raise UserError(
-                self.env._(
-                    "%(fields)s of a campaign change through its actions (such as Activate Prices), not by hand.",
-                    fields=", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(protected)),
-                )
-            )
+        if not self.env.su and {"number", "utm_campaign_id"} & set(vals):
+            raise UserError(self.env._("The number and the UTM campaign of a campaign cannot be changed."))
         result = super().write(vals)
         if {"date_start", "date_end"} & set(vals):
             self._sync_price_items()
@@ -141,9 +147,10 @@ class SalesCampaign(models.Model):
         return result
 
     def _write_protected(self, vals):
-        """Write fields that ``write`` refuses from clients; for the campaign's own actions."""
-        with privileged(self._name):
-            return self.write(vals)
+        """Write the fields ``write`` refuses to clients, for the campaign's own actions after their checks."""
+        # sudo: Activate/Deactivate Prices checked the user is a campaign manager; the first price or discount
+        # is recorded by a campaign manager editing the card (the pricelist is the campaign's own)
+        return self.sudo().with_context(clean_context(self.env.context)).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_logged(self):
@@ -176,8 +183,8 @@ class SalesCampaign(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         new_label = self.env._("New")
+        self._check_own_numbering(vals_list)
         for vals in vals_list:
-            self._check_response_template(vals)
             if not vals.get("number") or vals["number"] == new_label:
                 vals["number"] = self.env["ir.sequence"].next_by_code("sales.campaign") or new_label
         return super().create(vals_list)
@@ -186,9 +193,9 @@ class SalesCampaign(models.Model):
         """Remove the delegated UTM campaigns too: they exist only for this campaign."""
         utm_campaigns = self.utm_campaign_id
         result = super().unlink()
-        # The UTM campaign is this card's own record; unlinking it is reserved to managers through the
-        # access line on utm.campaign that this module adds for them.
-        utm_campaigns.unlink()
+        # sudo: the UTM campaign is this card's own record, created with it (``_check_own_numbering``), and
+        # goes with it; Odoo lets only administrators delete UTM campaigns
+        utm_campaigns.sudo().unlink()
         return result
 
     def action_open_leads(self):

@@ -1,7 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-
-from .privileged import is_privileged, privileged
 
 
 class SalesCampaignEntry(models.Model):
@@ -12,6 +9,7 @@ class SalesCampaignEntry(models.Model):
     """
 
     _name = "sales.campaign.entry"
+    _inherit = ["sales.ledger.mixin"]
     _description = "Campaign Entry"
     _order = "date desc, id desc"
     _rec_name = "description"
@@ -21,7 +19,7 @@ class SalesCampaignEntry(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     description = fields.Char(required=True)
     date = fields.Date(required=True, default=fields.Date.context_today)
-    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+    # Business Central's User ID is who logged the entry: ``create_uid``.
     salesperson_id = fields.Many2one("res.users")
     segment_id = fields.Many2one("sales.segment", index="btree_not_null", ondelete="set null")
     logged_segment_id = fields.Many2one("sales.logged.segment", index="btree_not_null", ondelete="set null")
@@ -45,32 +43,16 @@ class SalesCampaignEntry(models.Model):
             entry.interaction_count, entry.cost, entry.duration = figures.get((entry, entry.cancelled), (0, 0.0, 0.0))
 
     # ------------------------------------------------------------------------------------------------
-    # A ledger: created by logging, changed by its actions only
+    # A ledger (see ``sales.ledger.mixin``): created by logging, changed by its actions only
     # ------------------------------------------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not is_privileged(self._name):
-            raise UserError(
-                self.env._("Campaign entries are created by logging a segment or an interaction, not by hand.")
-            )
-        return super().create(vals_list)
-
+    @api.model
     def _create_entries(self, vals_list):
-        """Create campaign entries for the logging processes (``create`` refuses clients)."""
-        with privileged(self._name):
-            return self.create(vals_list)
-
-    def write(self, vals):
-        if not is_privileged(self._name):
-            raise UserError(
-                self.env._("Campaign entries are a ledger: they change only by being cancelled or restored.")
-            )
-        return super().write(vals)
+        """Create campaign entries for logging, after its checks."""
+        return self._ledger_sudo().create(vals_list).with_env(self.env)
 
     def _write_ledger(self, vals):
-        with privileged(self._name):
-            return self.write(vals)
+        return self._ledger_sudo().write(vals)
 
     @api.model
     def _get_single_interactions_entry(self, campaign):
@@ -94,48 +76,17 @@ class SalesCampaignEntry(models.Model):
             ]
         )
 
-    def action_cancel(self):
-        """Cancel the entries with their interactions."""
-        done = self.filtered("cancelled")
-        if done:
-            raise UserError(self.env._("Campaign entry %(entry)s is already cancelled.", entry=done[0].display_name))
-        self._set_cancelled(True)
-        return True
-
-    def action_restore(self):
-        """Restore cancelled entries with their interactions, unless their logged segment is cancelled."""
-        not_cancelled = self.filtered(lambda entry: not entry.cancelled)
-        if not_cancelled:
-            raise UserError(
-                self.env._("Campaign entry %(entry)s is not cancelled.", entry=not_cancelled[0].display_name)
-            )
-        for entry in self.filtered(lambda entry: entry.logged_segment_id.cancelled):
-            raise UserError(
-                self.env._(
-                    "Campaign entry %(entry)s belongs to cancelled logged segment %(logged)s: restore that first.",
-                    entry=entry.display_name,
-                    logged=entry.logged_segment_id.display_name,
-                )
-            )
-        self._set_cancelled(False)
-        return True
-
     def _set_cancelled(self, cancelled):
-        if self:
-            self._write_ledger({"cancelled": cancelled})
-            self.interaction_ids._set_cancelled(cancelled)
+        self.write({"cancelled": cancelled})
+        self.interaction_ids.write({"cancelled": cancelled})
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_only_cancelled(self):
-        if any(not entry.cancelled for entry in self):
-            raise UserError(self.env._("Only cancelled campaign entries can be deleted: cancel them first."))
+    def _get_cancelled_parent(self):
+        return self.logged_segment_id if self.logged_segment_id.cancelled else None
 
-    def unlink(self):
+    def _delete_cancelled(self):
         """A cancelled campaign entry goes with its interactions, as in Business Central."""
-        self.check_access("unlink")  # the entry's own rights first, before its interactions'
-        self._unlink_only_cancelled()
         self.interaction_ids.unlink()
-        return super().unlink()
+        self.unlink()
 
     def action_open_interactions(self):
         self.ensure_one()

@@ -32,6 +32,7 @@ class SalesCampaign(models.Model):
         """The campaign's own pricelist, created with its first price or discount."""
         self.ensure_one()
         if not self.pricelist_id:
+            self.check_access("write")
             # sudo: the pricelist belongs to this campaign alone (archived, named after it, in its company's
             # currency); campaign managers edit its rules through the campaign card, never the pricelist itself.
             pricelist = (
@@ -157,6 +158,7 @@ class SalesCampaign(models.Model):
     def _check_manager(self):
         if not self.env.user.has_group("sales_campaign.group_sales_campaign_manager"):
             raise AccessError(self.env._("Only campaign managers may activate or deactivate campaign prices."))
+        self.check_access("write")
 
     def action_activate(self):
         """Give the campaign's prices and discounts to its target group (the companies of its targets)."""

@@ -7,7 +7,6 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _lang_get
 
-from .privileged import is_privileged, privileged
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
 
@@ -53,32 +52,6 @@ def repeated_response_sql(alias):
     )
 
 
-# What a user may still change on a logged entry: the ledger is read-only otherwise.
-EDITABLE_FIELDS = {"evaluation", "attempt_failed", "opportunity_id", "comment"}
-# Set by the logging and delivery processes only (``_write_process``), never by a client's create or write.
-PROCESS_FIELDS = {
-    "delivery_status",
-    "delivery_failure_reason",
-    "mail_mail_id",
-    "mail_message_id",
-    "message_id",
-    "cancelled",
-    "segment_id",
-    "logged_segment_id",
-    "campaign_entry_id",
-    "response_source",
-    "answered_interaction_id",
-    "reply_message_id",
-    "reply_email_from",
-    "reply_other_address",
-    "order_id",
-    "replied_date",
-    "clicked_date",
-    "unsubscribed_date",
-    "unsubscribe_detail",
-}
-
-
 class SalesInteractionLog(models.Model):
     """An interaction log entry: one letter, e-mail, meeting or response with one contact.
 
@@ -89,6 +62,7 @@ class SalesInteractionLog(models.Model):
     """
 
     _name = "sales.interaction.log"
+    _inherit = ["sales.ledger.mixin"]
     _description = "Interaction Log Entry"
     _order = "date desc, id desc"
     _rec_name = "description"
@@ -279,11 +253,9 @@ class SalesInteractionLog(models.Model):
     @api.depends("template_id", "campaign_id")
     def _compute_campaign_flags(self):
         for entry in self:
-            if not entry.campaign_id:
-                entry.campaign_target = entry.campaign_response = False
-            elif entry.template_id.campaign_id == entry.campaign_id:
-                entry.campaign_target = entry.template_id.campaign_target
-                entry.campaign_response = entry.template_id.campaign_response
+            flags = entry.template_id._campaign_flags(entry.campaign_id)
+            if flags is not None:
+                entry.campaign_target, entry.campaign_response = flags
 
     @api.depends("campaign_response")
     def _compute_response_source(self):
@@ -351,118 +323,50 @@ class SalesInteractionLog(models.Model):
         forbidden = self.filtered(lambda entry: entry.sudo().partner_id in hidden)
         return forbidden, functools.partial(self.env["ir.rule"]._make_access_error, operation, forbidden)
 
-    def _check_linked_records(self, vals):
-        """Contacts and opportunities given by a client must be ones the user may read."""
-        if vals.get("partner_id"):
-            partner = self.env["res.partner"].browse(vals["partner_id"])
-            if not partner.exists() or not partner.has_access("read"):
-                raise UserError(self.env._("You cannot log an interaction with a contact you may not see."))
-        if vals.get("opportunity_id"):
-            opportunity = self.env["crm.lead"].browse(vals["opportunity_id"])
-            if not opportunity.exists() or not opportunity.has_access("read"):
-                raise UserError(self.env._("You cannot link an interaction to an opportunity you may not see."))
-
     # ------------------------------------------------------------------------------------------------
-    # A read-only ledger: the logging and delivery processes write through ``_write_process``
+    # A ledger (see ``sales.ledger.mixin``): written by logging, delivery, the responses and the wizards
     # ------------------------------------------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        """Interactions logged by hand; those of a segment are inserted set-wise by the logged segment.
+    @api.model
+    def _create_process(self, vals_list):
+        """Create entries decided by the module: the responses the mail gateway, the tracked links, leads and
+        orders bring, and the interactions logged one by one (the Log Interaction dialog, after its checks).
 
         Entries logged one by one share one campaign entry per campaign ("Interactions").
         """
-        process = is_privileged(self._name)
         for vals in vals_list:
-            forged = sorted(fname for fname in PROCESS_FIELDS if vals.get(fname) not in (None, False, "not_applicable"))
-            if forged and not process:
-                raise UserError(
-                    self.env._(
-                        "%(fields)s of an interaction log entry are set by logging a segment and by the delivery "
-                        "of its e-mails, not by hand.",
-                        fields=self._field_labels(forged),
-                    )
-                )
-            if not process:
-                self._check_linked_records(vals)
             if not vals.get("description") and vals.get("template_id"):
                 vals["description"] = self.env["sales.interaction.template"].browse(vals["template_id"]).name
-        entries = super().create(vals_list)
-        entries._assign_single_campaign_entries()
-        return entries
-
-    def _create_process(self, vals_list):
-        """Create entries decided by the system (the responses the mail gateway, the tracked links, leads and
-        orders bring): process fields allowed, which ``create`` refuses to clients. Like entries logged one by
-        one, they share the campaign's entry for single interactions."""
-        with privileged(self._name):
-            return self.create(vals_list)
-
-    def _assign_single_campaign_entries(self):
-        single = self.filtered("campaign_id")
+        entries = self._ledger_sudo().create(vals_list)
+        single = entries.filtered(lambda entry: entry.campaign_id and not entry.campaign_entry_id)
         for campaign in single.campaign_id:
             campaign_entry = self.env["sales.campaign.entry"]._get_single_interactions_entry(campaign)
-            single.filtered(lambda entry: entry.campaign_id == campaign)._write_process(
-                {"campaign_entry_id": campaign_entry.id}
-            )
-
-    def write(self, vals):
-        if is_privileged(self._name):
-            return super().write(vals)
-        locked = set(vals) - EDITABLE_FIELDS
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Interaction log entries are a ledger: %(fields)s cannot be changed once logged. "
-                    "Cancel the entry and log a new one instead.",
-                    fields=self._field_labels(locked),
-                )
-            )
-        self._check_linked_records(vals)
-        return super().write(vals)
+            single.filtered(lambda entry: entry.campaign_id == campaign).write({"campaign_entry_id": campaign_entry.id})
+        return entries.with_env(self.env)
 
     def _write_process(self, vals):
-        """Write what logging, delivery and cancelling decide (any field); never reached from a client."""
-        with privileged(self._name):
-            return self.write(vals)
+        """Write what logging, delivery, the responses and the actions decide, after their own checks."""
+        return self._ledger_sudo().write(vals)
 
-    def _field_labels(self, fnames):
-        return ", ".join(
-            self._fields[fname]._description_string(self.env) for fname in sorted(fnames) if fname in self._fields
-        )
+    def _get_cancelled_parent(self):
+        if self.logged_segment_id.cancelled:
+            return self.logged_segment_id
+        if self.campaign_entry_id.cancelled:
+            return self.campaign_entry_id
+        return None
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_only_cancelled(self):
-        if any(not entry.cancelled for entry in self):
-            raise UserError(self.env._("Only cancelled interaction log entries can be deleted: cancel them first."))
-
-    def action_cancel(self):
-        """Cancel the entries: they are left out of every statistic and may then be deleted."""
-        done = self.filtered("cancelled")
-        if done:
-            raise UserError(self.env._("Interaction %(entry)s is already cancelled.", entry=done[0].display_name))
-        self._set_cancelled(True)
-        return True
-
-    def action_restore(self):
-        """Restore cancelled entries, unless their logged segment or campaign entry is cancelled."""
-        not_cancelled = self.filtered(lambda entry: not entry.cancelled)
-        if not_cancelled:
-            raise UserError(self.env._("Interaction %(entry)s is not cancelled.", entry=not_cancelled[0].display_name))
-        blocked = self.filtered(lambda entry: entry.logged_segment_id.cancelled or entry.campaign_entry_id.cancelled)
-        if blocked:
-            raise UserError(
-                self.env._(
-                    "Entry %(entry)s belongs to a cancelled logged segment or campaign entry: restore that first.",
-                    entry=blocked[0].display_name,
-                )
-            )
-        self._set_cancelled(False)
-        return True
-
-    def _set_cancelled(self, cancelled):
-        if self:
-            self._write_process({"cancelled": cancelled})
+    def action_evaluate(self):
+        """The entry's Evaluate dialog: its result (evaluation, failed attempt, opportunity, comment)."""
+        self.ensure_one()
+        self._check_ledger_action()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Evaluate Interaction"),
+            "res_model": "sales.interaction.log.evaluation.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_interaction_id": self.id},
+        }
 
     # ------------------------------------------------------------------------------------------------
     # Delivery

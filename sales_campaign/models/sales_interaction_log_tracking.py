@@ -32,6 +32,17 @@ def sign(secret, scope, message):
     return hmac.new(secret.encode(), repr((scope, message)).encode(), hashlib.sha256).hexdigest()
 
 
+def _is_record_id(value):
+    """Whether ``value`` (from a link's path) can be a record's id: a number PostgreSQL's integer holds."""
+    return isinstance(value, int) and 0 < value < 2**31
+
+
+def _signs(signature, token):
+    """Whether ``token`` (from a link) is ``signature``, compared in constant time; a token that is no
+    signature at all (not text, or not ASCII, which ``consteq`` refuses to compare) is simply not it."""
+    return isinstance(token, str) and token.isascii() and consteq(signature, token)
+
+
 def is_auto_reply(message):
     """Whether the incoming ``email.message.EmailMessage`` is an automatic answer (RFC 3834), not a person's."""
     auto_submitted = str(message.get("Auto-Submitted") or "").strip().lower()
@@ -195,7 +206,8 @@ class SalesInteractionLog(models.Model):
             .sudo()
             .search([("message_id", "=", message_dict.get("message_id"))], order="id", limit=1)
         )
-        date = message_dict.get("date") or fields.Datetime.now()
+        # When it arrived: the Date header is the sender's to write (a reply "from 2099" is not one).
+        date = fields.Datetime.now()
         if not answered.replied_date:
             answered._write_process({"replied_date": date, "reply_message_id": reply.id})
         values = answered._reply_values(reply, message_dict.get("email_from"), message_dict.get("subject"), date)
@@ -256,7 +268,7 @@ class SalesInteractionLog(models.Model):
     def _get_by_click_token(self, interaction_id, token):
         """The interaction of a tracked link, if ``token`` is its signature (else nothing: a click cannot be
         put on another interaction by editing the link)."""
-        if not isinstance(token, str) or not consteq(self._click_token(interaction_id), token):
+        if not _is_record_id(interaction_id) or not _signs(self._click_token(interaction_id), token):
             return self.browse()
         # sudo: the signature proves the link is the one sent with this interaction's e-mail
         return self.sudo().browse(int(interaction_id)).exists()
@@ -265,9 +277,9 @@ class SalesInteractionLog(models.Model):
     def _get_by_unsubscribe_token(self, interaction_id, email, token):
         """The interaction of an unsubscribe link, if ``token`` signs it and ``email`` (the address it was sent
         to: another address cannot be unsubscribed by editing the link)."""
-        if not isinstance(email, str) or not isinstance(token, str):
+        if not isinstance(email, str) or not _is_record_id(interaction_id):
             return self.browse()
-        if not consteq(self._unsubscribe_token(interaction_id, email), token):
+        if not _signs(self._unsubscribe_token(interaction_id, email), token):
             return self.browse()
         # sudo: the signature proves the link is the one sent to ``email`` with this interaction's e-mail
         return self.sudo().browse(int(interaction_id)).exists()

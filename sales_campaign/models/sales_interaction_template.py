@@ -110,6 +110,16 @@ class SalesInteractionTemplate(models.Model):
         template = self.create(vals)
         return template.id, template.display_name
 
+    def _campaign_flags(self, campaign):
+        """Campaign Target and Campaign Response of an interaction of this template with ``campaign``, as
+        Business Central copies them: ``(False, False)`` without a campaign, the template's own flags for
+        the template's campaign, and ``None`` (keep what was chosen) for another campaign."""
+        if not campaign:
+            return False, False
+        if self.campaign_id == campaign:
+            return self.campaign_target, self.campaign_response
+        return None
+
     def _get_language(self, lang):
         """The language line for ``lang``, else the one of the default language, else the first one."""
         self.ensure_one()

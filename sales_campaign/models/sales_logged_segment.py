@@ -3,8 +3,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .privileged import is_privileged, privileged
-
 STATES = [("in_progress", "In Progress"), ("done", "Done"), ("failed", "Failed")]
 
 
@@ -20,8 +18,10 @@ class SalesLoggedSegment(models.Model):
     """
 
     _name = "sales.logged.segment"
-    _inherit = ["mail.thread", "sales.action.mixin"]
+    _inherit = ["mail.thread", "sales.action.mixin", "sales.ledger.mixin"]
     _description = "Logged Segment"
+    # Users only read logged segments (a ledger): they may still discuss them in the chatter.
+    _mail_post_access = "read"
     _order = "id desc"
     _check_company_auto = True
 
@@ -135,32 +135,18 @@ class SalesLoggedSegment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not is_privileged(self._name):
-            raise UserError(self.env._("Logged segments are created by logging a segment, not by hand."))
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.logged.segment") or "/"
         return super().create(vals_list)
 
+    @api.model
     def _create_logged(self, vals):
-        """Create the logged segment of a log (``create`` refuses clients)."""
-        with privileged(self._name):
-            return self.create([vals])
-
-    def write(self, vals):
-        # The chatter keeps working: posting a message with files may set the main attachment.
-        if set(vals) - {"message_main_attachment_id"} and not is_privileged(self._name):
-            raise UserError(
-                self.env._(
-                    "A logged segment is a record of what was logged: it changes only through its actions "
-                    "(cancel, restore, resend)."
-                )
-            )
-        return super().write(vals)
+        """Create the logged segment of a log, after the checks of logging."""
+        return self._ledger_sudo().create([vals]).with_env(self.env)
 
     def _write_ledger(self, vals):
-        with privileged(self._name):
-            return self.write(vals)
+        return self._ledger_sudo().write(vals)
 
     # ------------------------------------------------------------------------------------------------
     # Actions
@@ -169,6 +155,7 @@ class SalesLoggedSegment(models.Model):
     def action_resend(self):
         """Send the failed e-mails of this logged segment again, through the mail queue's own retry."""
         self.ensure_one()
+        self._check_ledger_action()
         if self.cancelled:
             raise UserError(self.env._("Logged segment %(logged)s is cancelled: nothing is resent.", logged=self.name))
         failed = self.env["sales.interaction.log"].search(
@@ -202,29 +189,19 @@ class SalesLoggedSegment(models.Model):
             else True
         )
 
-    def action_cancel(self):
-        """Cancel the logged segments with their campaign entries and interactions."""
-        done = self.filtered("cancelled")
-        if done:
-            raise UserError(self.env._("Logged segment %(logged)s is already cancelled.", logged=done[0].name))
-        self._set_cancelled(True)
-        return True
-
     def action_restore(self):
         """Restore cancelled logged segments with their campaign entries and interactions.
 
         E-mails and letters that were still waiting when the log was cancelled are delivered now.
         """
-        not_cancelled = self.filtered(lambda logged: not logged.cancelled)
-        if not_cancelled:
-            raise UserError(self.env._("Logged segment %(logged)s is not cancelled.", logged=not_cancelled[0].name))
-        self._set_cancelled(False)
+        super().action_restore()
         for logged in self:
             logged._start()
         return True
 
     def action_retry(self):
         """Take up a log whose processing failed, where it stopped."""
+        self._check_ledger_action()
         for logged in self:
             if logged.state != "failed":
                 raise UserError(self.env._("Logged segment %(logged)s has not failed.", logged=logged.name))
@@ -232,15 +209,16 @@ class SalesLoggedSegment(models.Model):
         return True
 
     def _set_cancelled(self, cancelled):
-        if self:
-            self._write_ledger({"cancelled": cancelled})
-            self.campaign_entry_ids._write_ledger({"cancelled": cancelled})
-            self.interaction_ids._set_cancelled(cancelled)
+        """A logged segment is cancelled or restored whole, whatever its user may read: its campaign entries and
+        every interaction it recorded."""
+        self.write({"cancelled": cancelled})
+        self.campaign_entry_ids.write({"cancelled": cancelled})
+        self.interaction_ids.write({"cancelled": cancelled})
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_only_cancelled(self):
-        if any(not logged.cancelled for logged in self):
-            raise UserError(self.env._("Only cancelled logged segments can be deleted: cancel them first."))
+    def _delete_cancelled(self):
+        self.interaction_ids.unlink()
+        self.campaign_entry_ids.unlink()
+        self.unlink()
 
     def action_open_interactions(self):
         self.ensure_one()

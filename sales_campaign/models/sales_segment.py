@@ -1,10 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from odoo.addons.base.models.res_partner import _lang_get
 
-from .privileged import is_privileged, privileged
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
 
@@ -31,7 +30,7 @@ class SalesSegment(models.Model):
     """
 
     _name = "sales.segment"
-    _inherit = ["mail.thread", "mail.activity.mixin", "sales.action.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "sales.action.mixin", "sales.protected.mixin"]
     _description = "Segment"
     _order = "id desc"
     _rec_names_search = ["name", "description"]
@@ -237,8 +236,6 @@ class SalesSegment(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
-            if vals.get("state", "draft") != "draft":
-                raise UserError(self.env._("A segment becomes logged by logging it."))
             if not vals.get("name") or vals["name"] == new_label:
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
         segments = super().create(vals_list)
@@ -248,14 +245,17 @@ class SalesSegment(models.Model):
             segment._ensure_default_language()
         return segments
 
+    # A segment becomes logged by logging it (see sales.protected.mixin).
+    _protected_fields = ("state",)
+
     def write(self, vals):
-        if not is_privileged(self._name):
-            if "state" in vals:
-                raise UserError(self.env._("A segment becomes logged by logging it, not by changing its status."))
-            # The chatter keeps working on logged segments: posting a message with files may set the main
-            # attachment.
-            if any(segment.state != "draft" for segment in self) and set(vals) - {"message_main_attachment_id"}:
-                raise UserError(self.env._("A logged segment can no longer be changed."))
+        # The chatter keeps working on logged segments: posting a message with files may set the main attachment.
+        if (
+            not self.env.su
+            and any(segment.state != "draft" for segment in self)
+            and set(vals) - {"message_main_attachment_id"}
+        ):
+            raise UserError(self.env._("A logged segment can no longer be changed."))
         # Values the lines were defaulted from, to offer the change to the lines afterwards.
         tracked = LINE_DEFAULT_FIELDS if set(vals) & set(LINE_DEFAULT_FIELDS) else ()
         before = {segment.id: {fname: segment._line_default_value(fname) for fname in tracked} for segment in self}
@@ -275,8 +275,10 @@ class SalesSegment(models.Model):
 
     def _set_logged(self):
         """The segment was logged: read-only from now on (``write`` refuses a client's status change)."""
-        with privileged(self._name):
-            self.write({"state": "logged", "pending_line_update": False})
+        # sudo: the log checked the user may write the segment (``_log_segment``)
+        self.sudo().with_context(clean_context(self.env.context)).write(
+            {"state": "logged", "pending_line_update": False}
+        )
 
     def _line_default_value(self, fname):
         value = self[fname]

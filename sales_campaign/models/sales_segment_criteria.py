@@ -5,6 +5,7 @@ class SalesSegmentCriteria(models.Model):
     """Saved segment criteria: the steps of a segment under a code, to replay on other segments."""
 
     _name = "sales.segment.criteria"
+    _inherit = ["sales.protected.mixin"]
     _description = "Saved Segment Criteria"
     _order = "code"
     _rec_names_search = ["code", "description"]

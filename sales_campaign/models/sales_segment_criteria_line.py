@@ -7,6 +7,7 @@ class SalesSegmentCriteriaLine(models.Model):
     """One saved step: its action, filters and options."""
 
     _name = "sales.segment.criteria.line"
+    _inherit = ["sales.protected.mixin"]
     _description = "Saved Segment Criteria Step"
     _order = "criteria_id, sequence, id"
 

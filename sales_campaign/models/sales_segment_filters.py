@@ -46,6 +46,7 @@ MAX_FILTER_IDS = 200_000  # records one filter group names
 MAX_DOMAIN_LENGTH = 100_000  # characters of the contact filter
 MAX_DOMAIN_VALUES = 10_000  # values of one condition of the contact filter
 MAX_RECORD_ID = 2**31 - 1
+MAX_DOMAIN_DEPTH = 20  # nesting of lists, tuples and expressions in the contact filter (a domain needs 3)
 # What the contact filter may contain besides literals, lists, tuples, + and -: the names, attributes and calls
 # of the expressions Odoo's domain editor writes (uid, "today", "N days ago" on dates and datetimes).
 DOMAIN_NAMES = {"uid", "context_today", "datetime", "relativedelta", "time"}
@@ -162,10 +163,7 @@ class SalesSegment(models.Model):
                     max=MAX_DOMAIN_LENGTH,
                 )
             )
-        try:
-            tree = ast.parse(text, mode="eval")
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-            raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
+        tree = self._parse_partner_domain(text)
         forbidden = _forbidden_domain_node(tree)
         if forbidden is not None:
             part = ast.get_source_segment(text, forbidden) or type(forbidden).__name__
@@ -215,6 +213,22 @@ class SalesSegment(models.Model):
                         )
                     )
         return list(domain)
+
+    @api.model
+    def _parse_partner_domain(self, text):
+        """The syntax tree of a contact filter's text, or a ``UserError`` for a text that is none."""
+        try:
+            tree = ast.parse(text, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            raise UserError(self.env._("The contact filter is not a valid filter: %(error)s", error=error)) from error
+        if _nesting_depth(tree) > MAX_DOMAIN_DEPTH:
+            raise UserError(
+                self.env._(
+                    "The contact filter is nested more than %(max)s levels deep: it is not a filter.",
+                    max=MAX_DOMAIN_DEPTH,
+                )
+            )
+        return tree
 
     @api.model
     def _criteria_eval_context(self):
@@ -282,8 +296,11 @@ class SalesSegment(models.Model):
         )
 
     def _criteria_query(self, criteria, extra_domain=()):
-        """The contacts matching ``criteria`` that the current user may read, as a ``Query`` on ``res_partner``."""
-        Partner = self.env["res.partner"]
+        """The contacts matching ``criteria`` that the current user may read, as a ``Query`` on ``res_partner``.
+
+        Archived contacts never match, whatever the caller's context says (``active_test``).
+        """
+        Partner = self.env["res.partner"].with_context(active_test=True)
         try:
             return Partner._search(self._segment_base_domain() + list(extra_domain) + self._criteria_domain(criteria))
         except (ValueError, KeyError, TypeError) as error:
@@ -337,6 +354,17 @@ class SalesSegment(models.Model):
                     error=error.diag.message_primary or str(error).strip(),
                 )
             ) from error
+
+
+def _nesting_depth(tree):
+    """How deeply the nodes of a syntax tree are nested, walked without recursion (a crafted filter nested a
+    thousand levels deep must get a message, not a RecursionError)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _forbidden_domain_node(node):

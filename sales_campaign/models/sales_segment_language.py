@@ -7,6 +7,7 @@ class SalesSegmentLanguage(models.Model):
     """One language version of a segment's interaction: the subject and attachments its contacts get."""
 
     _name = "sales.segment.language"
+    _inherit = ["sales.protected.mixin"]
     _description = "Segment Interaction Language"
     _order = "segment_id, lang"
     _rec_name = "lang"

@@ -1,11 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 from odoo.tools.sql import create_index, drop_index
 
 from odoo.addons.base.models.res_partner import _lang_get
 
-from .privileged import is_privileged, privileged
 from .res_partner import CORRESPONDENCE_TYPES
 
 
@@ -21,6 +20,7 @@ class SalesSegmentLine(models.Model):
     """
 
     _name = "sales.segment.line"
+    _inherit = ["sales.protected.mixin"]
     _description = "Segment Line"
     _order = "id"
     _log_access = False
@@ -98,15 +98,18 @@ class SalesSegmentLine(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     def _other_campaign_targets_sql(self):
-        """SQL: ids of lines whose contact is a target of another campaign that has not ended (the campaign's
-        targets as ``sales.campaign._targets_query`` defines them, in other segments)."""
+        """SQL: ids of lines whose contact is a target of another campaign of the segment's company (or shared
+        by all companies) that has not ended (the campaign's targets as ``sales.campaign._targets_query``
+        defines them, in other segments). Another company's campaigns are not the user's to know of."""
         return SQL(
             """SELECT line.id
                  FROM sales_segment_line AS line
+                 JOIN sales_segment AS own ON own.id = line.segment_id
                  JOIN (%(targets)s) AS other
                    ON other.partner_id = line.partner_id AND other.segment_id IS DISTINCT FROM line.segment_id
                  JOIN sales_campaign AS campaign ON campaign.id = other.campaign_id
                  JOIN utm_campaign AS utm ON utm.id = campaign.utm_campaign_id AND utm.active
+                  AND (utm.company_id IS NULL OR utm.company_id = own.company_id)
                  LEFT JOIN sales_campaign_status AS status ON status.id = campaign.status_id
                 WHERE other.campaign_id IS DISTINCT FROM line.campaign_id
                   AND (campaign.date_end IS NULL OR campaign.date_end >= %(today)s)
@@ -151,8 +154,8 @@ class SalesSegmentLine(models.Model):
     # Lines added and removed by hand are history steps
     # ------------------------------------------------------------------------------------------------
 
-    # Columns the segment's steps manage: never set by a client.
-    STEP_FIELDS = ("active", "added_step", "removed_step")
+    # Columns the segment's steps manage: never set by a client (see sales.protected.mixin).
+    _protected_fields = ("active", "added_step", "removed_step")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -161,10 +164,6 @@ class SalesSegmentLine(models.Model):
         (The steps insert their lines set-wise in SQL.) A line may only name a contact its user may read:
         the line would show the contact's name and details.
         """
-        for vals in vals_list:
-            forged = [fname for fname in self.STEP_FIELDS if fname in vals and not (fname == "active" and vals[fname])]
-            if forged:
-                raise UserError(self.env._("Segment lines are added and removed by the segment's steps."))
         segments = self.env["sales.segment"].browse(
             {vals.get("segment_id") for vals in vals_list if vals.get("segment_id")}
         )
@@ -180,9 +179,17 @@ class SalesSegmentLine(models.Model):
 
     @api.model
     def _check_partners_readable(self, partner_ids):
-        partners = self.env["res.partner"].browse(partner_ids)
+        partners = self.env["res.partner"].browse(partner_ids).with_context(active_test=False)
         if partners and (len(partners.exists()) != len(partners) or not partners.has_access("read")):
             raise UserError(self.env._("A segment line can only be added for a contact you may see."))
+        archived = partners.filtered(lambda partner: not partner.active)
+        if archived:
+            raise UserError(
+                self.env._(
+                    "%(contact)s is archived: archived contacts are not added to segments.",
+                    contact=archived[0].display_name,
+                )
+            )
 
     def _apply_segment_defaults(self):
         """(Re)set these lines' values from their segment, by the rules of a new line."""
@@ -208,17 +215,13 @@ class SalesSegmentLine(models.Model):
             )
         if "segment_id" in vals:
             raise UserError(self.env._("A segment line cannot move to another segment: add the contact there."))
-        if set(self.STEP_FIELDS) & set(vals) and not is_privileged(self._name):
-            raise UserError(
-                self.env._("Segment lines are taken out by deleting them or by Reduce and Refine, and back by Go Back.")
-            )
         self.segment_id._check_draft()
         return super().write(vals)
 
     def _write_step_columns(self, vals):
-        """Write the columns a step manages (``write`` refuses them from clients)."""
-        with privileged(self._name):
-            return self.write(vals)
+        """Write the columns a step manages (``write`` refuses them to clients)."""
+        # sudo: the steps run on a segment the user may write (``_lock_steps`` checked it)
+        return self.sudo().with_context(clean_context(self.env.context)).write(vals)
 
     # Archived, not deleted: see the docstring.
     def unlink(self):  # pylint: disable=method-required-super

@@ -3,6 +3,7 @@ from . import test_partner_segmentation
 from . import test_interaction_template
 from . import test_security
 from . import test_security_attacks
+from . import test_security_trust
 from . import test_demo_data
 from . import test_segment_add
 from . import test_segment_steps

@@ -1,7 +1,9 @@
+import json
 from unittest.mock import patch
 
 from odoo import models
 from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests.common import get_db_name
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
@@ -225,3 +227,74 @@ class SalesSegmentCommon(SalesCampaignCommon):
 
     def contacts(self, segment):
         return segment.line_ids.partner_id
+
+    def log_interaction(self, user, values):
+        """Log one interaction by hand as ``user``, through the Log Interaction dialog; returns the entry."""
+        wizard = self.env["sales.interaction.log.wizard"].with_user(user).create(values)
+        return self.env["sales.interaction.log"].with_user(user).browse(wizard.action_log()["res_id"])
+
+
+USER_ERROR = "odoo.exceptions.UserError"
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+VALIDATION_ERROR = "odoo.exceptions.ValidationError"
+# Any clean refusal: access rights and record rules (AccessError), or the module's own checks.
+REFUSED = (ACCESS_ERROR, USER_ERROR, VALIDATION_ERROR)
+
+
+class JsonRpcClient:
+    """Calls to the server as a client makes them, for ``HttpCase`` attack tests: ``/web/dataset/call_kw`` in
+    the session of a user (with the context and ``default_*`` keys an attacker would send), and the external
+    ``/jsonrpc`` API with the user's password (test users' passwords are their logins)."""
+
+    def call(self, user, model, method, *args, context=None, **kwargs):
+        """``/web/dataset/call_kw`` in the session of ``user``: the decoded JSON-RPC response."""
+        self.env.flush_all()
+        if getattr(self, "_session_user", None) != user:
+            self.authenticate(user.login, user.login)
+            self._session_user = user
+        if context is not None:
+            kwargs["context"] = context
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        self.env.invalidate_all()
+        return response.json()
+
+    def external(self, user, model, method, args, kwargs=None):
+        """The external API (``/jsonrpc``, ``execute_kw``) with the user's login and password."""
+        self.env.flush_all()
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [get_db_name(), user.id, user.login, model, method, args, kwargs or {}],
+            },
+        }
+        response = self.url_open("/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"})
+        self.env.invalidate_all()
+        return response.json()
+
+    def assertRefused(self, response, error=REFUSED, message=None):
+        self.assertIn("error", response, f"the call should have been refused: {response.get('result')!r}")
+        data = response["error"]["data"]
+        if isinstance(error, tuple):
+            self.assertIn(data["name"], error, data.get("message"))
+        else:
+            self.assertEqual(data["name"], error, data.get("message"))
+        if message:
+            self.assertRegex(data["message"], message)
+
+    def assertDone(self, response):
+        self.assertNotIn("error", response, response.get("error", {}).get("data", {}).get("message"))
+        return response["result"]

@@ -1,6 +1,6 @@
 from datetime import date
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from .common import SalesCampaignCommon
@@ -22,11 +22,19 @@ class TestCampaign(SalesCampaignCommon):
         self.assertEqual(first.display_name, "CP0041 Office Futurus trade show")
         self.assertEqual(self.env["sales.campaign"].name_search("CP0042"), [(second.id, second.display_name)])
 
-    @users("sc_staff")
+    @users("sc_manager")
     def test_number_typed_by_hand_is_kept(self):
         campaign = self._new_campaign(number="FAIR-2026")
         self.assertEqual(campaign.number, "FAIR-2026")
         self.assertFalse(campaign.copy_data()[0].get("number"), "a copy gets a new number")
+
+    @users("sc_staff")
+    def test_number_comes_from_the_sequence_for_campaign_users(self):
+        with self.assertRaisesRegex(UserError, "number series"):
+            self._new_campaign(number="FAIR-2026")
+        campaign = self._new_campaign()
+        with self.assertRaisesRegex(UserError, "cannot be changed"):
+            campaign.number = "FAIR-2026"
 
     @users("sc_staff")
     def test_form_defaults(self):

@@ -363,14 +363,16 @@ class TestCampaignPrices(SalesSegmentCommon):
         self.segment.line_ids.unlink()
         self.campaign.invalidate_recordset(["target_group_count"])
         self.assertEqual(self.campaign.target_group_count, 0)
-        entry = self.env["sales.interaction.log"].create(
-            {
-                "partner_id": self.prospect_buyer.id,
-                "template_id": self.template.id,
-                "description": "Phone call",
-                "campaign_id": self.campaign.id,
-                "campaign_target": True,
-            }
+        entry = self.env["sales.interaction.log"]._create_process(
+            [
+                {
+                    "partner_id": self.prospect_buyer.id,
+                    "template_id": self.template.id,
+                    "description": "Phone call",
+                    "campaign_id": self.campaign.id,
+                    "campaign_target": True,
+                }
+            ]
         )
         self.campaign.invalidate_recordset(["target_group_count"])
         self.assertEqual(self.campaign.target_group_count, 1)

@@ -51,16 +51,9 @@ class TestCampaignStatistics(SalesSegmentCommon):
         return self.env["sales.logged.segment"].browse(action["params"]["next"]["res_id"]).with_user(self.staff)
 
     def respond(self, partner):
-        return (
-            self.env["sales.interaction.log"]
-            .with_user(self.staff)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "template_id": self.response_template.id,
-                    "description": "Answered the letter",
-                }
-            )
+        return self.log_interaction(
+            self.staff,
+            {"partner_id": partner.id, "template_id": self.response_template.id, "description": "Answered the letter"},
         )
 
     def opportunity(self, revenue, won=False, company=None, active=True, campaign=None):
@@ -154,14 +147,16 @@ class TestCampaignStatistics(SalesSegmentCommon):
     def test_campaign_analysis_across_campaigns(self):
         self.build_story()
         other = self.env["sales.campaign"].create({"title": "Other campaign"})
-        self.env["sales.interaction.log"].create(
-            {
-                "partner_id": self.prospect_co.id,
-                "template_id": self.template.id,
-                "description": "Call",
-                "campaign_id": other.id,
-                "campaign_target": True,
-            }
+        self.env["sales.interaction.log"]._create_process(
+            [
+                {
+                    "partner_id": self.prospect_co.id,
+                    "template_id": self.template.id,
+                    "description": "Call",
+                    "campaign_id": other.id,
+                    "campaign_target": True,
+                }
+            ]
         )
         Analysis = self.env["sales.campaign.analysis"].with_user(self.staff)
         rows = {
@@ -313,20 +308,17 @@ class TestCampaignStatistics(SalesSegmentCommon):
 
     def log_on(self, day, partner, response=False):
         template = self.response_template if response else self.template
-        return (
-            self.env["sales.interaction.log"]
-            .with_user(self.staff)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "template_id": template.id,
-                    "description": "Response" if response else "Letter",
-                    "campaign_id": self.campaign.id,
-                    "campaign_target": not response,
-                    "campaign_response": response,
-                    "date": f"{day} 10:00:00",
-                }
-            )
+        return self.log_interaction(
+            self.staff,
+            {
+                "partner_id": partner.id,
+                "template_id": template.id,
+                "description": "Response" if response else "Letter",
+                "campaign_id": self.campaign.id,
+                "campaign_target": not response,
+                "campaign_response": response,
+                "date": f"{day} 10:00:00",
+            },
         )
 
     def test_chart_shows_the_funnel_and_the_responses_per_week(self):
@@ -447,7 +439,7 @@ class TestCampaignStatistics(SalesSegmentCommon):
 
     def test_list_figures_cost_the_same_queries_for_1_and_20_campaigns(self):
         campaigns = self.env["sales.campaign"].create([{"title": f"Campaign {number}"} for number in range(20)])
-        self.env["sales.interaction.log"].create(
+        self.env["sales.interaction.log"]._create_process(
             [
                 {
                     "partner_id": partner.id,

@@ -6,7 +6,6 @@ then checks the database. Each also shows that the legitimate way still works fo
 """
 
 import io
-import json
 
 import openpyxl
 from lxml import etree
@@ -14,17 +13,12 @@ from lxml import etree
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import get_db_name
 
-from .common import SalesSegmentCommon
-
-USER_ERROR = "odoo.exceptions.UserError"
-ACCESS_ERROR = "odoo.exceptions.AccessError"
-VALIDATION_ERROR = "odoo.exceptions.ValidationError"
+from .common import ACCESS_ERROR, VALIDATION_ERROR, JsonRpcClient, SalesSegmentCommon
 
 
 @tagged("post_install", "-at_install", "sales_campaign_attack")
-class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
+class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -99,60 +93,6 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
             .create({"description": "Draft visitors", "template_id": cls.template.id})
         )
         cls.draft._run_step("add", {"job_responsibility_ids": cls.resp_it.ids})
-
-    # ------------------------------------------------------------------------------------------------
-    # Clients
-    # ------------------------------------------------------------------------------------------------
-
-    def call(self, user, model, method, *args, context=None, **kwargs):
-        """``/web/dataset/call_kw`` in the session of ``user``: the decoded JSON-RPC response."""
-        self.env.flush_all()
-        if getattr(self, "_session_user", None) != user:
-            self.authenticate(user.login, user.login)
-            self._session_user = user
-        if context is not None:
-            kwargs["context"] = context
-        payload = {
-            "id": 0,
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        self.env.invalidate_all()
-        return response.json()
-
-    def external(self, user, model, method, args, kwargs=None):
-        """The external API (``/jsonrpc``, ``execute_kw``) with the user's login and password."""
-        self.env.flush_all()
-        payload = {
-            "id": 0,
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [get_db_name(), user.id, user.login, model, method, args, kwargs or {}],
-            },
-        }
-        response = self.url_open("/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"})
-        self.env.invalidate_all()
-        return response.json()
-
-    def assertRefused(self, response, error=USER_ERROR, message=None):
-        self.assertIn("error", response, f"the call should have been refused: {response.get('result')!r}")
-        data = response["error"]["data"]
-        self.assertEqual(data["name"], error, data.get("message"))
-        if message:
-            self.assertRegex(data["message"], message)
-
-    def assertDone(self, response):
-        self.assertNotIn("error", response, response.get("error", {}).get("data", {}).get("message"))
-        return response["result"]
 
     # ------------------------------------------------------------------------------------------------
     # Critical: files
@@ -286,7 +226,6 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
                 forged,
                 context={"sales_interaction_log_process": True},
             ),
-            message="ledger",
         )
         self.assertEqual(self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"]), before)
 
@@ -349,10 +288,16 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
             message="campaign card",
         )
         self.assertEqual(rule.date_start, False)
-        # The legitimate ways: a result on the entry, the campaign's dates moving its rules.
-        self.assertDone(
-            self.call(self.staff, "sales.interaction.log", "write", [self.entry.id], {"evaluation": "positive"})
+        # The legitimate ways: a result on the entry (its Evaluate dialog), the campaign's dates moving its rules.
+        wizard_id = self.assertDone(
+            self.call(
+                self.staff,
+                "sales.interaction.log.evaluation.wizard",
+                "create",
+                {"interaction_id": self.entry.id, "evaluation": "positive"},
+            )
         )
+        self.assertDone(self.call(self.staff, "sales.interaction.log.evaluation.wizard", "action_save", [wizard_id]))
         self.assertEqual(self.entry.evaluation, "positive")
         self.assertDone(
             self.call(self.staff, "sales.campaign", "write", [self.campaign.id], {"date_start": "2026-01-01"})
@@ -503,11 +448,11 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertFalse(
             self.logged.cancelled or campaign_entry.cancelled or any(self.logged.interaction_ids.mapped("cancelled"))
         )
-        # A hand-logged interaction, the legitimate way.
-        entry_id = self.assertDone(
+        # A hand-logged interaction, the legitimate way: the Log Interaction dialog.
+        wizard_id = self.assertDone(
             self.call(
                 self.staff,
-                "sales.interaction.log",
+                "sales.interaction.log.wizard",
                 "create",
                 {
                     "partner_id": self.customer_buyer.id,
@@ -517,8 +462,9 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
                 },
             )
         )
+        action = self.assertDone(self.call(self.staff, "sales.interaction.log.wizard", "action_log", [wizard_id]))
         self.assertEqual(
-            self.env["sales.interaction.log"].browse(entry_id).campaign_entry_id.description, "Interactions"
+            self.env["sales.interaction.log"].browse(action["res_id"]).campaign_entry_id.description, "Interactions"
         )
 
     def test_m6_responses_and_their_marks_come_from_the_system_only(self):
@@ -559,7 +505,6 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
                         forged,
                         context={"sales_interaction_log_process": True},
                     ),
-                    message="ledger",
                 )
         self.assertFalse(self.entry.clicked_date or self.entry.replied_date or self.entry.unsubscribed_date)
         for method, args in (
@@ -603,14 +548,12 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertRefused(self.call(self.staff, "sales.segment.line", "write", line.ids, {"active": False}))
         self.assertEqual(line.segment_id, self.draft)
         self.assertRefused(
-            self.call(self.staff_2, "sales.segment", "write", self.segment_nordic.ids, {"company_id": self.company.id}),
-            error=ACCESS_ERROR,
+            self.call(self.staff_2, "sales.segment", "write", self.segment_nordic.ids, {"company_id": self.company.id})
         )
         self.assertEqual(self.segment_nordic.company_id, self.company_2)
         campaign_2 = self.env["sales.campaign"].with_user(self.manager_2).create({"title": "Nordic campaign"})
         self.assertRefused(
-            self.call(self.manager_2, "sales.campaign", "write", campaign_2.ids, {"company_id": self.company.id}),
-            error=ACCESS_ERROR,
+            self.call(self.manager_2, "sales.campaign", "write", campaign_2.ids, {"company_id": self.company.id})
         )
         self.assertEqual(campaign_2.company_id, self.company_2)
         # A line's own values stay editable while the segment is a draft.
@@ -777,10 +720,9 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertNotIn("Nils", "".join(self.draft.history_ids.mapped("description")))
 
     def test_l4_the_log_follows_the_contacts_record_rules(self):
-        entry = (
-            self.env["sales.interaction.log"]
-            .with_user(self.manager)
-            .create({"partner_id": self.secret.id, "template_id": self.template.id, "description": "Call with Sandra"})
+        entry = self.log_interaction(
+            self.manager,
+            {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Call with Sandra"},
         )
         found = self.assertDone(
             self.call(self.staff, "sales.interaction.log", "search_read", [("id", "=", entry.id)], ["description"])
@@ -793,11 +735,11 @@ class TestSecurityAttacks(HttpCase, SalesSegmentCommon):
         self.assertRefused(
             self.call(
                 self.staff,
-                "sales.interaction.log",
+                "sales.interaction.log.wizard",
                 "create",
                 {"partner_id": self.secret.id, "template_id": self.template.id, "description": "Forged"},
             ),
-            message="contact you may not see",
+            message="you may see",
         )
         groups = self.assertDone(
             self.call(self.staff, "sales.interaction.log", "read_group", [], ["cost:sum"], ["partner_id"])

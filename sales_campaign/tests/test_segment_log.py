@@ -353,55 +353,61 @@ class TestSegmentLog(SalesSegmentCommon):
     def test_cancel_cascades_and_only_cancelled_is_deleted_by_managers(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
         entries, campaign_entries = logged.interaction_ids, logged.campaign_entry_ids
-        with self.assertRaises(AccessError):
-            logged.unlink()
-        with self.assertRaisesRegex(UserError, "Only cancelled"):
-            logged.with_user(self.manager).unlink()
+        for user in (self.staff, self.manager):
+            with self.assertRaises(AccessError):
+                logged.with_user(user).unlink()
+        with self.assertRaisesRegex(AccessError, "Only campaign managers"):
+            logged.with_user(self.staff).action_delete()
+        with self.assertRaisesRegex(UserError, "not cancelled"):
+            logged.with_user(self.manager).action_delete()
 
-        # Cancel the Log asks first, with buttons named for what they do.
-        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_logged_segment_cancel_action")
-        self.assertEqual(action["res_model"], "sales.logged.segment.cancel")
-        dialog = Form(
-            self.env["sales.logged.segment.cancel"]
-            .with_user(self.staff)
-            .with_context(default_logged_segment_id=logged.id)
-        )
-        self.assertEqual((dialog.interaction_count, dialog.campaign_entry_count, dialog.waiting_count), (3, 1, 0))
-        dialog.save().action_cancel_log()
+        # Cancel the Log asks first (the button's confirmation), with buttons named for what they do.
+        arch = self.env.ref("sales_campaign.sales_logged_segment_view_form").arch
+        self.assertIn('confirm-label="Cancel the Log"', arch)
+        self.assertIn('cancel-label="Keep the Log"', arch)
+        logged.with_user(self.staff).action_cancel()
         self.assertTrue(logged.cancelled)
         self.assertTrue(all(campaign_entries.mapped("cancelled")) and all(entries.mapped("cancelled")))
         self.assertEqual(logged.interaction_count, 3, "counted with the logged segment's own cancelled state")
         self.campaign.invalidate_recordset()
         self.assertEqual(self.campaign.interaction_count, 0, "cancelled interactions leave the campaign figures")
         with self.assertRaisesRegex(UserError, "restore that first"):
-            entries[0].action_restore()
-        logged.action_restore()
+            entries[0].with_user(self.staff).action_restore()
+        logged.with_user(self.staff).action_restore()
         self.assertFalse(any(entries.mapped("cancelled")) or campaign_entries.cancelled)
         self.campaign.invalidate_recordset()
         self.assertEqual(self.campaign.interaction_count, 3)
 
-        with self.assertRaisesRegex(UserError, "Only cancelled"):
-            campaign_entries.with_user(self.manager).unlink()
-        campaign_entries.action_cancel()
+        with self.assertRaisesRegex(UserError, "not cancelled"):
+            campaign_entries.with_user(self.manager).action_delete()
+        campaign_entries.with_user(self.staff).action_cancel()
         self.assertTrue(all(entries.mapped("cancelled")))
-        campaign_entries.with_user(self.manager).unlink()
+        campaign_entries.with_user(self.manager).action_delete()
         self.assertFalse(entries.exists(), "a campaign entry goes with its interactions")
 
-        logged.action_cancel()
-        logged.with_user(self.manager).unlink()
+        logged.with_user(self.staff).action_cancel()
+        logged.with_user(self.manager).action_delete()
         self.assertFalse(logged.exists())
 
     def test_ledger_is_read_only_but_results_can_be_recorded(self):
-        entry = self.log(self.staff_segment(), send_attachments=False).interaction_ids[0]
-        with self.assertRaisesRegex(UserError, "ledger"):
+        entry = self.log(self.staff_segment(), send_attachments=False).interaction_ids[0].with_user(self.staff)
+        with self.assertRaises(AccessError):
             entry.cost = 10
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
+            entry.evaluation = "positive"
+        with self.assertRaises(AccessError):
             entry.unlink()
-        entry.write({"evaluation": "positive", "attempt_failed": True, "comment": "Called back"})
-        self.assertEqual(entry.evaluation, "positive")
+        action = entry.action_evaluate()
+        form = Form(self.env[action["res_model"]].with_user(self.staff).with_context(**action["context"]))
+        form.evaluation = "positive"
+        form.attempt_failed = True
+        form.comment = "Called back"
+        form.save().action_save()
+        self.assertEqual((entry.evaluation, entry.attempt_failed, entry.comment), ("positive", True, "Called back"))
+        self.assertEqual(entry.write_uid, self.staff)
 
     def test_single_interaction_logged_from_a_contact(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_interaction_log_action_log_one")
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_interaction_log_wizard_action")
         action["context"] = safe_eval(action["context"], {"active_id": self.prospect_buyer.id})
         meeting = self.env["sales.interaction.template"].create(
             {
@@ -415,31 +421,39 @@ class TestSegmentLog(SalesSegmentCommon):
                 "campaign_response": True,
             }
         )
-        form = Form(self.env["sales.interaction.log"].with_user(self.staff).with_context(**action["context"]))
+        Wizard = self.env["sales.interaction.log.wizard"].with_user(self.staff).with_context(**action["context"])
+        form = Form(Wizard)
         form.template_id = meeting
-        self.assertEqual(form.description, False)
+        self.assertEqual(form.description, "Meeting")
         form.description = "Visit at the showroom"
-        entry = form.save()
+        entry = self.env["sales.interaction.log"].browse(form.save().action_log()["res_id"])
         self.assertEqual(entry.partner_id, self.prospect_buyer)
         self.assertEqual((entry.cost, entry.duration), (40, 60))
         self.assertEqual(entry.campaign_id, self.campaign)
         self.assertTrue(entry.campaign_response)
+        self.assertEqual(entry.response_source, "manual")
         self.assertEqual(entry.campaign_entry_id.description, "Interactions")
-        second = entry.copy_data()[0]
-        second = self.env["sales.interaction.log"].with_user(self.staff).create(second)
+        self.assertEqual(entry.create_uid, self.staff)
+        form = Form(Wizard)
+        form.template_id = meeting
+        second = self.env["sales.interaction.log"].browse(form.save().action_log()["res_id"])
         self.assertEqual(second.campaign_entry_id, entry.campaign_entry_id, "one shared entry per campaign")
         self.assertEqual(entry.campaign_entry_id.interaction_count, 2)
 
     def test_logged_targets_show_as_overlap_with_another_campaign(self):
-        template = self.template.with_user(self.manager)
-        self.env["sales.interaction.log"].with_user(self.staff).create(
-            {
-                "partner_id": self.customer_it.id,
-                "template_id": template.id,
-                "campaign_id": self.campaign.id,
-                "campaign_target": True,
-            }
+        wizard = (
+            self.env["sales.interaction.log.wizard"]
+            .with_user(self.staff)
+            .create(
+                {
+                    "partner_id": self.customer_it.id,
+                    "template_id": self.template.id,
+                    "campaign_id": self.campaign.id,
+                    "campaign_target": True,
+                }
+            )
         )
+        wizard.action_log()
         spring = self.env["sales.campaign"].create({"title": "Spring mailing"})
         segment = self.new_segment(campaign_id=spring.id).with_user(self.staff)
         self.add(segment, job_responsibility_ids=self.resp_it)

@@ -10,9 +10,9 @@ class SalesSegmentContactsWizard(models.TransientModel):
     """Add, Reduce or Refine the contacts of a segment with groups of filters (all set groups must match)."""
 
     _name = "sales.segment.contacts.wizard"
+    _inherit = ["sales.segment.wizard.mixin"]
     _description = "Add, Reduce or Refine Segment Contacts"
 
-    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
     mode = fields.Selection(MODES, required=True, default="add")
 
     # Filter groups
@@ -75,7 +75,7 @@ class SalesSegmentContactsWizard(models.TransientModel):
             try:
                 wizard.has_filters = Segment._criteria_has_filters(criteria)
                 # The step's own query, counted: what the step will do if applied now.
-                segment = wizard.segment_id._origin
+                segment = wizard._readable_segment()
                 wizard.match_count = segment._preview_step(wizard.mode, criteria) if segment else 0
             except UserError:
                 # An unfinished contact filter: the count shows once it is valid.
@@ -83,18 +83,11 @@ class SalesSegmentContactsWizard(models.TransientModel):
                 wizard.match_count = 0
 
     @api.model
-    def default_get(self, fields_list):
-        """Refuse to open on a logged segment, or to reduce or refine a segment without lines."""
-        values = super().default_get(fields_list)
-        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
-        if segment:
-            segment.check_access("write")
-            segment._check_draft()
-            if values.get("mode") in ("reduce", "refine") and not segment.line_count:
-                raise UserError(
-                    self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name)
-                )
-        return values
+    def _check_segment(self, segment, values):
+        """Refuse to reduce or refine a segment without lines, too."""
+        super()._check_segment(segment, values)
+        if segment and values.get("mode") in ("reduce", "refine") and not segment.line_count:
+            raise UserError(self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name))
 
     def _criteria(self):
         """The wizard's filters and options as the criteria a history step keeps."""

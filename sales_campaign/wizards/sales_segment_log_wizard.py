@@ -6,11 +6,12 @@ class SalesSegmentLogWizard(models.TransientModel):
     """Log a segment: record an interaction per line, and deliver the letters and e-mails if asked."""
 
     _name = "sales.segment.log.wizard"
+    _inherit = ["sales.segment.wizard.mixin"]
     _description = "Log Segment"
 
-    segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
-    is_response = fields.Boolean(related="segment_id.campaign_response")
-    line_count = fields.Integer(related="segment_id.line_count")
+    # Read as the user (``compute_sudo``): the dialog's segment is one the user may change.
+    is_response = fields.Boolean(related="segment_id.campaign_response", compute_sudo=False)
+    line_count = fields.Integer(related="segment_id.line_count", compute_sudo=False)
     send_attachments = fields.Boolean(
         compute="_compute_send_attachments",
         store=True,
@@ -35,7 +36,7 @@ class SalesSegmentLogWizard(models.TransientModel):
         letters and e-mails that announce an attachment go without one."""
         names = dict(self.env["res.lang"].get_installed())
         for wizard in self:
-            segment = wizard.segment_id
+            segment = wizard._readable_segment()
             wizard.attachment_warning = False
             if not (segment.send_attachment and wizard.send_attachments and not wizard.is_response):
                 continue
@@ -61,7 +62,7 @@ class SalesSegmentLogWizard(models.TransientModel):
     @api.depends("segment_id")
     def _compute_send_attachments(self):
         for wizard in self:
-            segment = wizard.segment_id
+            segment = wizard._readable_segment()
             wizard.send_attachments = bool(
                 segment
                 and not segment.campaign_response
@@ -71,16 +72,13 @@ class SalesSegmentLogWizard(models.TransientModel):
             )
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
-        if segment:
-            segment._check_draft()
-            if not segment.line_count:
-                raise UserError(
-                    self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
-                )
-        return values
+    def _check_segment(self, segment, values):
+        """Refuse to log an empty segment, too."""
+        super()._check_segment(segment, values)
+        if segment and not segment.line_count:
+            raise UserError(
+                self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
+            )
 
     def action_log(self):
         self.ensure_one()
