@@ -27,6 +27,8 @@
         "wizards/sales_segment_reuse_criteria_wizard_views.xml",
         "wizards/sales_segment_log_wizard_views.xml",
         "wizards/sales_campaign_activity_wizard_views.xml",
+        "wizards/sales_segment_go_back_views.xml",
+        "wizards/sales_segment_create_opportunities_views.xml",
         "wizards/sales_logged_segment_cancel_views.xml",
         "report/sales_interaction_letter_report.xml",
         "views/sales_job_responsibility_views.xml",
