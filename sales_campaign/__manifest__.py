@@ -55,8 +55,8 @@
         "web.assets_tests": ["sales_campaign/static/tests/tours/*.js"],
     },
     "demo": [
-        "demo/res_partner_demo.xml",
         "demo/res_users_demo.xml",
+        "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
         "demo/sales_campaign_demo.xml",
         "demo/sales_interaction_demo.xml",

@@ -12,8 +12,9 @@ class UtmMedium(models.Model):
 
     @api.depends_context("lang")
     def _compute_display_name(self):
-        super()._compute_display_name()
+        result = super()._compute_display_name()
         own = self.env.ref("sales_campaign.utm_medium_letter", raise_if_not_found=False)
         for medium in self & own if own else ():
             if medium.name == LETTER_MEDIUM:
                 medium.display_name = self.env._("Letter")
+        return result

@@ -16,8 +16,9 @@ class UtmSource(models.Model):
 
     @api.depends_context("lang")
     def _compute_display_name(self):
-        super()._compute_display_name()
+        result = super()._compute_display_name()
         own = self.env.ref("sales_campaign.utm_source_sales_campaign", raise_if_not_found=False)
         for source in self & own if own else ():
             if source.name == SALES_CAMPAIGN_SOURCE:
                 source.display_name = self.env._("Sales Campaign")
+        return result

@@ -77,7 +77,7 @@ class TestCampaignActivities(SalesSegmentCommon):
     def create_opportunities(self, segment, **values):
         """Create Opportunities as the user does: the segment's action opens the dialog, which asks first."""
         action = segment.action_create_opportunities()
-        form = Form(segment.env[action["res_model"]].with_context(action["context"]))
+        form = Form(segment.env[action["res_model"]].with_context(**action["context"]))
         for name, value in values.items():
             setattr(form, name, value)
         return form

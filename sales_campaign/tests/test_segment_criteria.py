@@ -54,8 +54,11 @@ class TestSegmentCriteria(SalesSegmentCommon):
         default description of new segments."""
         segment = self.new_segment(description="Office Futurus trade show visitors", campaign_id=self.campaign.id)
         self.add(segment, job_responsibility_ids=self.resp_purchase)
-        context = {"default_segment_id": segment.id, "default_description": self.campaign.title}
-        form = Form(self.env["sales.segment.save.criteria.wizard"].with_context(context))
+        form = Form(
+            self.env["sales.segment.save.criteria.wizard"].with_context(
+                default_segment_id=segment.id, default_description=self.campaign.title
+            )
+        )
         self.assertEqual(form.description, "Office Futurus trade show visitors")
         form.code = "T-VISITORS"
         form.save().action_save()

@@ -205,7 +205,7 @@ class TestSegmentSteps(SalesSegmentCommon):
         self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
         self.reduce(segment, business_relation_ids=self.rel_cust)
         action = segment.action_go_back_confirm()
-        form = Form(self.env[action["res_model"]].with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
         self.assertEqual(
             form.message,
             "Go Back undoes step 2. Reduce Contacts. The 2 lines this step removed come back as they were.",
@@ -214,7 +214,7 @@ class TestSegmentSteps(SalesSegmentCommon):
         dialog = form.save()
         dialog.action_go_back()
         self.assertEqual(segment.line_count, 3)
-        form = Form(self.env[action["res_model"]].with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
         self.assertEqual(
             form.message, "Go Back undoes step 1. Add Contacts. The 3 lines this step added leave the segment."
         )
@@ -224,7 +224,7 @@ class TestSegmentSteps(SalesSegmentCommon):
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_purchase)
         action = segment.action_go_back_confirm()
-        dialog = Form(self.env[action["res_model"]].with_context(action["context"])).save()
+        dialog = Form(self.env[action["res_model"]].with_context(**action["context"])).save()
         self.add(segment, job_responsibility_ids=self.resp_it)  # another user's step, say
         with self.assertRaisesRegex(UserError, "changed meanwhile"):
             dialog.action_go_back()

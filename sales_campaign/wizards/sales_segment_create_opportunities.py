@@ -23,9 +23,7 @@ class SalesSegmentCreateOpportunities(models.TransientModel):
         compute="_compute_counts",
         help="Contacts that already have an open opportunity of the campaign.",
     )
-    expected_revenue = fields.Monetary(
-        string="Expected Revenue", currency_field="currency_id", help="The expected revenue of each opportunity."
-    )
+    expected_revenue = fields.Monetary(currency_field="currency_id", help="The expected revenue of each opportunity.")
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
@@ -37,7 +35,6 @@ class SalesSegmentCreateOpportunities(models.TransientModel):
     )
     stage_id = fields.Many2one(
         "crm.stage",
-        string="Stage",
         compute="_compute_stage_id",
         store=True,
         readonly=False,
