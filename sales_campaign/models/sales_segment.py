@@ -134,6 +134,7 @@ class SalesSegment(models.Model):
         help="Header values changed since the lines were last brought in line: {field: value before}.",
     )
     pending_line_update_message = fields.Html(
+        string="Lines to Update",
         compute="_compute_pending_line_update_message",
         help="What changed on the header, and what Update Lines will do to which lines.",
     )
