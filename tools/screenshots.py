@@ -10,6 +10,7 @@ Debian's ``chromium``), waits until the page has settled, optionally plays a few
 
 import argparse
 import base64
+import datetime
 import email
 import email.message
 import email.policy
@@ -301,16 +302,122 @@ def add_contacts_wizard(browser, odoo, base_url):
     browser.settle()
 
 
+def type_and_pick(browser, selector, text):
+    """Type ``text`` into a many2one of the form, as a user does, and pick the first record it offers."""
+    browser.wait_for(selector)
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+    browser.send("Input.insertText", text=text)
+    item = ".o-autocomplete--dropdown-item:not(.o_m2o_dropdown_option)"
+    browser.wait_for(item)
+    browser.settle()
+    browser.evaluate(f"document.querySelector({json.dumps(item)}).click()")
+    browser.settle()
+
+
+def action_menu(browser, odoo, xmlid):
+    """Open the form's Action menu and choose the server action ``xmlid``, found by its name in the user's
+    language."""
+    # Server actions are the administrator's to read; the name in the user's language.
+    context = {**odoo.admin.context, "lang": odoo.context.get("lang") or "en_US"}
+    name = odoo.admin.call("ir.actions.server", "read", [odoo.ref(xmlid)], ["name"], context=context)[0]["name"]
+    click(browser, ".o_form_view .o_cp_action_menus button:has(.fa-cog)")
+    browser.wait_for(".o-dropdown--menu .o-dropdown-item")
+    browser.evaluate(
+        "Array.from(document.querySelectorAll('.o-dropdown--menu .o-dropdown-item'))"
+        f".find((item) => item.textContent.includes({json.dumps(name)})).click()"
+    )
+    browser.settle()
+
+
+def purchasers_segment(odoo, description="Office Futurus trade show visitors", campaign=False):
+    """The trade show's purchasers, optionally linked to the story's campaign as its targets."""
+    purchase, _customer = purchase_and_customer(odoo)
+    segment_id = story_segment(odoo, description, [("add", {"job_responsibility_ids": [(6, 0, [purchase])]})])
+    if campaign:
+        odoo.call(
+            "sales.segment",
+            "write",
+            [segment_id],
+            {"campaign_id": story_campaign(odoo), "campaign_target": True},
+        )
+        odoo.call("sales.segment", "action_apply_line_defaults", [segment_id])
+    return segment_id
+
+
+@shot("segment-line-update")
+def segment_line_update(browser, odoo, base_url):
+    """The banner as the template is chosen in the form: what changed, and what Update Lines does to which lines;
+    the template's subject shows at once, for the user to type over."""
+    segment_id = purchasers_segment(odoo)
+    open_segment(browser, base_url, segment_id, tab="interaction")
+    type_and_pick(browser, ".o_notebook .o_field_widget[name=template_id] input", "BUS")
+    browser.wait_for(".o_form_view .o_sales_segment_line_update")
+
+
+@shot("go-back-dialog")
+def go_back_dialog(browser, odoo, base_url):
+    """Go Back asks first, naming the step it undoes and what comes back."""
+    purchase, customer = purchase_and_customer(odoo)
+    segment_id = story_segment(
+        odoo,
+        "Office Futurus trade show visitors",
+        [
+            ("add", {"job_responsibility_ids": [(6, 0, [purchase])]}),
+            ("reduce", {"business_relation_ids": [(6, 0, [customer])]}),
+        ],
+    )
+    open_segment(browser, base_url, segment_id)
+    click(browser, ".o_form_statusbar button.o_sales_segment_go_back")
+    browser.wait_for(".modal .o_sales_segment_go_back_message")
+
+
+@shot("remove-lines")
+def remove_lines(browser, odoo, base_url):
+    """Remove Lines, from within the segment: two lines ticked, the dialog's Remove from Segment."""
+    segment_id = purchasers_segment(odoo)
+    open_segment(browser, base_url, segment_id)
+    click(browser, ".o_form_view .o_sales_segment_remove_lines")
+    browser.wait_for(".modal .o_data_row .o_list_record_selector input")
+    for row in (1, 2):
+        click(browser, f".modal .o_data_row:nth-child({row}) .o_list_record_selector input")
+    browser.wait_for(".modal .o_sales_segment_line_remove")
+
+
+@shot("create-opportunities")
+def create_opportunities(browser, odoo, base_url):
+    """Create Opportunities asks first: how many, with which expected revenue, sales team and stage."""
+    segment_id = purchasers_segment(odoo, campaign=True)
+    open_segment(browser, base_url, segment_id)
+    action_menu(browser, odoo, "sales_campaign.sales_segment_action_create_opportunities")
+    browser.wait_for(".modal .o_sales_segment_opportunity_count")
+
+
+@shot("plan-activities")
+def plan_activities(browser, odoo, base_url):
+    """Plan Activities shows the plan's steps, their due dates and who gets how many, before OK."""
+    campaign_id = story_campaign(odoo)
+    purchasers_segment(odoo, campaign=True)
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action/{campaign_id}")
+    click(browser, ".o_form_view .o_form_statusbar button.o_sales_campaign_plan_activities")
+    browser.wait_for(".modal .o_sales_campaign_plan_summary")
+
+
 def story_campaign(odoo):
     """The campaign of the demo story (Rome Guest Chair launch), created when the demo has none yet."""
     title = "Rome Guest Chair launch"
     found = odoo.call("sales.campaign", "search", [("title", "=", title)], order="id desc", limit=1)
     if found:
         return found[0]
+    today = datetime.date.today()
     return odoo.call(
         "sales.campaign",
         "create",
-        {"title": title, "status_id": odoo.ref("sales_campaign.sales_campaign_status_active")},
+        {
+            "title": title,
+            "status_id": odoo.ref("sales_campaign.sales_campaign_status_active"),
+            "date_start": today.replace(day=1).isoformat(),
+            "date_end": (today.replace(day=1) + datetime.timedelta(days=92)).isoformat(),
+        },
     )
 
 

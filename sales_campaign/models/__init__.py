@@ -11,6 +11,7 @@ from . import sales_campaign
 from . import sales_campaign_pricing
 from . import sales_campaign_responses
 from . import sales_campaign_statistics
+from . import sales_campaign_activities
 from . import sales_interaction_group
 from . import sales_interaction_template
 from . import sales_interaction_template_language
@@ -38,4 +39,8 @@ from . import product_pricelist
 from . import product_pricelist_item
 from . import sale_order
 from . import sale_order_line
+from . import mail_activity
+from . import utm_medium
+from . import utm_source
+from . import mail_activity_plan
 from . import mail_activity_plan_template

@@ -13,6 +13,9 @@ class MailActivityPlanTemplate(models.Model):
 
     _inherit = "mail.activity.plan.template"
 
+    # Each user reads the step in their own language, and the activities it schedules carry it in the
+    # language of the one who plans them.
+    summary = fields.Char(translate=True)
     responsible_type = fields.Selection(
         selection_add=[
             ("sales_campaign_user", "Campaign Salesperson"),

@@ -5,10 +5,9 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from odoo.addons.base.models.res_partner import _lang_get
-
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
+from .sales_segment_language import lang_selection
 
 DELIVERY_STATUSES = [
     ("not_applicable", "Not Applicable"),
@@ -93,7 +92,7 @@ class SalesInteractionLog(models.Model):
     )
     description = fields.Char(required=True)
     subject = fields.Char()
-    lang = fields.Selection(selection=_lang_get, string="Language")
+    lang = fields.Selection(selection=lang_selection, string="Language")
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     information_flow = fields.Selection(INFORMATION_FLOWS, compute="_compute_from_template", store=True, readonly=False)
     initiated_by = fields.Selection(INITIATORS, compute="_compute_from_template", store=True, readonly=False)
@@ -253,9 +252,9 @@ class SalesInteractionLog(models.Model):
     @api.depends("template_id", "campaign_id")
     def _compute_campaign_flags(self):
         for entry in self:
-            flags = entry.template_id._campaign_flags(entry.campaign_id)
-            if flags is not None:
-                entry.campaign_target, entry.campaign_response = flags
+            entry.campaign_target, entry.campaign_response = entry.template_id._campaign_flags(
+                entry.campaign_id, entry.campaign_target, entry.campaign_response
+            )
 
     @api.depends("campaign_response")
     def _compute_response_source(self):

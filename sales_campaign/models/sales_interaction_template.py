@@ -1,9 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.base.models.res_partner import _lang_get
-
 from .res_partner import CORRESPONDENCE_TYPES
+from .sales_segment_language import lang_selection
 
 INFORMATION_FLOWS = [("outbound", "Outbound"), ("inbound", "Inbound")]
 INITIATORS = [("us", "Us"), ("them", "Them")]
@@ -48,7 +47,7 @@ class SalesInteractionTemplate(models.Model):
     )
     language_ids = fields.One2many("sales.interaction.template.language", "template_id", string="Languages", copy=True)
     lang_default = fields.Selection(
-        selection=_lang_get,
+        selection=lang_selection,
         string="Language (Default)",
         help="The version sent to contacts whose language has no version of its own.",
     )
@@ -79,46 +78,83 @@ class SalesInteractionTemplate(models.Model):
                 )
 
     @api.model
+    def _code_and_name(self, text):
+        """What a user typed in a template field, as (code, name): a code typed (one word, as Business Central
+        users type ``RESP``) is the code, and the name is that of its kind ("Campaign Response" for a template
+        recording responses); a description typed is the name, and the code is made of it."""
+        text = (text or "").strip()
+        if " " not in text and len(text) <= 20:
+            name = self.env._("Campaign Response") if self.env.context.get("default_campaign_response") else text
+            return text, name
+        return text.replace(" ", "-")[:20], text
+
+    @api.model
+    def _default_group(self):
+        """The group of a template made on the fly: Responses for a response template, else Letters."""
+        xmlid = (
+            "sales_interaction_group_response"
+            if self.env.context.get("default_campaign_response")
+            else "sales_interaction_group_letter"
+        )
+        return self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env[
+            "sales.interaction.group"
+        ].search([], limit=1)
+
+    @api.model
+    def default_get(self, fields_list):
+        """A template made on the fly from a template field (*Create and edit*, the typed text in
+        ``default_name``) is filled as ``name_create`` fills it: the typed code in the code, a group, and the
+        direction of a response when it records responses."""
+        values = super().default_get(fields_list)
+        if "group_id" in fields_list and not values.get("group_id"):
+            values["group_id"] = self._default_group().id
+        typed = self.env.context.get("default_name")
+        if typed and "code" in fields_list and not values.get("code"):
+            values["code"], values["name"] = self._code_and_name(typed)
+        if values.get("campaign_response"):
+            for fname, value in self._response_defaults().items():
+                if fname in fields_list and f"default_{fname}" not in self.env.context:
+                    values[fname] = value
+        return values
+
+    @api.model
+    def _response_defaults(self):
+        """A response comes in from the contact, and is not delivered."""
+        return {"information_flow": "inbound", "initiated_by": "them", "correspondence_type": False}
+
+    @api.model
     def name_create(self, name):
         """Create a template on the fly from a template field (e.g. typing ``RESP`` on a segment).
 
-        A code typed (one word, as Business Central users type ``RESP``) is the code, and the name is that of
-        its kind ("Campaign Response" on a segment recording responses); a description typed is the name, and
-        the code is made of it. From a segment recording campaign responses (context
-        ``sales_quick_create_response``) it is an inbound response template of the Responses group.
+        The typed text gives the code and the name (``_code_and_name``); from a segment recording campaign
+        responses (context ``default_campaign_response``) it is an inbound response template of the Responses
+        group, which the segment then takes as a response.
         """
-        text = (name or "").strip()
-        if not text:
+        if not (name or "").strip():
             return super().name_create(name)
-        response = self.env.context.get("sales_quick_create_response")
-        group = self.env["sales.interaction.group"].browse(self.env.context.get("default_group_id")).exists()
-        if not group:
-            xmlid = "sales_interaction_group_response" if response else "sales_interaction_group_letter"
-            group = self.env.ref(f"sales_campaign.{xmlid}", raise_if_not_found=False) or self.env[
-                "sales.interaction.group"
-            ].search([], limit=1)
-        is_code = " " not in text and len(text) <= 20
-        if is_code:
-            label = self.env._("Campaign Response") if response else text
-        else:
-            label = text
-        vals = {"code": text.replace(" ", "-")[:20], "name": label, "group_id": group.id}
-        if response:
-            vals.update(
-                information_flow="inbound", initiated_by="them", campaign_response=True, correspondence_type=False
-            )
-        template = self.create(vals)
+        code, label = self._code_and_name(name)
+        template = self.create({"code": code, "name": label})
         return template.id, template.display_name
 
-    def _campaign_flags(self, campaign):
-        """Campaign Target and Campaign Response of an interaction of this template with ``campaign``, as
-        Business Central copies them: ``(False, False)`` without a campaign, the template's own flags for
-        the template's campaign, and ``None`` (keep what was chosen) for another campaign."""
+    def _campaign_flags(self, campaign, target, response):
+        """The (campaign target, campaign response) flags of a record with this template and ``campaign``,
+        whose flags are ``target`` and ``response`` now.
+
+        No campaign, no flags. A template of that very campaign gives its own flags, as Business Central does.
+        A template without a campaign brings its flags along (a response template makes a response) but
+        takes none away. A template of another campaign leaves the flags as they are. Segments and
+        interactions share this rule.
+        """
         if not campaign:
             return False, False
+        if not self:
+            return target, response
+        self.ensure_one()
         if self.campaign_id == campaign:
             return self.campaign_target, self.campaign_response
-        return None
+        if not self.campaign_id:
+            return target or self.campaign_target, response or self.campaign_response
+        return target, response
 
     def _get_language(self, lang):
         """The language line for ``lang``, else the one of the default language, else the first one."""

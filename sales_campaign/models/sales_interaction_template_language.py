@@ -3,7 +3,7 @@ from lxml import html
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from odoo.addons.base.models.res_partner import _lang_get
+from .sales_segment_language import lang_selection
 
 
 class SalesInteractionTemplateLanguage(models.Model):
@@ -21,7 +21,7 @@ class SalesInteractionTemplateLanguage(models.Model):
     template_id = fields.Many2one(
         "sales.interaction.template", string="Interaction Template", required=True, ondelete="cascade", index=True
     )
-    lang = fields.Selection(selection=_lang_get, string="Language", required=True)
+    lang = fields.Selection(selection=lang_selection, string="Language", required=True)
     subject = fields.Char()
     body_html = fields.Html(
         string="Body",

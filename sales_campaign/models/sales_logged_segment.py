@@ -32,6 +32,7 @@ class SalesLoggedSegment(models.Model):
     user_id = fields.Many2one("res.users", string="Logged by", default=lambda self: self.env.user, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     campaign_id = fields.Many2one(related="segment_id.campaign_id")
+    is_response = fields.Boolean(related="segment_id.campaign_response", string="Records Responses")
     followup_segment_id = fields.Many2one(
         "sales.segment", string="Follow-up Segment", readonly=True, ondelete="set null", copy=False
     )

@@ -1,11 +1,12 @@
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, clean_context
 
-from odoo.addons.base.models.res_partner import _lang_get
-
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
+from .sales_segment_language import lang_selection
 
 # Header fields whose change is offered to the lines ("update the lines?"), in the order they are applied.
 LINE_DEFAULT_FIELDS = (
@@ -18,7 +19,6 @@ LINE_DEFAULT_FIELDS = (
     "ignore_contact_correspondence_type",
     "lang_default",
 )
-# How many contacts an error message names before "and N more".
 
 
 class SalesSegment(models.Model):
@@ -81,9 +81,17 @@ class SalesSegment(models.Model):
         "sales.interaction.template", string="Interaction Template", check_company=True, tracking=True
     )
     interaction_group_id = fields.Many2one(related="template_id.group_id", string="Interaction Group")
-    language_ids = fields.One2many("sales.segment.language", "segment_id", string="Languages", copy=True)
+    language_ids = fields.One2many(
+        "sales.segment.language",
+        "segment_id",
+        string="Languages",
+        copy=True,
+        compute="_compute_language_ids",
+        store=True,
+        readonly=False,
+    )
     lang_default = fields.Selection(
-        selection=_lang_get,
+        selection=lang_selection,
         string="Language (Default)",
         compute="_compute_from_template",
         store=True,
@@ -124,7 +132,11 @@ class SalesSegment(models.Model):
         copy=False,
         help="Header values changed since the lines were last brought in line: {field: value before}.",
     )
-    pending_line_update_text = fields.Text(compute="_compute_pending_line_update_text")
+    pending_line_update_message = fields.Html(
+        string="Lines to Update",
+        compute="_compute_pending_line_update_message",
+        help="What changed on the header, and what Update Lines will do to which lines.",
+    )
     logged_segment_ids = fields.One2many("sales.logged.segment", "segment_id", string="Logged Segments")
     logged_segment_id = fields.Many2one("sales.logged.segment", compute="_compute_logged_segment_id")
 
@@ -158,6 +170,21 @@ class SalesSegment(models.Model):
             )
 
     @api.depends("template_id")
+    def _compute_language_ids(self):
+        """A template brings its languages, with their subjects and attachments, as Business Central rebuilds the
+        segment's languages. In the form this happens as soon as the template is chosen, so the subject the
+        user types afterwards is the one that is saved (and that *Update Lines* gives the lines)."""
+        for segment in self:
+            if not segment.template_id:
+                continue
+            segment.language_ids = [Command.clear()] + [
+                Command.create(
+                    {"lang": row.lang, "subject": row.subject, "attachment_ids": [Command.set(row.attachment_ids.ids)]}
+                )
+                for row in segment.template_id.language_ids
+            ]
+
+    @api.depends("template_id")
     def _compute_campaign_id(self):
         """A template's campaign is taken when the segment has none; it never replaces a chosen campaign."""
         for segment in self:
@@ -167,11 +194,15 @@ class SalesSegment(models.Model):
     @api.depends("campaign_id", "template_id")
     def _compute_campaign_flags(self):
         for segment in self:
-            if not segment.campaign_id:
-                segment.campaign_target = segment.campaign_response = False
-            elif segment.template_id.campaign_id == segment.campaign_id:
-                segment.campaign_target = segment.template_id.campaign_target
-                segment.campaign_response = segment.template_id.campaign_response
+            segment.campaign_target, segment.campaign_response = segment.template_id._campaign_flags(
+                segment.campaign_id, segment.campaign_target, segment.campaign_response
+            )
+
+    @api.depends("name", "description")
+    def _compute_display_name(self):
+        """The number and the description, as campaigns show theirs: pickers list segments by both."""
+        for segment in self:
+            segment.display_name = " ".join(part for part in (segment.name, segment.description) if part)
 
     @api.depends("line_ids")
     def _compute_line_count(self):
@@ -211,11 +242,91 @@ class SalesSegment(models.Model):
                 raise UserError(self.env._("Choose the default language before its subject."))
 
     @api.depends("pending_line_update")
-    def _compute_pending_line_update_text(self):
+    def _compute_pending_line_update_message(self):
         for segment in self:
-            changed = segment.pending_line_update or {}
-            labels = [self._fields[fname]._description_string(self.env) for fname in changed if fname in self._fields]
-            segment.pending_line_update_text = ", ".join(labels)
+            changed = {
+                fname: old for fname, old in (segment.pending_line_update or {}).items() if fname in self._fields
+            }
+            segment.pending_line_update_message = segment._line_update_message(changed) if changed else False
+
+    def _line_update_message(self, changed):
+        """The banner's text: each changed default with its value before and now, then which lines *Update
+        Lines* changes and how (the rule of ``_apply_line_defaults``), and the lines it leaves alone."""
+        self.ensure_one()
+        segment = self._origin or self
+        changes = Markup(", ").join(
+            self.env._(
+                "%(field)s from %(before)s to %(after)s",
+                field=Markup("<b>%s</b>") % self._fields[fname]._description_string(self.env),
+                before=self._line_default_display(fname, old),
+                after=self._line_default_display(fname, self._line_default_value(fname)),
+            )
+            for fname, old in changed.items()
+        )
+        paragraphs = [self.env._("You changed %(changes)s.", changes=changes)]
+        Line = self.env["sales.segment.line"]
+        lines = Line.search_count([("segment_id", "=", segment.id)]) if segment.id else 0
+        old_template = self.env["sales.interaction.template"].browse(changed.get("template_id", self.template_id.id))
+        if "template_id" in changed:
+            paragraphs.append(
+                self.env._(
+                    "Update Lines gives all %(count)s lines the new template with its language, subject and "
+                    "correspondence type, and the other values you changed.",
+                    count=lines,
+                )
+            )
+        else:
+            with_template = (
+                Line.search_count([("segment_id", "=", segment.id), ("template_id", "=", old_template.id or False)])
+                if segment.id
+                else 0
+            )
+            if old_template:
+                paragraphs.append(
+                    self.env._(
+                        "Update Lines writes these values to the %(count)s lines with interaction template "
+                        "%(template)s.",
+                        count=with_template,
+                        template=old_template.display_name,
+                    )
+                )
+            else:
+                paragraphs.append(
+                    self.env._(
+                        "Update Lines writes these values to the %(count)s lines without an interaction template.",
+                        count=with_template,
+                    )
+                )
+            if lines > with_template:
+                paragraphs.append(
+                    self.env._(
+                        "The %(count)s lines with another interaction template keep their values.",
+                        count=lines - with_template,
+                    )
+                )
+        if "correspondence_type" in changed and not self.ignore_contact_correspondence_type:
+            paragraphs.append(self.env._("Contacts who prefer another correspondence type keep theirs on their lines."))
+        if "campaign_target" in changed and self.campaign_target:
+            paragraphs.append(
+                self.env._(
+                    "Until you update them, the lines are no campaign targets: the campaign's prices do not "
+                    "reach their companies."
+                )
+            )
+        paragraphs.append(self.env._("Keep Lines leaves every line as it is."))
+        return Markup("").join(Markup("<p class='mb-1'>%s</p>") % paragraph for paragraph in paragraphs)
+
+    def _line_default_display(self, fname, value):
+        """A header default's value (as ``pending_line_update`` keeps it) in the user's words."""
+        field = self._fields[fname]
+        if field.type == "many2one":
+            record = self.env[field.comodel_name].browse(value or ())
+            return record.display_name if record else self.env._("none")
+        if field.type == "boolean":
+            return self.env._("Yes") if value else self.env._("No")
+        if field.type == "selection":
+            return dict(field._description_selection(self.env)).get(value) or self.env._("none")
+        return value or self.env._("none")
 
     @api.constrains("campaign_target", "campaign_response", "campaign_id")
     def _check_campaign_flags(self):
@@ -239,10 +350,7 @@ class SalesSegment(models.Model):
             if not vals.get("name") or vals["name"] == new_label:
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
         segments = super().create(vals_list)
-        for segment, vals in zip(segments, vals_list, strict=True):
-            if vals.get("template_id") and "language_ids" not in vals:
-                segment._copy_template_languages()
-            segment._ensure_default_language()
+        segments._ensure_default_language()
         return segments
 
     # A segment becomes logged by logging it (see sales.protected.mixin).
@@ -260,9 +368,6 @@ class SalesSegment(models.Model):
         tracked = LINE_DEFAULT_FIELDS if set(vals) & set(LINE_DEFAULT_FIELDS) else ()
         before = {segment.id: {fname: segment._line_default_value(fname) for fname in tracked} for segment in self}
         result = super().write(vals)
-        if "template_id" in vals:
-            for segment in self:
-                segment._copy_template_languages()
         if "lang_default" in vals or "template_id" in vals:
             self._ensure_default_language()
         if tracked:
@@ -310,15 +415,6 @@ class SalesSegment(models.Model):
         if any(segment.state == "logged" for segment in self):
             raise UserError(self.env._("A logged segment cannot be deleted: cancel its logged segment instead."))
 
-    def _copy_template_languages(self):
-        """Rebuild the segment's languages from its template's (subjects and attachments)."""
-        self.ensure_one()
-        commands = [(5, 0, 0)] + [
-            (0, 0, {"lang": row.lang, "subject": row.subject, "attachment_ids": [(6, 0, row.attachment_ids.ids)]})
-            for row in self.template_id.language_ids
-        ]
-        self.write({"language_ids": commands})
-
     def _ensure_default_language(self):
         """The default language must be one of the segment's languages: add it when it is not."""
         for segment in self:
@@ -331,14 +427,6 @@ class SalesSegment(models.Model):
 
     def _note_line_defaults_change(self, before):
         """Remember which defaults changed, with their old values, until the user applies or keeps them."""
-        if self.env.context.get("sales_segment_update_lines"):
-            for segment in self:
-                changed = {
-                    fname: old for fname, old in before[segment.id].items() if segment._line_default_value(fname) != old
-                }
-                if changed:
-                    segment._apply_line_defaults(changed)
-            return
         for segment in self:
             if not segment.line_count:
                 continue
@@ -477,69 +565,105 @@ class SalesSegment(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     def action_open_lines(self):
-        """The lines in a list of their own, where several can be selected and removed at once."""
+        """The lines in a list of their own (with their pivot), where several can be selected and removed."""
         self.ensure_one()
         return self._action_open_filtered(
             "sales_campaign.sales_segment_line_action",
             [("segment_id", "=", self.id)],
-            name=self.env._("Lines of %(segment)s", segment=self.name),
+            name=self.env._("Lines of %(segment)s", segment=self.display_name),
             context={"default_segment_id": self.id},
         )
 
+    def action_select_lines_to_remove(self):
+        """A dialog over the segment listing its lines: tick several and remove them (*Remove Lines*)."""
+        self.ensure_one()
+        self._check_draft()
+        action = self._action_open_filtered(
+            "sales_campaign.sales_segment_line_action_remove",
+            [("segment_id", "=", self.id)],
+            name=self.env._("Remove Lines from %(segment)s", segment=self.display_name),
+        )
+        return action
+
+    def action_go_back_confirm(self):
+        """Go Back asks first, in a dialog that says which step it undoes and what that does to the lines."""
+        self.ensure_one()
+        self._check_draft()
+        if not self.history_count:
+            raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_campaign.sales_segment_go_back_action")
+        action["context"] = {"default_segment_id": self.id}
+        return action
+
     def action_create_opportunities(self):
-        """One opportunity per contact of the segment for its campaign, skipping contacts that have one open."""
+        """Create Opportunities asks first: how many, their expected revenue, sales team and stage."""
+        self.ensure_one()
+        self._check_opportunity_campaign()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sales_campaign.sales_segment_create_opportunities_action"
+        )
+        action["context"] = {"default_segment_id": self.id}
+        return action
+
+    def _check_opportunity_campaign(self):
         self.ensure_one()
         if not self.campaign_id:
             raise UserError(
                 self.env._("Link segment %(segment)s to a campaign before creating opportunities.", segment=self.name)
             )
-        utm_campaign = self.campaign_id.utm_campaign_id
-        lines = self.env["sales.segment.line"].search_fetch([("segment_id", "=", self.id)], ["partner_id", "user_id"])
-        if not lines:
-            raise UserError(self.env._("Segment %(segment)s has no contacts.", segment=self.name))
-        Lead = self.env["crm.lead"]
-        open_partners = {
-            partner
-            for [partner] in Lead._read_group(
+
+    def _opportunity_partners(self):
+        """(the contacts of the lines that get an opportunity, those that already have an open one)."""
+        self.ensure_one()
+        partners = self.env["sales.segment.line"].search([("segment_id", "=", self.id)]).partner_id
+        open_partners = self.env["res.partner"].browse(
+            partner.id
+            for [partner] in self.env["crm.lead"]._read_group(
                 [
-                    ("campaign_id", "=", utm_campaign.id),
-                    ("partner_id", "in", lines.partner_id.ids),
+                    ("campaign_id", "=", self.campaign_id.utm_campaign_id.id),
+                    ("partner_id", "in", partners.ids),
                     ("type", "=", "opportunity"),
                     ("stage_id.is_won", "=", False),
                 ],
                 ["partner_id"],
             )
-        }
-        vals_list = []
-        seen = set(open_partners)
-        for line in lines:
-            if line.partner_id in seen:
-                continue
-            seen.add(line.partner_id)
-            vals_list.append(
-                {
-                    "name": self.env._(
-                        "%(campaign)s: %(contact)s",
-                        campaign=self.campaign_id.title,
-                        contact=line.partner_id.display_name,
-                    ),
-                    "type": "opportunity",
-                    "partner_id": line.partner_id.id,
-                    "campaign_id": utm_campaign.id,
-                    "user_id": (line.user_id or self.campaign_id.user_id or self.env.user).id,
-                    "company_id": self.company_id.id,
-                    **({"team_id": self.campaign_id.team_id.id} if self.campaign_id.team_id else {}),
-                }
-            )
-        leads = Lead.create(vals_list)
-        message = self.env._(
-            "Opportunities for campaign %(campaign)s. Created: %(created)s; "
-            "contacts that already had an open one: %(skipped)s.",
-            created=len(leads),
-            campaign=self.campaign_id.display_name,
-            skipped=len(open_partners),
         )
-        return self._notify(message, next_action=self.campaign_id.action_open_opportunities())
+        return partners - open_partners, open_partners
+
+    def _create_opportunities(self, expected_revenue=0.0, team=None, stage=None):
+        """One opportunity per contact of the segment for its campaign, skipping contacts that have one open.
+
+        Returns (the opportunities, the contacts skipped).
+        """
+        self.ensure_one()
+        self._check_opportunity_campaign()
+        partners, skipped = self._opportunity_partners()
+        if not partners and not skipped:
+            raise UserError(self.env._("Segment %(segment)s has no contacts.", segment=self.name))
+        team = team or self.campaign_id.team_id
+        user_of = {
+            line.partner_id: line.user_id
+            for line in self.env["sales.segment.line"].search_fetch(
+                [("segment_id", "=", self.id), ("partner_id", "in", partners.ids)], ["partner_id", "user_id"]
+            )
+        }
+        vals_list = [
+            {
+                "name": self.env._(
+                    "%(campaign)s: %(contact)s", campaign=self.campaign_id.title, contact=partner.display_name
+                ),
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "campaign_id": self.campaign_id.utm_campaign_id.id,
+                "user_id": (user_of.get(partner) or self.campaign_id.user_id or self.env.user).id,
+                "company_id": self.company_id.id,
+                "expected_revenue": expected_revenue,
+                **({"team_id": team.id} if team else {}),
+                **({"stage_id": stage.id} if stage else {}),
+            }
+            for partner in partners
+        ]
+        return self.env["crm.lead"].create(vals_list), skipped
 
     def action_export_xlsx(self):
         """Export the lines of these segments to an Excel workbook (one sheet per segment)."""

@@ -1,6 +1,28 @@
+import functools
+
+import babel
+
 from odoo import api, fields, models
 
-from odoo.addons.base.models.res_partner import _lang_get
+
+@functools.lru_cache(maxsize=512)
+def _language_name(code, in_lang, fallback):
+    """The name of language ``code`` in language ``in_lang``, as babel (which Odoo ships) names it: "Frans
+    (Zwitserland)" for a Dutch user where Odoo says "French (CH) / Français (CH)"."""
+    try:
+        name = babel.Locale.parse(code.replace("@latin", "_Latn").split("@")[0]).get_display_name(
+            babel.Locale.parse((in_lang or "en_US").split("@")[0])
+        )
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return fallback
+    return name[:1].upper() + name[1:] if name else fallback
+
+
+def lang_selection(model):
+    """The installed languages, each named in the user's language: the selection of the module's language
+    fields (Odoo's ``_lang_get`` names them in English and in their own language)."""
+    lang = model.env.lang or "en_US"
+    return [(code, _language_name(code, lang, name)) for code, name in model.env["res.lang"].get_installed()]
 
 
 class SalesSegmentLanguage(models.Model):
@@ -13,7 +35,7 @@ class SalesSegmentLanguage(models.Model):
     _rec_name = "lang"
 
     segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade", index=True)
-    lang = fields.Selection(selection=_lang_get, string="Language", required=True)
+    lang = fields.Selection(selection=lang_selection, string="Language", required=True)
     subject = fields.Char()
     attachment_ids = fields.Many2many(
         "ir.attachment",

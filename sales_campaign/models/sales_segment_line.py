@@ -3,9 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, clean_context
 from odoo.tools.sql import create_index, drop_index
 
-from odoo.addons.base.models.res_partner import _lang_get
-
 from .res_partner import CORRESPONDENCE_TYPES
+from .sales_segment_language import lang_selection
 
 
 class SalesSegmentLine(models.Model):
@@ -30,7 +29,8 @@ class SalesSegmentLine(models.Model):
     # Indexed with the contact in init(): no index of its own.
     segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="segment_id.company_id", string="Segment Company")
-    active = fields.Boolean(default=True)
+    # Set by the steps only (which also keeps Archive and Unarchive out of the lists: lines are removed).
+    active = fields.Boolean(default=True, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, index=True, ondelete="cascade")
     # The contact's details are read as the user: a contact hidden by a record rule shows none of them.
     company_partner_id = fields.Many2one(
@@ -41,7 +41,7 @@ class SalesSegmentLine(models.Model):
         help="The contact's company (the contact itself for companies).",
     )
     user_id = fields.Many2one("res.users", string="Salesperson")
-    lang = fields.Selection(selection=_lang_get, string="Language")
+    lang = fields.Selection(selection=lang_selection, string="Language")
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     subject = fields.Char()
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", check_company=True)
@@ -223,18 +223,31 @@ class SalesSegmentLine(models.Model):
         # sudo: the steps run on a segment the user may write (``_lock_steps`` checked it)
         return self.sudo().with_context(clean_context(self.env.context)).write(vals)
 
-    # Archived, not deleted: see the docstring.
-    def unlink(self):  # pylint: disable=method-required-super
-        """Lines removed by hand are archived with a step of their own, so that Go back restores them.
-
-        They are deleted for good with their segment.
-        """
-        self.check_access("unlink")
+    def action_remove(self):
+        """Take these lines out of their segments (*Remove*): archived with a step of their own, so that Go Back
+        brings them back as they were. Deleting a line (``unlink``) removes it for good, without history."""
+        self.check_access("write")
+        removed = 0
         for segment in self.segment_id:
             segment._check_draft()
-            lines = self.filtered(lambda line: line.segment_id == segment and line.active)
+            lines = self.filtered(lambda line, segment=segment: line.segment_id == segment and line.active)
             if lines:
                 step = segment._record_manual_step("manual_remove", lines.partner_id, lines)
                 lines._write_step_columns({"active": False, "removed_step": step.sequence})
+                removed += len(lines)
         self.segment_id._lines_changed()
-        return True
+        segments = self.segment_id
+        if len(segments) == 1:
+            message = self.env._(
+                "Lines removed from segment %(segment)s: %(count)s. Go Back brings them back.",
+                segment=segments.display_name,
+                count=removed,
+            )
+        else:
+            message = self.env._("Lines removed: %(count)s. Go Back brings them back.", count=removed)
+        return self.env["sales.action.mixin"]._notify(message, {"removed": removed})
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_logged(self):
+        """The lines of a logged segment are what was logged: they stay."""
+        self.segment_id._check_draft()

@@ -55,7 +55,7 @@ class SalesSegment(models.Model):
         """A new history step, numbered after the last one (under the lock of ``_lock_steps``)."""
         self.ensure_one()
         History = self.env["sales.segment.history"]
-        return History._create_step(
+        step = History._create_step(
             {
                 "segment_id": self.id,
                 "sequence": sequence or self._next_step_number(),
@@ -65,6 +65,8 @@ class SalesSegment(models.Model):
                 **counts,
             }
         )
+        self.invalidate_recordset(["history_ids", "history_count"])
+        return step
 
     def _next_step_number(self):
         """The number of the segment's next step; unique as long as it is taken under ``_lock_steps``."""
@@ -255,12 +257,26 @@ class SalesSegment(models.Model):
     def action_go_back(self):
         """Undo the last step exactly: its added lines go, the lines it removed come back as they were."""
         self.ensure_one()
+        return self._go_back()
+
+    def _go_back(self, expected_step=None):
+        """Undo the segment's last step; ``expected_step``: the step the user was shown (Go Back's dialog),
+        refused when another step came since."""
+        self.ensure_one()
         self._lock_steps()
         step = self.env["sales.segment.history"].search(
             [("segment_id", "=", self.id)], order="sequence desc, id desc", limit=1
         )
         if not step:
             raise UserError(self.env._("Segment %(segment)s has no step to go back to.", segment=self.name))
+        if expected_step is not None and step != expected_step:
+            raise UserError(
+                self.env._(
+                    "Segment %(segment)s changed meanwhile: its last step is now %(step)s. Open Go Back again.",
+                    segment=self.name,
+                    step=step.display_name,
+                )
+            )
         self.env["sales.segment.line"].flush_model()
         self.env.cr.execute(
             SQL("DELETE FROM sales_segment_line WHERE segment_id = %s AND added_step = %s", self.id, step.sequence)

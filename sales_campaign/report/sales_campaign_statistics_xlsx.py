@@ -3,6 +3,7 @@ import io
 import xlsxwriter
 
 from odoo import api, models
+from odoo.tools.misc import get_lang
 
 FIGURES = [
     "stat_contacted_count",
@@ -94,6 +95,15 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
         return sorted(rows, key=lambda row: str(row[0]))
 
     @api.model
+    def _excel_date_format(self):
+        """The user's date format (``res.lang``, strftime) as an Excel number format."""
+        posix = get_lang(self.env).date_format or "%Y-%m-%d"
+        directives = (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%B", "mmmm"), ("%b", "mmm"))
+        for directive, excel in directives:
+            posix = posix.replace(directive, excel)
+        return posix if "%" not in posix else "yyyy-mm-dd"
+
+    @api.model
     def _export(self, campaign):
         """The workbook of ``campaign``: (file name, content), for the user who asks (nothing is stored)."""
         campaign.ensure_one()
@@ -110,9 +120,13 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 20)
         sheet.write(0, 0, campaign.display_name, title)
-        period = " - ".join(str(day) for day in (campaign.date_start, campaign.date_end) if day)
+        # The period as two dates (Excel dates, shown in the user's date format), not as text.
+        day = workbook.add_format({"num_format": self._excel_date_format(), "align": "left"})
+        sheet.set_column(2, 2, 20)
         sheet.write(1, 0, _("Period"), bold)
-        sheet.write(1, 1, period)
+        for column, date in enumerate((campaign.date_start, campaign.date_end), start=1):
+            if date:
+                sheet.write_datetime(1, column, date, day)
         sheet.write(2, 0, _("Currency"), bold)
         sheet.write(2, 1, campaign.stat_currency_id.name)
         fields = campaign._fields

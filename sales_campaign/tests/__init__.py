@@ -23,6 +23,7 @@ from . import test_segment_log_concurrency
 from . import test_campaign_prices
 from . import test_campaign_statistics
 from . import test_campaign_activities
+from . import test_story_details
 from . import test_campaign_responses
 from . import test_walkthrough_tour
 from . import test_translations

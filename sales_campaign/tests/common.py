@@ -204,7 +204,7 @@ class SalesSegmentCommon(SalesCampaignCommon):
     def run_wizard(self, segment, mode="add", confirm_all=False, **values):
         """Fill the contacts wizard like a user and press OK; returns the action it gives back."""
         Wizard = self.env["sales.segment.contacts.wizard"].with_context(
-            default_segment_id=segment.id, default_mode=mode, sales_segment_confirm_all=confirm_all
+            default_segment_id=segment.id, default_mode=mode
         )
         form = Form(Wizard)
         for name, value in values.items():
@@ -214,6 +214,8 @@ class SalesSegmentCommon(SalesCampaignCommon):
                     getattr(form, name).add(record)
             else:
                 setattr(form, name, value)
+        if confirm_all and not form.has_filters:
+            form.confirm_all = True  # the dialog's "go ahead without a filter", shown only then
         return form.save().action_apply()
 
     def add(self, segment, **values):

@@ -74,6 +74,14 @@ class TestCampaignActivities(SalesSegmentCommon):
         lines[0].user_id = cls.staff
         lines[1].user_id = False
 
+    def create_opportunities(self, segment, **values):
+        """Create Opportunities as the user does: the segment's action opens the dialog, which asks first."""
+        action = segment.action_create_opportunities()
+        form = Form(segment.env[action["res_model"]].with_context(**action["context"]))
+        for name, value in values.items():
+            setattr(form, name, value)
+        return form
+
     def schedule(self, user, **values):
         form = Form(
             self.env["sales.campaign.activity.wizard"]
@@ -108,6 +116,33 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.assertEqual(report.date_deadline, date(2026, 12, 18))
         self.assertEqual(report.user_id, self.manager, "the campaign's salesperson")
         self.assertIn("Activities: 6.", self.campaign.message_ids[0].body)
+        # The campaign card leads to them
+        self.assertEqual(self.campaign.planned_activity_count, 6)
+        listed = self.env["mail.activity"].search(self.campaign.action_open_planned_activities()["domain"])
+        self.assertEqual(listed, activities)
+
+    def test_the_dialog_shows_the_steps_and_who_gets_them_before_ok(self):
+        self.prospect_co.user_id = self.leader  # the prospect buyer has no salesperson: her company's
+        wizard = self.schedule(self.manager, apply_on="contacts", segment_id=self.segment, plan_id=self.contact_plan)
+        summary = wizard.plan_summary
+        self.assertIn("Call", summary)
+        self.assertIn("12/04/2026", summary, "the due date of the first step, 3 days after the plan date")
+        self.assertIn("Marketing Staff (1)", summary, "the contact's salesperson")
+        self.assertIn("Team Leader (1)", summary, "the company's salesperson")
+        self.assertIn("Team Leader (2)", summary, "the campaign's team leader")
+        self.assertIn("Marketing Manager (2)", summary, "the campaign's salesperson")
+        action = wizard.action_schedule()
+        self.assertEqual(action["params"]["next"]["domain"], [("sales_campaign_id", "=", self.campaign.id)])
+        activities = self.env["mail.activity"].search([("sales_campaign_id", "=", self.campaign.id)])
+        calls = activities.filtered(lambda activity: activity.summary == "Call")
+        self.assertEqual(
+            sorted(calls.user_id.mapped("name")), ["Marketing Staff", "Team Leader"], "as the dialog showed"
+        )
+
+    def test_the_segment_picker_shows_number_and_description(self):
+        self.assertEqual(self.segment.display_name, f"{self.segment.name} Trade show visitors")
+        found = self.env["sales.segment"].name_search("show visitors", [("campaign_id", "=", self.campaign.id)])
+        self.assertIn((self.segment.id, self.segment.display_name), found)
 
     def test_plan_on_the_campaign_and_on_opportunities(self):
         campaign_plan = self.env["mail.activity.plan"].create(
@@ -134,7 +169,7 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.assertEqual(self.campaign.activity_ids.user_id, self.leader)
         self.assertEqual(self.campaign.activity_ids.date_deadline, date(2026, 12, 31))
 
-        self.segment.with_user(self.manager).action_create_opportunities()
+        self.create_opportunities(self.segment.with_user(self.manager)).save().action_create()
         lead_plan = self.env["mail.activity.plan"].create(
             {
                 "name": "Opportunity follow-up",
@@ -176,7 +211,10 @@ class TestCampaignActivities(SalesSegmentCommon):
 
     def test_create_opportunities_once_per_contact(self):
         segment = self.segment.with_user(self.manager)
-        action = segment.action_create_opportunities()
+        form = self.create_opportunities(segment)
+        self.assertEqual((form.opportunity_count, form.skipped_count), (2, 0), "it asks first, with the count")
+        self.assertEqual(form.team_id, self.team, "the campaign's team")
+        action = form.save().action_create()
         self.assertIn("Created: 2;", action["params"]["message"])
         leads = self.env["crm.lead"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
         self.assertEqual(leads.partner_id, self.customer_buyer | self.prospect_buyer)
@@ -189,10 +227,12 @@ class TestCampaignActivities(SalesSegmentCommon):
         )
         self.assertEqual(leads.team_id, self.team)
         # Again: the open opportunities are not duplicated; a won one does not count as open.
-        action = segment.action_create_opportunities()
-        self.assertIn("Created: 0;", action["params"]["message"])
+        form = self.create_opportunities(segment)
+        self.assertEqual((form.opportunity_count, form.skipped_count), (0, 2))
         leads[0].stage_id = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
-        segment.action_create_opportunities()
+        form = self.create_opportunities(segment)
+        self.assertEqual((form.opportunity_count, form.skipped_count), (1, 1))
+        form.save().action_create()
         self.assertEqual(self.env["crm.lead"].search_count([("campaign_id", "=", self.campaign.utm_campaign_id.id)]), 3)
         self.assertEqual(self.campaign.stat_opportunity_count, 3)
 
@@ -201,3 +241,22 @@ class TestCampaignActivities(SalesSegmentCommon):
         self.env["sales.segment.line"].create({"segment_id": segment.id, "partner_id": self.customer_buyer.id})
         with self.assertRaisesRegex(UserError, "campaign"):
             segment.action_create_opportunities()
+
+    def test_create_opportunities_with_expected_revenue_team_and_stage(self):
+        other_team = self.env["crm.team"].create({"name": "Nordic team"})
+        stage = self.env["crm.stage"].create({"name": "Trade show lead", "team_id": other_team.id, "sequence": 0})
+        form = self.create_opportunities(self.segment.with_user(self.manager), expected_revenue=1500.0)
+        form.team_id = other_team
+        self.assertEqual(form.stage_id, stage, "the team's first stage")
+        form.save().action_create()
+        leads = self.env["crm.lead"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)])
+        self.assertEqual(len(leads), 2)
+        self.assertEqual(set(leads.mapped("expected_revenue")), {1500.0})
+        self.assertEqual((leads.team_id, leads.stage_id), (other_team, stage))
+        self.assertEqual(self.campaign.stat_opportunity_value, 3000.0)
+
+    def test_create_opportunities_refuses_a_negative_value(self):
+        form = self.create_opportunities(self.segment.with_user(self.manager), expected_revenue=-1.0)
+        with self.assertRaisesRegex(UserError, "negative"):
+            form.save().action_create()
+        self.assertFalse(self.env["crm.lead"].search([("campaign_id", "=", self.campaign.utm_campaign_id.id)]))

@@ -196,7 +196,8 @@ class TestSegmentAdd(SalesSegmentCommon):
         self.assertEqual(carla.company_partner_id, self.customer_co)
         self.assertEqual((carla.template_id, carla.campaign_id), (self.template, self.campaign))
         self.assertTrue(carla.campaign_target and paula.campaign_target)
-        segment.with_context(sales_segment_update_lines=True).ignore_contact_correspondence_type = True
+        segment.ignore_contact_correspondence_type = True
+        segment.action_apply_line_defaults()
         self.assertEqual(paula.correspondence_type, "email", "the segment's type overrides the contact's")
 
     @users("sc_staff")

@@ -49,6 +49,23 @@ class TestSegmentCriteria(SalesSegmentCommon):
         self.assertEqual(other.history_count, 1)
 
     @users("sc_staff")
+    def test_save_criteria_starts_with_the_segments_description(self):
+        """Opened from a segment that came from its campaign, whose screen passed the campaign's title as the
+        default description of new segments."""
+        segment = self.new_segment(description="Office Futurus trade show visitors", campaign_id=self.campaign.id)
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        form = Form(
+            self.env["sales.segment.save.criteria.wizard"].with_context(
+                default_segment_id=segment.id, default_description=self.campaign.title
+            )
+        )
+        self.assertEqual(form.description, "Office Futurus trade show visitors")
+        form.code = "T-VISITORS"
+        form.save().action_save()
+        saved = self.env["sales.segment.criteria"].search([("code", "=", "T-VISITORS")])
+        self.assertEqual(saved.description, "Office Futurus trade show visitors")
+
+    @users("sc_staff")
     def test_refine_with_entire_companies_is_replayed_as_saved(self):
         # Business Central drops the Entire Companies option of a saved Refine: not here.
         segment = self.new_segment()
@@ -66,7 +83,7 @@ class TestSegmentCriteria(SalesSegmentCommon):
     def test_manual_steps_are_saved_and_replayed(self):
         segment = self.new_segment()
         self.add(segment, job_responsibility_ids=self.resp_purchase)
-        segment.line_ids.filtered(lambda line: line.partner_id == self.customer_buyer).unlink()
+        segment.line_ids.filtered(lambda line: line.partner_id == self.customer_buyer).action_remove()
         self.env["sales.segment.line"].create({"segment_id": segment.id, "partner_id": self.customer_it.id})
         self.save(segment, "T-MANUAL")
         other = self.new_segment()

@@ -329,7 +329,7 @@ class TestSegmentLog(SalesSegmentCommon):
 
     def test_responses_are_recorded_without_sending(self):
         Template = self.env["sales.interaction.template"].with_user(self.manager)
-        response = Template.browse(Template.with_context(sales_quick_create_response=True).name_create("RESP")[0])
+        response = Template.browse(Template.with_context(default_campaign_response=True).name_create("RESP")[0])
         self.assertEqual(
             (response.code, response.name, response.group_id.code), ("RESP", "Campaign Response", "RESPONSE")
         )

@@ -66,7 +66,7 @@ class TestSegmentPreview(SalesSegmentCommon):
     def preview_and_apply(self, segment, mode, filters, options):
         """The count the wizard shows, the count the step reports, and how much the lines changed."""
         Wizard = self.env["sales.segment.contacts.wizard"].with_context(
-            default_segment_id=segment.id, default_mode=mode, sales_segment_confirm_all=True
+            default_segment_id=segment.id, default_mode=mode
         )
         form = Form(Wizard)
         for name, value in filters.items():
@@ -77,6 +77,8 @@ class TestSegmentPreview(SalesSegmentCommon):
                     getattr(form, name).add(record)
         for option in options:
             setattr(form, option, True)
+        if not form.has_filters:
+            form.confirm_all = True
         preview = form.match_count
         wizard = form.save()
         before = segment.line_count

@@ -183,7 +183,7 @@ class TestSegmentStepConcurrency(BaseCase):
                 line = segment.env["sales.segment.line"].search(
                     [("segment_id", "=", segment.id), ("partner_id", "=", self.first_ids[0])]
                 )
-                return line.unlink()
+                return line.action_remove()
 
             thread, outcome = self.in_thread(second, remove_by_hand)
             self.assert_waits(second, thread)

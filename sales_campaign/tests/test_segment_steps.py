@@ -143,9 +143,8 @@ class TestSegmentSteps(SalesSegmentCommon):
         self.assertEqual(added.company_partner_id, self.customer_co)
         self.assertEqual(segment.history_ids[0].action, "manual_add")
 
-        form = Form(segment)
-        form.line_ids.remove(index=0)  # the customer buyer
-        form.save()
+        action = segment.line_ids[0].action_remove()  # the customer buyer, with the line's Remove
+        self.assertIn("Go Back brings them back", action["params"]["message"])
         self.assertEqual(self.contacts(segment), self.prospect_buyer | self.customer_it)
         self.assertEqual(segment.history_ids[0].action, "manual_remove")
         self.assertEqual(segment.line_count, 2)
@@ -154,6 +153,98 @@ class TestSegmentSteps(SalesSegmentCommon):
         self.assertEqual(self.contacts(segment), self.customer_buyer | self.prospect_buyer | self.customer_it)
         segment.action_go_back()
         self.assertEqual(self.contacts(segment), self.customer_buyer | self.prospect_buyer)
+
+    @users("sc_staff")
+    def test_remove_several_lines_at_once_is_one_step(self):
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        self.assertEqual(segment.line_count, 3)
+        chosen = segment.line_ids.filtered(lambda line: line.partner_id != self.prospect_buyer)
+        # The segment's Remove Lines dialog: its lines, in a list of their own, removed from its header button
+        dialog = segment.action_select_lines_to_remove()
+        self.assertEqual(dialog["target"], "new")
+        self.assertEqual(self.env["sales.segment.line"].search(dialog["domain"]), segment.line_ids)
+        chosen.action_remove()
+        self.assertEqual(self.contacts(segment), self.prospect_buyer)
+        self.assertEqual(segment.line_count, 1)
+        step = segment.history_ids[0]
+        self.assertEqual((step.action, step.removed_count), ("manual_remove", 2))
+        segment.action_go_back()
+        self.assertEqual(
+            segment.line_ids, chosen | segment.line_ids.filtered(lambda l: l.partner_id == self.prospect_buyer)
+        )
+
+    @users("sc_staff")
+    def test_deleting_a_line_removes_it_for_good(self):
+        """Deleting (``unlink``) really deletes, without a step; the segment's Remove is the undoable way."""
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        line = segment.line_ids.filtered(lambda line: line.partner_id == self.customer_buyer)
+        line.unlink()
+        self.assertFalse(line.exists())
+        self.assertFalse(
+            self.env["sales.segment.line"]
+            .with_context(active_test=False)
+            .search([("segment_id", "=", segment.id), ("partner_id", "=", self.customer_buyer.id)])
+        )
+        self.assertEqual(segment.history_ids.mapped("action"), ["add"], "no step: nothing to go back to")
+
+    @users("sc_staff")
+    def test_lines_of_a_logged_segment_stay(self):
+        segment = self.new_segment(template_id=self.template.id)
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        self.env["sales.logged.segment"]._log_segment(segment, send=False)
+        with self.assertRaisesRegex(UserError, "is logged"):
+            segment.line_ids[:1].action_remove()
+        with self.assertRaisesRegex(UserError, "is logged"):
+            segment.line_ids[:1].unlink()
+
+    @users("sc_staff")
+    def test_go_back_says_what_it_undoes(self):
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        self.reduce(segment, business_relation_ids=self.rel_cust)
+        action = segment.action_go_back_confirm()
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        self.assertEqual(
+            form.message,
+            "Go Back undoes step 2. Reduce Contacts. The 2 lines this step removed come back as they were.",
+        )
+        self.assertIn("Business relation: Customer", form.step_description)
+        dialog = form.save()
+        dialog.action_go_back()
+        self.assertEqual(segment.line_count, 3)
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        self.assertEqual(
+            form.message, "Go Back undoes step 1. Add Contacts. The 3 lines this step added leave the segment."
+        )
+
+    @users("sc_staff")
+    def test_go_back_refuses_when_another_step_came_since_the_dialog_opened(self):
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        action = segment.action_go_back_confirm()
+        dialog = Form(self.env[action["res_model"]].with_context(**action["context"])).save()
+        self.add(segment, job_responsibility_ids=self.resp_it)  # another user's step, say
+        with self.assertRaisesRegex(UserError, "changed meanwhile"):
+            dialog.action_go_back()
+        self.assertEqual(segment.history_count, 2)
+
+    @users("sc_staff")
+    def test_a_step_without_filter_asks_once_with_the_count(self):
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        form = Form(
+            self.env["sales.segment.contacts.wizard"].with_context(default_segment_id=segment.id, default_mode="reduce")
+        )
+        self.assertFalse(form.has_filters)
+        self.assertEqual(form.match_count, 3, "the question shows how many lines would go")
+        with self.assertRaisesRegex(UserError, "No filter is set"):
+            form.save().action_apply()
+        self.assertEqual(segment.line_count, 3)
+        form.confirm_all = True
+        form.save().action_apply()
+        self.assertEqual(segment.line_count, 0)
 
     @users("sc_staff")
     def test_history_tells_each_step(self):

@@ -10,8 +10,8 @@ from .common import print_without_report_server
 
 @tagged("post_install", "-at_install")
 class TestWalkthroughTour(HttpCase):
-    """The whole walkthrough in headless Chromium on the demo data, as the demo's marketing manager (in Dutch)
-    and staff (in Swiss French)."""
+    """The whole walkthrough in headless Chromium on the demo data, as the demo's marketing manager (in Dutch),
+    staff (in Swiss French) and key account manager for Norway (in Norwegian)."""
 
     @classmethod
     def setUpClass(cls):
@@ -23,7 +23,8 @@ class TestWalkthroughTour(HttpCase):
     def test_walkthrough(self):
         manager = self.env.ref("sales_campaign.user_marketing_manager_demo")
         staff = self.env.ref("sales_campaign.user_marketing_staff_demo")
-        self.assertEqual((manager.lang, staff.lang), ("nl_NL", "fr_CH"))
+        norway = self.env.ref("sales_campaign.user_sales_norway_demo")
+        self.assertEqual((manager.lang, staff.lang, norway.lang), ("nl_NL", "fr_CH", "nb_NO"))
         url = "/odoo/action-sales_campaign.sales_campaign_action"
         self.start_tour(url, "sales_campaign_walkthrough_manager", login="marketing.manager", timeout=300)
         campaign = self.env["sales.campaign"].search([("title", "=", "Office Futurus trade show")])
@@ -39,7 +40,8 @@ class TestWalkthroughTour(HttpCase):
         self.assertFalse(
             segment.line_ids.partner_id.filtered(lambda partner: customer in partner.business_relation_ids)
         )
-        self.assertTrue(self.env["sales.segment.criteria"].search([("code", "=", "FUTURUS")]))
+        saved = self.env["sales.segment.criteria"].search([("code", "=", "FUTURUS")])
+        self.assertEqual(saved.description, segment.description, "Save Criteria started with the segment's")
         self.assertEqual(
             segment.history_ids.sorted("sequence").mapped("action"), ["add", "reduce"], "Go Back undid a Reduce"
         )
@@ -51,6 +53,12 @@ class TestWalkthroughTour(HttpCase):
             timeout=300,
         )
         self.assertEqual(segment.state, "logged")
+        # The subject Julien typed after choosing the template went to the header and, with Update Lines, to
+        # the lines of the default language (the others have their language's subject)
+        self.assertEqual(segment.subject_default, "Merci de votre visite sur notre stand")
+        english = segment.line_ids.filtered(lambda line: line.lang == "en_US")
+        self.assertTrue(english)
+        self.assertEqual(set(english.mapped("subject")), {"Merci de votre visite sur notre stand"})
         entries = segment.logged_segment_id.interaction_ids
         self.assertEqual(len(entries), len(segment.line_ids))
         self.assertEqual(set(entries.mapped("template_id.code")), {"BUS"})
@@ -77,7 +85,11 @@ class TestWalkthroughTour(HttpCase):
             [("campaign_id", "=", campaign.id), ("campaign_response", "=", True)]
         )
         self.assertEqual(len(responses), len(entries))
-        self.assertEqual(set(responses.mapped("template_id.code")), {"RESP"})
+        self.assertEqual(set(responses.mapped("template_id.code")), {"RESP"}, "the typed RESP is the code")
+        self.assertEqual(
+            responses.template_id.group_id, self.env.ref("sales_campaign.sales_interaction_group_response")
+        )
+        self.assertTrue(responses.template_id.campaign_response)
         self.assertTrue(campaign.activated)
         self.assertEqual(campaign.price_item_ids.fixed_price, 159)
         self.assertEqual(campaign.stat_responded_count, len(entries))
@@ -90,6 +102,28 @@ class TestWalkthroughTour(HttpCase):
             [("res_model", "=", "res.partner"), ("res_id", "in", entries.partner_id.ids)]
         )
         self.assertTrue(activities)
+        self.assertEqual(activities.sales_campaign_id, campaign, "the campaign's Activities button lists them")
+        self.assertEqual(campaign.planned_activity_count, len(activities))
+        self.assertIn(norway, activities.user_id, "the Norwegian visitors' salesperson")
+        # Marte's segment in Norwegian: two lines removed from within the segment (a step Go Back undoes), and
+        # an opportunity per remaining contact with the expected revenue she gave
+        self.start_tour(
+            "/odoo/action-sales_campaign.sales_segment_action",
+            "sales_campaign_walkthrough_norway",
+            login="sales.norway",
+            timeout=300,
+        )
+        mine = self.env["sales.segment"].search([("description", "=", "Office Futurus, norske besøkende")])
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine.history_ids.sorted("sequence").mapped("action"), ["add", "manual_remove"])
+        self.assertEqual(mine.history_ids.filtered(lambda step: step.action == "manual_remove").removed_count, 2)
+        self.assertEqual(mine.campaign_id, campaign)
+        leads = self.env["crm.lead"].search(
+            [("campaign_id", "=", campaign.utm_campaign_id.id), ("partner_id", "in", mine.line_ids.partner_id.ids)]
+        )
+        self.assertEqual(leads.partner_id, mine.line_ids.partner_id)
+        self.assertEqual(set(leads.mapped("expected_revenue")), {2500.0})
+
         # The statistics the manager exports to Excel, in Dutch
         self.authenticate("marketing.manager", "marketing.manager")
         response = self.url_open(f"/sales_campaign/export/statistics/{campaign.id}")

@@ -6,3 +6,5 @@ from . import sales_segment_log_wizard
 from . import sales_campaign_activity_wizard
 from . import sales_interaction_log_wizard
 from . import sales_interaction_log_evaluation_wizard
+from . import sales_segment_go_back
+from . import sales_segment_create_opportunities

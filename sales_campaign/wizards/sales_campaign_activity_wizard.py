@@ -1,8 +1,16 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 PLAN_MODELS = {"campaign": "sales.campaign", "contacts": "res.partner", "opportunities": "crm.lead"}
+# The plan's summary in the dialog: a row per step.
+TABLE = Markup(
+    "<table class='table table-sm mb-0 o_sales_campaign_plan_summary'><thead>%s</thead><tbody>%s</tbody></table>"
+)
+HEADER = Markup("<tr><th>%s</th><th>%s</th><th>%s</th></tr>")
+ROW = Markup("<tr><td>%s</td><td class='text-nowrap'>%s</td><td>%s</td></tr>")
 
 
 class SalesCampaignActivityWizard(models.TransientModel):
@@ -58,6 +66,11 @@ class SalesCampaignActivityWizard(models.TransientModel):
     )
     record_count = fields.Integer(string="Records", compute="_compute_record_count")
     activity_count = fields.Integer(string="Activities", compute="_compute_record_count")
+    plan_summary = fields.Html(
+        string="Steps",
+        compute="_compute_plan_summary",
+        help="The plan's steps with their due dates and who gets them, before they are scheduled.",
+    )
 
     @api.depends("apply_on")
     def _compute_plan_res_model(self):
@@ -104,6 +117,70 @@ class SalesCampaignActivityWizard(models.TransientModel):
                 count = self.env[PLAN_MODELS[wizard.apply_on]].search_count(wizard._records_domain())
             wizard.record_count = count
             wizard.activity_count = count * len(wizard.plan_id.template_ids)
+
+    @api.depends("apply_on", "segment_id", "plan_id", "plan_date", "on_demand_user_id")
+    def _compute_plan_summary(self):
+        """A table of the steps: what, when, and who gets how many (as ``action_schedule`` will assign them)."""
+        for wizard in self:
+            steps = wizard.plan_id.template_ids.sorted(lambda step: (step.sequence, step.id))
+            if not steps or not wizard.campaign_id:
+                wizard.plan_summary = False
+                continue
+            rows = []
+            for step in steps.with_context(sales_campaign_id=wizard.campaign_id.id):
+                what = step.activity_type_id.name or ""
+                if step.summary:
+                    what = f"{what}: {step.summary}" if what else step.summary
+                deadline = format_date(self.env, step._get_date_deadline(wizard.plan_date)) if wizard.plan_date else ""
+                counts = wizard._responsible_counts(step) if wizard.record_count else {}
+                assignees = Markup(", ").join(
+                    self.env._("%(user)s (%(count)s)", user=user.name, count=count)
+                    for user, count in sorted(counts.items(), key=lambda item: (-item[1], item[0].name or ""))
+                )
+                rows.append(ROW % (what, deadline, assignees))
+            header = HEADER % (
+                self.env._("Step"),
+                self.env._("Due Date"),
+                self.env._("Assigned To"),
+            )
+            wizard.plan_summary = TABLE % (header, Markup("").join(rows))
+
+    def _responsible_counts(self, step):
+        """{user: number of activities} that ``step`` gives the records, counted in the database.
+
+        The same rule as ``mail.activity.plan.template._determine_responsible`` (extended by this module), grouped
+        instead of record by record: a segment may hold 100,000 contacts.
+        """
+        self.ensure_one()
+        campaign = self.campaign_id
+        fallback = self.on_demand_user_id or campaign.user_id or self.env.user
+        model = PLAN_MODELS[self.apply_on]
+        counts = {}
+
+        def add(user, count):
+            user = user or fallback
+            counts[user] = counts.get(user, 0) + count
+
+        if self.apply_on == "campaign" or step.responsible_type not in ("sales_contact_user", "sales_team_leader"):
+            record = self.campaign_id if self.apply_on == "campaign" else self.env[model]
+            add(step._determine_responsible(self.on_demand_user_id, record)["responsible"], self.record_count)
+            return counts
+        Records = self.env[model]
+        domain = self._records_domain()
+        if step.responsible_type == "sales_team_leader":
+            if model != "crm.lead":
+                add(campaign.team_id.user_id, self.record_count)
+                return counts
+            for team, count in Records._read_group(domain, ["team_id"], ["__count"]):
+                add((team or campaign.team_id).user_id, count)
+            return counts
+        # The contact's salesperson: the record's own, else that of its (commercial) company.
+        for user, count in Records._read_group(domain + [("user_id", "!=", False)], ["user_id"], ["__count"]):
+            add(user, count)
+        company_field = "commercial_partner_id" if model == "res.partner" else "partner_id"
+        for partner, count in Records._read_group(domain + [("user_id", "=", False)], [company_field], ["__count"]):
+            add(partner.commercial_partner_id.user_id, count)
+        return counts
 
     def _records_domain(self):
         """The contacts of the segment's lines, or their opportunities in the campaign."""
@@ -170,6 +247,7 @@ class SalesCampaignActivityWizard(models.TransientModel):
                     "user_id": step._determine_responsible(self.on_demand_user_id, record)["responsible"].id,
                     "date_deadline": deadlines[step],
                     "automated": False,
+                    "sales_campaign_id": self.campaign_id.id,
                 }
                 for record in records
             ]
@@ -183,4 +261,8 @@ class SalesCampaignActivityWizard(models.TransientModel):
                 records=self.segment_id.display_name if self.segment_id else self.campaign_id.display_name,
             )
         )
-        return self.campaign_id._notify(self.env._("Activities scheduled: %(count)s.", count=count))
+        return self.campaign_id._notify(
+            self.env._("Activities scheduled: %(count)s.", count=count),
+            {"scheduled": count},
+            next_action=self.campaign_id.action_open_planned_activities(),
+        )

@@ -1,11 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.base.models.res_partner import _lang_get
-
 from ..models.res_partner import CORRESPONDENCE_TYPES
 from ..models.sales_interaction_log import EVALUATIONS
 from ..models.sales_interaction_template import INFORMATION_FLOWS, INITIATORS
+from ..models.sales_segment_language import lang_selection
 
 
 class SalesInteractionLogWizard(models.TransientModel):
@@ -26,7 +25,12 @@ class SalesInteractionLogWizard(models.TransientModel):
     date = fields.Datetime(string="Date and Time", required=True, default=fields.Datetime.now)
     subject = fields.Char()
     lang = fields.Selection(
-        selection=_lang_get, string="Language", compute="_compute_lang", store=True, readonly=False, precompute=True
+        selection=lang_selection,
+        string="Language",
+        compute="_compute_lang",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     correspondence_type = fields.Selection(CORRESPONDENCE_TYPES)
     information_flow = fields.Selection(
@@ -70,9 +74,9 @@ class SalesInteractionLogWizard(models.TransientModel):
     @api.depends("template_id", "campaign_id")
     def _compute_campaign_flags(self):
         for wizard in self:
-            flags = wizard.template_id._campaign_flags(wizard.campaign_id)
-            if flags is not None:
-                wizard.campaign_target, wizard.campaign_response = flags
+            wizard.campaign_target, wizard.campaign_response = wizard.template_id._campaign_flags(
+                wizard.campaign_id, wizard.campaign_target, wizard.campaign_response
+            )
 
     @api.depends("partner_id")
     def _compute_lang(self):

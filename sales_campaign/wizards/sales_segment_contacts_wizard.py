@@ -46,6 +46,11 @@ class SalesSegmentContactsWizard(models.TransientModel):
         help="Compare whole companies: a matching contact brings its company and all its persons along."
     )
 
+    confirm_all = fields.Boolean(
+        string="Go Ahead Without a Filter",
+        help="A step without any filter adds every contact, removes every line (Reduce) or keeps only the lines "
+        "whose contact may still be in a segment (Refine): it runs once this is ticked.",
+    )
     has_filters = fields.Boolean(compute="_compute_has_filters")
     match_count = fields.Integer(
         string="Lines to Change",
@@ -110,12 +115,13 @@ class SalesSegmentContactsWizard(models.TransientModel):
         """Run the step and tell how many lines it added or removed.
 
         A step without any filter takes every contact (Add), removes every line (Reduce) or keeps only the
-        lines whose contact may still be in a segment (Refine): it runs only once the user confirmed it.
+        lines whose contact may still be in a segment (Refine): it runs only once the user ticked
+        ``confirm_all``, in the same dialog that shows how many contacts or lines it concerns.
         """
         self.ensure_one()
         segment = self.segment_id
         criteria = self._criteria()
-        if not segment._criteria_has_filters(criteria) and not self.env.context.get("sales_segment_confirm_all"):
+        if not segment._criteria_has_filters(criteria) and not self.confirm_all:
             messages = {
                 "add": self.env._(
                     "No filter is set: every contact would be added to segment %(segment)s. "

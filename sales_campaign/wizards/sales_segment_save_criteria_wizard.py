@@ -14,12 +14,16 @@ class SalesSegmentSaveCriteriaWizard(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
+        """The description starts as the segment's: the criteria are what made it. (A ``default_description``
+        in the context belongs to the screen the segment was opened from, such as the campaign's title.)"""
         values = super().default_get(fields_list)
         segment = self.env["sales.segment"].browse(values.get("segment_id")).exists()
         if segment and not segment.history_count:
             raise UserError(
                 self.env._("Segment %(segment)s has no step to save as criteria yet.", segment=segment.name)
             )
+        if segment and "description" in fields_list:
+            values["description"] = segment.description
         return values
 
     def action_save(self):

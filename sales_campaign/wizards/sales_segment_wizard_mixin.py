@@ -11,6 +11,8 @@ class SalesSegmentWizardMixin(models.AbstractModel):
 
     _name = "sales.segment.wizard.mixin"
     _description = "Segment Dialog"
+    # What the dialog needs on its segment: write access on a draft segment, unless it only reads the segment.
+    _segment_access = "write"
 
     segment_id = fields.Many2one("sales.segment", required=True, ondelete="cascade")
 
@@ -31,11 +33,12 @@ class SalesSegmentWizardMixin(models.AbstractModel):
     def _check_segment(self, segment, values):
         """Refuse a segment the user may not change (another company's, a logged one)."""
         if segment:
-            segment.check_access("write")
-            segment._check_draft()
+            segment.check_access(self._segment_access)
+            if self._segment_access == "write":
+                segment._check_draft()
 
     def _readable_segment(self):
         """The dialog's segment when the user may change it, else an empty one (counts then show nothing)."""
         self.ensure_one()
         segment = self.segment_id._origin
-        return segment if segment and segment.has_access("write") else self.env["sales.segment"]
+        return segment if segment and segment.has_access(self._segment_access) else self.env["sales.segment"]

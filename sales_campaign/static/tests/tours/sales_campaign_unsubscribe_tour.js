@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("sales_campaign_unsubscribe_nl", {
             trigger: "html[lang='nl-NL'] .o_sales_campaign_unsubscribe h1:contains('Afmelden')",
         },
         {
+            content: "No sign-in (Aanmelden) nor menu of Odoo beside it: Jan has no account",
+            trigger: "body:not(:has(a[href*='/web/login'], #top_menu, header#top))",
+        },
+        {
             content: "Jan may leave the newsletter only",
             trigger: "label:contains('Alleen deze mailinggroep:'):contains('Nieuwsbrief')",
         },

@@ -3,11 +3,14 @@
  * The user's story of ../shared/docs/walkthrough.md on the demo data, played by the demo users in their own
  * languages: the marketing manager (Eline Verhoeven, Dutch) sets up the campaign and mines the segment, the
  * marketing staff (Julien Favre, Swiss French) logs it, the manager registers the responses, sets the campaign
- * prices, plans the activities and reads the statistics.
+ * prices, plans the activities and reads the statistics; the key account manager for Norway (Marte Lien,
+ * Norwegian) mines a segment of her own, removes lines from it and makes opportunities of it.
  *
  * Steps find buttons and fields by their technical names and classes. Where the user picks a record or a menu
  * item by its words, the step uses the words of the user's language (Business Central's, see i18n/GLOSSARY.md):
- * a step that finds the English word would prove that the translation is missing.
+ * a step that finds the English word would prove that the translation is missing. What the tests of
+ * test_walkthrough_tour.py cannot see from the database (what a dialog or the banner says before OK) is
+ * checked here.
  */
 import { registry } from "@web/core/registry";
 import { formatDate } from "@web/core/l10n/dates";
@@ -16,6 +19,8 @@ const { DateTime } = luxon;
 
 const CAMPAIGN = "Office Futurus trade show";
 const SEGMENT = "Office Futurus trade show visitors";
+const NORWAY_SEGMENT = "Office Futurus, norske besøkende";
+const SUBJECT = "Merci de votre visite sur notre stand";
 const LINES = "sales_campaign_tour_lines";
 
 function pick(field, text, scope, label) {
@@ -62,6 +67,45 @@ function actionMenu(item) {
         click(".o_form_view .o_cp_action_menus button:has(.fa-cog)", "open the Action menu"),
         click(`.o-dropdown--menu .o-dropdown-item:contains(${item})`, item),
     ];
+}
+
+function goBack(stepName) {
+    // Go Back asks first, in a dialog that names the step it undoes.
+    return [
+        click(".o_form_view .o_form_statusbar button.o_sales_segment_go_back", "Go Back"),
+        { content: `the dialog names ${stepName}`, trigger: `.modal .o_sales_segment_go_back_message:contains(${stepName})` },
+        click(".modal footer button[name=action_go_back]", "confirm Go Back"),
+        { content: "the dialog closed", trigger: "body:not(:has(.modal))" },
+    ];
+}
+
+function inputValue(selector, check, content) {
+    return {
+        content: content || `read ${selector}`,
+        trigger: selector,
+        run() {
+            check(this.anchor.value);
+        },
+    };
+}
+
+function lineCount() {
+    const stat = document.querySelector(".o_form_view button[name=action_open_lines] .o_stat_value");
+    return parseInt(stat.textContent.replace(/\D/g, ""), 10);
+}
+
+function bannerCountsTheLines() {
+    // The banner says which lines Update Lines changes: here all of them, counted.
+    return {
+        content: "the banner counts the lines it updates",
+        trigger: ".o_form_view .o_sales_segment_line_update",
+        run() {
+            const count = lineCount();
+            if (!new RegExp(`\\b${count}\\b`).test(this.anchor.textContent)) {
+                throw new Error(`the banner does not say which ${count} lines: ${this.anchor.textContent}`);
+            }
+        },
+    };
 }
 
 function readLines(check) {
@@ -116,11 +160,15 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
         // Criteria opslaan, in the Action menu
         ...actionMenu("Criteria opslaan"),
         { content: "criteria code", trigger: ".modal .o_field_widget[name=code] input", run: "edit FUTURUS" },
-        {
-            content: "criteria description",
-            trigger: ".modal .o_field_widget[name=description] input",
-            run: "edit Trade show purchasers",
-        },
+        inputValue(
+            ".modal .o_field_widget[name=description] input",
+            (value) => {
+                if (value !== SEGMENT) {
+                    throw new Error(`Save Criteria starts with "${value}", not the segment's description`);
+                }
+            },
+            "the criteria's description is the segment's",
+        ),
         click(".modal footer button[name=action_save]", "Save"),
         { content: "saved", trigger: "body:not(:has(.modal))" },
         // 3. Mine the data: Contacten reduceren with business relation CUST (Klant, KLT), Ga terug, and again
@@ -130,8 +178,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
                 throw new Error(`Reduce left ${count} of ${before} lines`);
             }
         }),
-        click(".o_form_view .o_form_statusbar button[name=action_go_back]", "Ga terug"),
-        click(".modal footer .btn-primary", "confirm Ga terug"),
+        ...goBack("Contacten reduceren"),
         readLines((count, before) => {
             if (count !== before) {
                 throw new Error(`Go back shows ${count} lines, expected ${before}`);
@@ -142,7 +189,11 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
         // 4. Link the segment to the campaign, as target: the lines take both over
         openTab("campaign"),
         ...pick("campaign_id", "Office Futurus", ".o_notebook", CAMPAIGN),
-        { content: "the banner names the change", trigger: ".o_form_view .alert:has(button[name=action_apply_line_defaults])" },
+        {
+            content: "the banner names the change: Campagne, to the campaign",
+            trigger: `.o_form_view .o_sales_segment_line_update:contains(Campagne):contains(${CAMPAIGN})`,
+        },
+        bannerCountsTheLines(),
         ...updateLines(),
         click(".o_notebook .o_field_widget[name=campaign_target] input", "Campagnedoel"),
         ...updateLines(),
@@ -158,14 +209,33 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_staff", {
         click(`.o_data_row td:contains(${SEGMENT})`, "open the segment"),
         openTab("interaction"),
         ...pick("template_id", "BUS", ".o_notebook", "Lettre commerciale"),
-        ...updateLines(),
+        // The template's languages and subject show at once, before saving
         { content: "one version per language", trigger: ".o_field_widget[name=language_ids] .o_data_row:nth-child(3)" },
+        inputValue(
+            ".o_notebook .o_field_widget[name=subject_default] input",
+            (value) => {
+                if (value !== "Thank you for your interest") {
+                    throw new Error(`the template's subject does not show: "${value}"`);
+                }
+            },
+            "the template's subject shows",
+        ),
+        // Julien types his own subject (Sujet (par défaut)), then updates the lines from the banner
+        { content: "Sujet (par défaut)", trigger: ".o_notebook .o_field_widget[name=subject_default] input", run: `edit ${SUBJECT}` },
         {
-            content: "Sujet (par défaut)",
-            trigger: ".o_notebook .o_field_widget[name=subject_default] input",
-            run: "edit Thank you for visiting our booth",
+            content: "the banner names the new template",
+            trigger: ".o_form_view .o_sales_segment_line_update:contains(Modèle d'interaction):contains(Lettre commerciale)",
         },
-        ...save(),
+        ...updateLines(),
+        inputValue(
+            ".o_notebook .o_field_widget[name=subject_default] input",
+            (value) => {
+                if (value !== SUBJECT) {
+                    throw new Error(`Update Lines replaced the typed subject by "${value}"`);
+                }
+            },
+            "the typed subject is kept",
+        ),
         { content: "the button reads Journal", trigger: ".o_sales_segment_log:contains(Journal)" },
         click(".o_form_view .o_form_statusbar button.o_sales_segment_log", "Journal"),
         // The letters are printed and the e-mails queued (Envoyer les documents joints stays ticked).
@@ -191,8 +261,25 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
         ...updateLines(),
         openTab("interaction"),
         { content: "new template RESP", trigger: ".o_notebook .o_field_widget[name=template_id] input", run: "edit RESP" },
+        {
+            // No "Create and edit" dialog (its title is Odoo's own "Interactiesjabloon . maken"): the typed code
+            // makes the template at once.
+            content: "only the quick create is offered",
+            trigger: ".o-autocomplete--dropdown-menu:has(.o_m2o_dropdown_option_create):not(:has(.o_m2o_dropdown_option_create_edit))",
+        },
         click(".o-autocomplete--dropdown-item.o_m2o_dropdown_option_create", "create RESP on the fly"),
+        inputValue(
+            ".o_notebook .o_field_widget[name=template_id] input",
+            (value) => {
+                if (value !== "Campagnerespons") {
+                    throw new Error(`RESP made a template named "${value}"`);
+                }
+            },
+            "RESP is the code: the template is named Campagnerespons",
+        ),
         ...updateLines(),
+        openTab("campaign"),
+        { content: "still a response", trigger: ".o_notebook .o_field_widget[name=campaign_response] input:checked" },
         click(".o_form_view .o_form_statusbar button.o_sales_segment_log", "Registreren"),
         { content: "responses are not sent", trigger: ".modal:not(:has(.o_field_widget[name=send_attachments]))" },
         click(".modal footer button[name=action_log]", "Registreren"),
@@ -216,8 +303,23 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
         { content: "the targets are listed (counted by the test)", trigger: ".o_list_view .o_data_row" },
         click(`.o_breadcrumb .breadcrumb-item a:contains(CP)`, "back to the campaign"),
         // Activities for the salespeople
-        click(".o_form_view .o_form_statusbar button:has(.fa-tasks)", "Plan Activities"),
-        ...pick("plan_id", "Trade show", ".modal", "Trade show follow-up"),
+        click(".o_form_view .o_form_statusbar button.o_sales_campaign_plan_activities", "Plan Activities"),
+        // The demo plan is the one for contacts; the dialog shows the segment by its description, the steps and
+        // who gets them, before OK
+        inputValue(
+            ".modal .o_field_widget[name=segment_id] input",
+            (value) => {
+                if (!value.includes(SEGMENT)) {
+                    throw new Error(`the segment shows as "${value}"`);
+                }
+            },
+            "the segment by number and description",
+        ),
+        { content: "a row per step", trigger: ".modal .o_sales_campaign_plan_summary tbody tr:nth-child(3)" },
+        {
+            content: "who gets them: the contacts' salespeople and Eline, the campaign's salesperson",
+            trigger: ".modal .o_sales_campaign_plan_summary:contains(Eline Verhoeven):contains(Marte Lien)",
+        },
         {
             content: "activities counted",
             trigger: ".modal .o_field_widget[name=activity_count]",
@@ -228,7 +330,18 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
             },
         },
         click(".modal footer button[name=action_schedule]", "Schedule"),
-        { content: "scheduled", trigger: "body:not(:has(.modal))" },
+        // Straight to the activities made, then back to the campaign, whose card counts them
+        { content: "the activities made", trigger: ".o_list_view .o_data_row" },
+        click(`.o_breadcrumb .breadcrumb-item a:contains(CP)`, "back to the campaign"),
+        {
+            content: "the campaign's Activities button",
+            trigger: ".o_form_view button[name=action_open_planned_activities] .o_stat_value",
+            run() {
+                if (!(parseInt(this.anchor.textContent.replace(/\D/g, ""), 10) > 0)) {
+                    throw new Error(`no activities on the campaign's button: ${this.anchor.textContent}`);
+                }
+            },
+        },
         // Statistics
         openTab("statistics"),
         {
@@ -242,5 +355,60 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_results", {
         },
         { content: "the funnel", trigger: ".o_field_widget[name=stat_chart] canvas, .o_field_widget[name=stat_chart] svg" },
         { content: "export the statistics", trigger: ".o_form_statusbar button[name=action_export_statistics]" },
+    ],
+});
+
+registry.category("web_tour.tours").add("sales_campaign_walkthrough_norway", {
+    url: "/odoo/action-sales_campaign.sales_segment_action",
+    steps: () => [
+        // The key steps in Norwegian, by Marte Lien: her own segment of the trade show's purchasers
+        { content: "the Norwegian user sees Segmenter", trigger: ".o_breadcrumb:contains(Segmenter)" },
+        click(".o_list_button_add", "New"),
+        { content: "description", trigger: ".o_field_widget[name=description] input", run: `edit ${NORWAY_SEGMENT}` },
+        { content: "the button reads Legg til kontakter", trigger: ".o_sales_segment_add:contains(Legg til kontakter)" },
+        ...contactsWizard("o_sales_segment_add", "job_responsibility_ids", "PURCHASE", "Kjøp"),
+        {
+            content: "languages named in Norwegian",
+            trigger: ".o_field_widget[name=line_ids] .o_data_row td[name=lang]:contains(Norsk bokmål (Norge))",
+        },
+        readLines((count) => sessionStorage.setItem(LINES, count)),
+        ...contactsWizard("o_sales_segment_reduce", "business_relation_ids", "CUST", "Kunde (KUNDE)"),
+        ...goBack("Reduser kontakter"),
+        readLines((count, before) => {
+            if (count !== before) {
+                throw new Error(`Gå tilbake shows ${count} lines, expected ${before}`);
+            }
+        }),
+        // Remove two lines at once, from within the segment
+        click(".o_form_view .o_sales_segment_remove_lines", "Remove Lines"),
+        click(".modal .o_data_row:nth-child(1) .o_list_record_selector input", "tick the first line"),
+        click(".modal .o_data_row:nth-child(2) .o_list_record_selector input", "tick the second line"),
+        click(".modal .o_sales_segment_line_remove", "remove them"),
+        { content: "back on the segment", trigger: "body:not(:has(.modal))" },
+        readLines((count, before) => {
+            if (count !== before - 2) {
+                throw new Error(`Removing two lines left ${count} of ${before}`);
+            }
+        }),
+        { content: "the removal is a step", trigger: ".o_form_view .o_form_statusbar button.o_sales_segment_go_back" },
+        // Her segment is part of the campaign, and gives its contacts opportunities
+        openTab("campaign"),
+        ...pick("campaign_id", "Office Futurus", ".o_notebook", CAMPAIGN),
+        ...updateLines(),
+        ...actionMenu("Opprett salgsmuligheter"),
+        {
+            content: "it asks first, with the count",
+            trigger: ".modal .o_sales_segment_opportunity_count .o_field_widget[name=opportunity_count]",
+            run() {
+                const count = parseInt(this.anchor.textContent.replace(/\D/g, ""), 10);
+                if (!(count > 0)) {
+                    throw new Error(`no opportunity to create: ${this.anchor.textContent}`);
+                }
+                sessionStorage.setItem(LINES, count);
+            },
+        },
+        { content: "expected revenue", trigger: ".modal .o_field_widget[name=expected_revenue] input", run: "edit 2500" },
+        click(".modal footer button[name=action_create]", "Opprett salgsmuligheter"),
+        { content: "the opportunities made", trigger: ".o_kanban_view .o_kanban_record, .o_list_view .o_data_row" },
     ],
 });
