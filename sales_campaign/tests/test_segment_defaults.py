@@ -280,12 +280,12 @@ class TestSegmentDefaults(SalesSegmentCommon):
                 "campaign_response": True,
             }
         )
-        entry = self.env["sales.interaction.log"].create(
-            {"partner_id": self.customer_buyer.id, "template_id": response.id, "campaign_id": self.campaign.id}
+        entry = self.env["sales.interaction.log"]._create_process(
+            [{"partner_id": self.customer_buyer.id, "template_id": response.id, "campaign_id": self.campaign.id}]
         )
         self.assertEqual((entry.campaign_target, entry.campaign_response), (False, True))
-        without_campaign = self.env["sales.interaction.log"].create(
-            {"partner_id": self.customer_buyer.id, "template_id": response.id}
+        without_campaign = self.env["sales.interaction.log"]._create_process(
+            [{"partner_id": self.customer_buyer.id, "template_id": response.id}]
         )
         self.assertFalse(without_campaign.campaign_response, "no campaign, no response")
 
