@@ -11,9 +11,9 @@ from .common import SalesSegmentCommon
 _logger = logging.getLogger(__name__)
 
 
-@tagged("post_install", "-at_install")
-class TestCampaignPrices(SalesSegmentCommon):
-    """Campaign prices and line discounts on quotations (walkthrough step 7.1), as a salesperson."""
+class CampaignPricesCommon(SalesSegmentCommon):
+    """A campaign with a sales price (the chair) and a line discount (the desks), the buyer of the customer
+    company its target, and a salesperson who makes the quotations."""
 
     @classmethod
     def setUpClass(cls):
@@ -84,6 +84,11 @@ class TestCampaignPrices(SalesSegmentCommon):
 
     def activate(self, campaign=None):
         return (campaign or self.campaign).with_user(self.manager).action_activate()
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignPrices(CampaignPricesCommon):
+    """Campaign prices and line discounts on quotations (walkthrough step 7.1), as a salesperson."""
 
     # ------------------------------------------------------------------------------------------------
 
