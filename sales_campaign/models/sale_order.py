@@ -168,6 +168,19 @@ class SaleOrder(models.Model):
                 changes[order] = (campaign, origin)
         return changes
 
+    def _has_sales_campaign_from_pricing(self):
+        """Whether the order carries the campaign pricing gave it: put there by pricing, and still the campaign
+        of one of its priced lines.
+
+        A user who picks, on such an order, another campaign that priced one of its lines is taken for pricing
+        as well: the form cannot tell the two apart, and it is a campaign pricing would have given.
+        """
+        self.ensure_one()
+        return (
+            self.sales_campaign_origin == "pricing"
+            and self.campaign_id in self.order_line.sales_campaign_id.utm_campaign_id
+        )
+
     def _set_sales_campaign_from_prices(self):
         """Give these orders the campaign that priced their lines (see ``_get_sales_campaign_from_prices``).
 
@@ -206,10 +219,15 @@ class SaleOrder(models.Model):
         return orders
 
     def write(self, vals):
-        if "campaign_id" in vals and "sales_campaign_origin" not in vals:
-            # set or cleared by a user or another application: theirs from now on
-            vals = dict(vals, sales_campaign_origin="user")
+        campaign_set = "campaign_id" in vals and "sales_campaign_origin" not in vals
         result = super().write(vals)
+        if campaign_set:
+            # Set or cleared by a user or another application: theirs from now on. But the form sends the
+            # campaign without its origin when only the campaign changed with the lines (the origin was
+            # pricing's already, see ``_onchange_order_line_sales_campaign``): that one stays pricing's.
+            self.filtered(lambda order: not order._has_sales_campaign_from_pricing()).write(
+                {"sales_campaign_origin": "user"}
+            )
         if {"state", "campaign_id", "partner_id"} & set(vals):
             self._register_sales_campaign_responses()
         return result
@@ -244,10 +262,7 @@ class SaleOrder(models.Model):
         """A campaign the user sets or clears is theirs; like a new pricelist, it offers to update the prices of
         the lines. The campaign pricing has just put on the order (``_onchange_order_line_sales_campaign``) is
         neither."""
-        if (
-            self.sales_campaign_origin == "pricing"
-            and self.campaign_id in self.order_line.sales_campaign_id.utm_campaign_id
-        ):
+        if self._has_sales_campaign_from_pricing():
             return
         if not self.campaign_id and not self.sales_campaign_origin:
             return  # a new quotation without campaign

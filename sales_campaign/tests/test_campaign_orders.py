@@ -248,3 +248,66 @@ class TestCampaignOrders(CampaignPricesCommon):
         card, analysis, export = self.figures()
         self.assertEqual(card, (1, 150.0 + 437.5, 1, 1))
         self.assertEqual((analysis, export), (card, card))
+
+    def test_order_priced_by_two_campaigns_counts_once_for_each(self):
+        """The order carries the campaign of its first priced line and follows its lines; each campaign that
+        priced a line counts it once, and a campaign that pricing put there never becomes the user's."""
+        spring = self.env["sales.campaign"].create(
+            {
+                "title": "Spring offer",
+                "date_start": self.today - timedelta(days=1),
+                "date_end": self.today + timedelta(days=1),
+            }
+        )
+        self.set_prices(
+            spring,
+            [
+                {
+                    "sales_campaign_price_type": "price",
+                    "product_tmpl_id": self.chair.product_tmpl_id,
+                    "fixed_price": 140.0,
+                }
+            ],
+        )
+        spring_segment = self.env["sales.segment"].create(
+            {"description": "Spring", "campaign_id": spring.id, "campaign_target": True}
+        )
+        self.env["sales.segment.line"].create({"segment_id": spring_segment.id, "partner_id": self.customer_it.id})
+        self.activate()
+        self.activate(spring)
+        # A desk (the trade show's discount), then a chair (the spring price is better).
+        order = self.quotation(self.customer_co, self.desk)
+        chair_line = self.add_line(order, self.chair)
+        self.assertEqual((chair_line.price_unit, chair_line.sales_campaign_id), (140.0, spring))
+        self.assertEqual(order.campaign_id, self.utm, "the campaign of the first priced line")
+        # The desk goes: the order now carries the spring offer, which pricing gave it too.
+        with Form(order.with_user(self.salesperson)) as form:
+            form.order_line.remove(0)
+            self.assertEqual(form.campaign_id, spring.utm_campaign_id)
+        self.assertEqual(order.campaign_id, spring.utm_campaign_id)
+        # Deactivated, the spring offer prices no new chair: the trade show does.
+        spring.with_user(self.manager).action_deactivate()
+        new_chair_line = self.add_line(order, self.chair)
+        self.assertEqual((new_chair_line.price_unit, new_chair_line.sales_campaign_id), (150.0, self.campaign))
+        self.assertEqual(order.campaign_id, spring.utm_campaign_id)
+        order.with_user(self.salesperson).action_confirm()
+        # Counted once by each: the trade show for its line (with the response of Carla), the spring offer for
+        # the campaign the order carries and its line.
+        self.assertEqual(self.figures()[0], (1, 140.0 + 150.0, 1, 1))
+        spring = spring.with_user(self.manager)
+        self.assertEqual((spring.stat_order_count, spring.stat_revenue), (1, 290.0))
+
+    def test_register_responses_records_the_orders_the_campaign_priced(self):
+        """Orders confirmed while the campaign had no response template become responses with Register
+        Responses, the orders it priced as those that carry it."""
+        self.campaign.with_user(self.manager).response_template_id = False
+        self.activate()
+        order = self.quotation(self.customer_co, self.chair)
+        self.set_campaign(order, None)
+        order.with_user(self.salesperson).action_confirm()
+        self.assertEqual(self.figures()[0], (1, 150.0, 0, 0))
+        campaign = self.campaign.with_user(self.manager)
+        campaign.response_template_id = self.response_template
+        action = campaign.action_register_responses()
+        self.assertEqual(action["params"]["message"], f"1 responses recorded for campaign {campaign.display_name}.")
+        self.assertEqual(self.figures()[0], (1, 150.0, 1, 1))
