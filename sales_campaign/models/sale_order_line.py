@@ -7,10 +7,14 @@ class SaleOrderLine(models.Model):
     Odoo's pricelist gives the regular price and discount; the campaigns that may price the order (see
     ``sale.order._get_sales_campaigns_per_order``) offer their best sales price and best line discount for the
     product, quantity and order date, and each wins where it is better for the customer. The line shows which
-    campaign priced it; the order's own campaign is left to the user (or the opportunity).
+    campaign priced it, and the order carries that campaign unless the user chose or cleared the order's
+    campaign (``sale.order._set_sales_campaign_from_prices``, called once the lines are priced).
     """
 
     _inherit = "sale.order.line"
+
+    # Fields whose change may give a line another campaign price (its price is computed from them).
+    SALES_CAMPAIGN_PRICE_DEPENDS = ("order_id", "product_id", "product_uom", "product_uom_qty")
 
     # Computed with the price and the discount (same methods), so that they are set wherever those are.
     sales_campaign_price_id = fields.Many2one(
@@ -40,6 +44,31 @@ class SaleOrderLine(models.Model):
         store=True,
         help="The campaign whose sales price or line discount this line got.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._after_sales_campaign_pricing(lines.order_id)
+        return lines
+
+    def write(self, vals):
+        orders = self.order_id
+        result = super().write(vals)
+        if set(self.SALES_CAMPAIGN_PRICE_DEPENDS) & set(vals):
+            self._after_sales_campaign_pricing(orders | self.order_id)
+        return result
+
+    def unlink(self):
+        orders = self.order_id
+        result = super().unlink()
+        orders.exists()._set_sales_campaign_from_prices()
+        return result
+
+    def _after_sales_campaign_pricing(self, orders):
+        """These lines were priced: their ``orders`` carry the campaign that priced them (unless the user chose
+        or cleared it), and a confirmed order is the response of the campaign that priced a line added later."""
+        orders._set_sales_campaign_from_prices()
+        self.filtered("sales_campaign_id").order_id._register_sales_campaign_responses()
 
     @api.depends("sales_campaign_price_id", "sales_campaign_discount_id")
     def _compute_sales_campaign_id(self):

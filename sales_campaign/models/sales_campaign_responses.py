@@ -81,12 +81,9 @@ class SalesCampaign(models.Model):
         created = Log._register_responses(candidates)
         leads = self.env["crm.lead"].sudo().search([("campaign_id", "=", self.utm_campaign_id.id)])
         created |= Log._register_document_responses(leads, "lead")
-        orders = (
-            self.env["sale.order"]
-            .sudo()
-            .search([("campaign_id", "=", self.utm_campaign_id.id), ("state", "=", "sale")])
-        )
-        created |= Log._register_document_responses(orders, "order")
+        # the orders the campaign counts: those carrying it and those it priced
+        orders = self.env["sale.order"].sudo().search(self._orders_domain() + [("state", "=", "sale")])
+        created |= Log._register_document_responses(orders, "order", dict.fromkeys(orders, self.sudo()))
         return self._notify(
             self.env._(
                 "%(count)s responses recorded for campaign %(campaign)s.",

@@ -398,10 +398,12 @@ class SalesCampaign(models.Model):
         return action
 
     def _orders_domain(self):
-        """Orders of the campaign: those set on it (by hand or from an opportunity) and those it priced.
+        """Orders of the campaign: those that carry it (set by hand, from an opportunity or by pricing) and
+        those with a line it priced, each once.
 
-        Campaign pricing does not write the campaign onto the order, so an order priced by an activated
-        campaign counts through its lines.
+        An order priced by the campaign carries it unless the user chose another campaign on the order or
+        cleared it (see ``sale.order``); its lines still say which campaign priced them, so it counts all the
+        same, as in the campaign analysis.
         """
         self.ensure_one()
         return ["|", ("campaign_id", "=", self.utm_campaign_id.id), ("order_line.sales_campaign_id", "=", self.id)]

@@ -345,26 +345,40 @@ class SalesInteractionLog(models.Model):
         return True
 
     @api.model
-    def _register_document_responses(self, documents, source):
+    def _register_document_responses(self, documents, source, campaigns_per_document=None):
         """Leads (``source`` "lead") or confirmed sales orders ("order") carrying a campaign's UTM campaign
         are responses of the campaign's targets: of the document's contact when it was a target, else of the
         target with the document's e-mail address (a web form's lead has no contact yet), else of the latest
-        target of the document's company."""
+        target of the document's company.
+
+        :param campaigns_per_document: {document: sales.campaign records}, the campaigns each document is a
+            response to, when they are not only the one of its UTM campaign (an order counts for the campaigns
+            that priced its lines too)
+        """
         # sudo: whoever creates the lead or confirms the order, the response is the campaign's record
         documents = documents.sudo()
-        utm_campaigns = documents.campaign_id
-        if not utm_campaigns:
+        Campaign = self.env["sales.campaign"].sudo().with_context(active_test=False)
+        if campaigns_per_document is None:
+            utm_campaigns = documents.campaign_id
+            if not utm_campaigns:
+                return self.browse()
+            by_utm = {
+                campaign.utm_campaign_id: campaign
+                for campaign in Campaign.search(
+                    [("utm_campaign_id", "in", utm_campaigns.ids), ("response_template_id", "!=", False)]
+                )
+            }
+            campaigns_per_document = {document: by_utm.get(document.campaign_id, Campaign) for document in documents}
+        pairs = [
+            (document.sudo(), campaign)
+            for document, campaigns in campaigns_per_document.items()
+            for campaign in campaigns.sudo()
+            if campaign.response_template_id
+        ]
+        if not pairs:
             return self.browse()
-        campaigns = (
-            self.env["sales.campaign"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("utm_campaign_id", "in", utm_campaigns.ids), ("response_template_id", "!=", False)])
-        )
-        if not campaigns:
-            return self.browse()
-        by_utm = {campaign.utm_campaign_id: campaign for campaign in campaigns}
-        documents = documents.filtered(lambda document: document.campaign_id in by_utm)
+        campaigns = Campaign.union(*(campaign for _document, campaign in pairs))
+        documents = documents.browse().union(*(document for document, _campaign in pairs))
 
         def email_of(document):
             return document.partner_id.email_normalized or (source == "lead" and document.email_normalized) or False
@@ -386,8 +400,7 @@ class SalesInteractionLog(models.Model):
             order="date desc, id desc",
         )
         candidates = []
-        for document in documents:
-            campaign = by_utm[document.campaign_id]
+        for document, campaign in pairs:
             of_campaign = targets.filtered(lambda entry: entry.campaign_id == campaign)
             email = email_of(document)
             partner = document.partner_id
