@@ -212,7 +212,11 @@ class SalesLoggedSegment(models.Model):
         return self.env["sales.campaign.entry"]._create_entries(vals_list)
 
     def _insert_interactions(self, segment, send, missing_email_as_hard_copy):
-        """One interaction log entry per line, in one INSERT ... SELECT; returns how many."""
+        """One interaction log entry per line, in one INSERT ... SELECT; returns how many.
+
+        Every stored field is written as the ORM's ``create`` would write it, stored computed fields
+        (``company_partner_id``, ``group_id``, ``response_source``) included: ``test_sql_rows`` compares a row of
+        each kind with one the ORM creates."""
         self.ensure_one()
         self.env.flush_all()
         entry_by_campaign = SQL(", ").join(
@@ -273,13 +277,13 @@ class SalesLoggedSegment(models.Model):
                        subject, lang, correspondence_type, information_flow, initiated_by, cost, duration,
                        campaign_id, campaign_entry_id, campaign_target, campaign_response, segment_id,
                        logged_segment_id, user_id, delivery_status, delivery_failure_reason, cancelled,
-                       attempt_failed, create_uid, create_date, write_uid, write_date)
+                       response_source, create_uid, create_date, write_uid, write_date)
                    SELECT line.partner_id, partner.commercial_partner_id, %(company)s, %(now)s, template.id,
                           template.group_id, %(description)s, COALESCE(line.subject, %(subject)s), line.lang,
                           %(correspondence)s, %(flow)s, %(initiated)s, %(cost)s, %(duration)s,
                           line.campaign_id, campaign_entry.entry_id, line.campaign_target, line.campaign_response,
                           %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s), %(status)s, %(reason)s,
-                          %(cancelled)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          %(cancelled)s, %(response_source)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM sales_segment_line AS line
                      JOIN res_partner AS partner ON partner.id = line.partner_id
                      JOIN sales_interaction_template AS template
@@ -301,6 +305,8 @@ class SalesLoggedSegment(models.Model):
                 logged=self.id,
                 uid=self.user_id.id,  # the user who logged, whoever writes the entries (the log cron, say)
                 cancelled=self.cancelled,
+                # ``_compute_response_source`` of a new entry: responses logged by a user are "By Hand"
+                response_source=SQL("(CASE WHEN line.campaign_response THEN 'manual' END)"),
                 status=status,
                 reason=reason,
                 header_template=header_template,

@@ -349,6 +349,10 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(set(logged.interaction_ids.mapped("delivery_status")), {"not_applicable"})
         self.assertFalse(logged.interaction_ids.mail_mail_id)
         self.assertEqual(logged.campaign_entry_ids.interaction_count, 2)
+        # Responses logged by hand, on the campaign card and in its statistics.
+        self.assertEqual(logged.interaction_ids.mapped("response_source"), ["manual", "manual"])
+        campaign = self.campaign.with_user(self.staff)
+        self.assertEqual((campaign.stat_response_manual_count, campaign.stat_responded_count), (2, 2))
 
     def test_cancel_cascades_and_only_cancelled_is_deleted_by_managers(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
