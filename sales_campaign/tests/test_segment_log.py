@@ -2,6 +2,7 @@ import re
 from email.utils import formatdate, make_msgid
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import formataddr, mute_logger
@@ -493,6 +494,10 @@ class TestSegmentLog(SalesSegmentCommon):
             segment.line_ids.search([("segment_id", "=", segment.id), ("in_other_campaign", "=", True)]).partner_id,
             self.customer_it,
         )
+        # A change not written to the database yet counts: the other campaign ended yesterday.
+        self.campaign.date_end = fields.Date.add(fields.Date.context_today(self.campaign), days=-1)
+        segment.line_ids.invalidate_recordset(["in_other_campaign"])
+        self.assertFalse(segment.line_ids.filtered("in_other_campaign"))
 
     def test_other_company_sees_nothing(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
