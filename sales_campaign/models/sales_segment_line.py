@@ -142,17 +142,17 @@ class SalesSegmentLine(models.Model):
             line.in_other_campaign = line.id in found
 
     def _flush_other_campaign_targets(self):
-        """Flush what ``_other_campaign_targets_sql`` reads, and only that."""
+        """Flush the fields ``_other_campaign_targets_sql`` reads, and only those: keep the two in step."""
         for model, fnames in (
             ("sales.segment.line", ["active", "campaign_id", "campaign_target", "partner_id", "segment_id"]),
-            ("sales.segment", ["state"]),
+            ("sales.segment", ["company_id", "state"]),
             ("res.partner", ["commercial_partner_id"]),
             (
                 "sales.interaction.log",
                 ["campaign_id", "campaign_target", "cancelled", "company_partner_id", "partner_id", "segment_id"],
             ),
             ("sales.campaign", ["date_end", "status_id", "utm_campaign_id"]),
-            ("utm.campaign", ["active"]),
+            ("utm.campaign", ["active", "company_id"]),
             ("sales.campaign.status", ["fold"]),
         ):
             self.env[model].flush_model(fnames)
