@@ -69,7 +69,10 @@ class SalesSegment(models.Model):
     def _next_step_number(self):
         """The number of the segment's next step; unique as long as it is taken under ``_lock_steps``."""
         self.ensure_one()
-        [[last]] = self.env["sales.segment.history"]._read_group([("segment_id", "=", self.id)], [], ["sequence:max"])
+        # sudo: the number counts every step of the segment, whatever record rules would show of them (a step
+        # not yet given its company, say); only the maximum of a segment the caller may write is read.
+        History = self.env["sales.segment.history"].sudo()
+        [[last]] = History._read_group([("segment_id", "=", self.id)], [], ["sequence:max"])
         return (last or 0) + 1
 
     def _run_step(self, action, criteria):
