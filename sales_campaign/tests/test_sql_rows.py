@@ -17,8 +17,8 @@ from .common import SalesSegmentCommon
 
 # Columns that differ between any two rows.
 SKIPPED_COLUMNS = {"id", "create_date", "write_date"}
-# What logging decides for each interaction (other tests check these values); everything else, stored computed
-# fields and defaults included, must come out of the INSERT as the ORM gives it for these values.
+# What logging decides for each interaction (other tests check these values), with LOG_OVERRIDES below; everything
+# else, stored computed fields and defaults included, must come out of the INSERT as the ORM gives it for them.
 LOG_DECIDES = (
     "partner_id",
     "company_id",
@@ -92,6 +92,7 @@ class TestSqlRows(SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     def stored_columns(self, model):
+        """Every column of ``model``'s table but those of SKIPPED_COLUMNS: fields added later are compared too."""
         return sorted(
             fname
             for fname, field in model._fields.items()
