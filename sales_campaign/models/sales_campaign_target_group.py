@@ -33,7 +33,7 @@ class SalesCampaignTargetGroup(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                """CREATE VIEW %(view)s AS
+                """CREATE OR REPLACE VIEW %(view)s AS
                    SELECT ROW_NUMBER() OVER (ORDER BY targets.campaign_id, targets.partner_id) AS id,
                           targets.campaign_id, targets.partner_id, utm.company_id
                      FROM (%(targets)s) AS targets

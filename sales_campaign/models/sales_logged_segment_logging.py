@@ -73,83 +73,91 @@ class SalesLoggedSegment(models.Model):
 
     @api.model
     def _check_segment_loggable(self, segment, send, missing_email_as_hard_copy=False):
-        """Refuse to log with one message that names everything missing."""
+        """Refuse to log with one message that names everything missing, a whole sentence per problem."""
         segment.ensure_one()
-        Line = self.env["sales.segment.line"]
-        Line.flush_model()
-        problems = []
-        if not segment.description:
-            problems.append(self.env._("a description"))
         if not segment.line_count:
             raise UserError(
                 self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
             )
-        self.env.cr.execute(
-            SQL(
-                """SELECT count(*) FILTER (WHERE COALESCE(line.template_id, %(template)s) IS NULL),
-                          array_agg(DISTINCT line.lang) FILTER (WHERE line.correspondence_type IS NOT NULL),
-                          array_agg(partner.id ORDER BY partner.name) FILTER (
-                              WHERE line.correspondence_type = 'email'
-                                AND COALESCE(partner.email_normalized, '') = '')
-                     FROM sales_segment_line AS line
-                     JOIN res_partner AS partner ON partner.id = line.partner_id
-                    WHERE line.segment_id = %(segment)s AND line.active""",
-                template=segment.template_id.id or None,
-                segment=segment.id,
-            )
-        )
-        without_template, delivered_langs, without_email = self.env.cr.fetchone()
         self._check_segment_contacts_readable(segment)
-        if without_template:
+        Line = self.env["sales.segment.line"]
+        # The few combinations of language, correspondence type and template of the segment's active lines.
+        groups = Line._read_group(
+            [("segment_id", "=", segment.id)], ["lang", "correspondence_type", "template_id"], ["__count"]
+        )
+        problems = []
+        if not segment.description:
+            problems.append(self.env._("The segment has no description."))
+        without_template = sum(count for _lang, _type, template, count in groups if not template)
+        if without_template and not segment.template_id:
             problems.append(
-                self.env._("an interaction template (lines without one: %(count)s)", count=without_template)
-                if segment.template_id
-                else self.env._("an interaction template")
+                self.env._(
+                    "The segment has no interaction template, and %(count)s of its lines have none either.",
+                    count=without_template,
+                )
             )
         if send:
-            known = set(segment.language_ids.mapped("lang"))
-            unversioned = [lang or "" for lang in delivered_langs or [] if lang not in known]
+            delivered_langs = {lang for lang, correspondence_type, _template, _count in groups if correspondence_type}
+            unversioned = delivered_langs - set(segment.language_ids.mapped("lang"))
             if unversioned and not segment.lang_default:
                 names = dict(self.env["res.lang"].get_installed())
                 no_language = self.env._("no language")
                 problems.append(
                     self.env._(
-                        "a default language, or a language version for %(langs)s",
+                        "The segment needs a default language, or a language version for %(langs)s.",
                         langs=", ".join(sorted(names.get(lang, lang or no_language) for lang in unversioned)),
                     )
                 )
-            templates = segment.template_id.union(
-                *(template for [template] in Line._read_group([("segment_id", "=", segment.id)], ["template_id"]))
-            )
+            templates = segment.template_id.union(*(template for _lang, _type, template, _count in groups))
             without_text = templates.filtered(lambda template: not template.language_ids)
             if delivered_langs and without_text:
                 problems.append(
                     self.env._(
-                        "a text in interaction template %(templates)s to print or send",
+                        "Interaction template %(templates)s has no text to print or send.",
                         templates=", ".join(without_text.mapped("display_name")),
                     )
                 )
         if problems:
             raise UserError(
                 self.env._(
-                    "Segment %(segment)s cannot be logged yet: it needs %(problems)s.",
+                    "Segment %(segment)s cannot be logged yet:\n%(problems)s",
                     segment=segment.name,
-                    problems="; ".join(problems),
+                    problems="\n".join(f"- {problem}" for problem in problems),
                 )
             )
-        if send and without_email and not missing_email_as_hard_copy:
-            partners = self.env["res.partner"].browse(without_email[:LISTED_CONTACTS])
-            names = ", ".join(partners.mapped("display_name"))
-            if len(without_email) > LISTED_CONTACTS:
-                names += self.env._(" and %(count)s more", count=len(without_email) - LISTED_CONTACTS)
-            raise UserError(
-                self.env._(
-                    "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
-                    "Give them one, change their lines to hard copy, or log with the option to send them a letter "
-                    "instead.",
-                    names=names,
-                )
+        if send and not missing_email_as_hard_copy:
+            self._check_segment_emails(segment)
+
+    @api.model
+    def _check_segment_emails(self, segment):
+        """Name the contacts who should get an e-mail but have no usable address."""
+        Line = self.env["sales.segment.line"]
+        domain = [
+            ("segment_id", "=", segment.id),
+            ("correspondence_type", "=", "email"),
+            ("partner_id.email_normalized", "in", [False, ""]),
+        ]
+        lines = Line.search(domain, order="partner_id, id", limit=LISTED_CONTACTS)
+        if not lines:
+            return
+        names = ", ".join(lines.partner_id.mapped("display_name"))
+        more = Line.search_count(domain) - len(lines)
+        if more:
+            message = self.env._(
+                "These contacts should get an e-mail but have no usable e-mail address: %(names)s and %(count)s "
+                "more. Give them one, change their lines to hard copy, or log with the option to send them a letter "
+                "instead.",
+                names=names,
+                count=more,
             )
+        else:
+            message = self.env._(
+                "These contacts should get an e-mail but have no usable e-mail address: %(names)s. "
+                "Give them one, change their lines to hard copy, or log with the option to send them a letter "
+                "instead.",
+                names=names,
+            )
+        raise UserError(message)
 
     @api.model
     def _check_segment_contacts_readable(self, segment):
@@ -159,60 +167,61 @@ class SalesLoggedSegment(models.Model):
         """
         segment.ensure_one()
         visible = self.env["res.partner"].with_context(active_test=False)._search([])
-        self.env.cr.execute(
-            SQL(
-                """SELECT line.partner_id FROM sales_segment_line AS line
-                    WHERE line.segment_id = %s AND line.active AND line.partner_id NOT IN %s
-                    ORDER BY line.id LIMIT %s""",
-                segment.id,
-                visible.subselect(),
-                LISTED_CONTACTS + 1,
-            )
+        hidden = self.env["sales.segment.line"].search(
+            [("segment_id", "=", segment.id), ("partner_id", "not in", visible)],
+            order="id",
+            limit=LISTED_CONTACTS + 1,
         )
-        hidden = [row[0] for row in self.env.cr.fetchall()]
-        if hidden:
-            # sudo: the names are those the segment's lines show already
-            names = ", ".join(self.env["res.partner"].sudo().browse(hidden[:LISTED_CONTACTS]).mapped("display_name"))
-            if len(hidden) > LISTED_CONTACTS:
-                names += self.env._(" and more")
-            raise UserError(
-                self.env._(
-                    "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s. "
-                    "Ask a colleague who may see them to log it, or remove their lines.",
-                    segment=segment.name,
-                    names=names,
-                )
+        if not hidden:
+            return
+        # sudo: the names are those the segment's lines show already
+        names = ", ".join(hidden[:LISTED_CONTACTS].partner_id.sudo().mapped("display_name"))
+        if len(hidden) > LISTED_CONTACTS:
+            message = self.env._(
+                "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s and more. "
+                "Ask a colleague who may see them to log it, or remove their lines.",
+                segment=segment.name,
+                names=names,
             )
+        else:
+            message = self.env._(
+                "Segment %(segment)s holds contacts you may not see, so you cannot log it: %(names)s. "
+                "Ask a colleague who may see them to log it, or remove their lines.",
+                segment=segment.name,
+                names=names,
+            )
+        raise UserError(message)
 
     def _create_campaign_entries(self, segment):
         """One campaign entry per campaign of the lines, with the date and salesperson of its first line."""
         self.ensure_one()
-        self.env["sales.segment.line"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT DISTINCT ON (campaign_id) campaign_id, user_id
-                     FROM sales_segment_line
-                    WHERE segment_id = %s AND active AND campaign_id IS NOT NULL
-                    ORDER BY campaign_id, id""",
-                segment.id,
-            )
+        # The first line of each (campaign, salesperson) pair; the first pair of a campaign gives its salesperson.
+        pairs = self.env["sales.segment.line"]._read_group(
+            [("segment_id", "=", segment.id), ("campaign_id", "!=", False)], ["campaign_id", "user_id"], ["id:min"]
         )
+        salesperson = {}
+        for campaign, user, _first_line_id in sorted(pairs, key=lambda pair: pair[2]):
+            salesperson.setdefault(campaign, user)
         vals_list = [
             {
-                "campaign_id": campaign_id,
+                "campaign_id": campaign.id,
                 "company_id": segment.company_id.id,
                 "description": segment.description,
                 "date": segment.date,
-                "salesperson_id": user_id,
+                "salesperson_id": user.id,
                 "segment_id": segment.id,
                 "logged_segment_id": self.id,
             }
-            for campaign_id, user_id in self.env.cr.fetchall()
+            for campaign, user in sorted(salesperson.items(), key=lambda item: item[0].id)
         ]
         return self.env["sales.campaign.entry"]._create_entries(vals_list)
 
     def _insert_interactions(self, segment, send, missing_email_as_hard_copy):
-        """One interaction log entry per line, in one INSERT ... SELECT; returns how many."""
+        """One interaction log entry per line, in one INSERT ... SELECT; returns how many.
+
+        Every stored field is written as the ORM's ``create`` would write it, stored computed fields
+        (``company_partner_id``, ``group_id``, ``response_source``) included: ``test_sql_rows`` compares a row of
+        each kind with one the ORM creates."""
         self.ensure_one()
         self.env.flush_all()
         entry_by_campaign = SQL(", ").join(
@@ -273,13 +282,13 @@ class SalesLoggedSegment(models.Model):
                        subject, lang, correspondence_type, information_flow, initiated_by, cost, duration,
                        campaign_id, campaign_entry_id, campaign_target, campaign_response, segment_id,
                        logged_segment_id, user_id, delivery_status, delivery_failure_reason, cancelled,
-                       attempt_failed, create_uid, create_date, write_uid, write_date)
+                       response_source, create_uid, create_date, write_uid, write_date)
                    SELECT line.partner_id, partner.commercial_partner_id, %(company)s, %(now)s, template.id,
                           template.group_id, %(description)s, COALESCE(line.subject, %(subject)s), line.lang,
                           %(correspondence)s, %(flow)s, %(initiated)s, %(cost)s, %(duration)s,
                           line.campaign_id, campaign_entry.entry_id, line.campaign_target, line.campaign_response,
                           %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s), %(status)s, %(reason)s,
-                          %(cancelled)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          %(cancelled)s, %(response_source)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM sales_segment_line AS line
                      JOIN res_partner AS partner ON partner.id = line.partner_id
                      JOIN sales_interaction_template AS template
@@ -301,6 +310,8 @@ class SalesLoggedSegment(models.Model):
                 logged=self.id,
                 uid=self.user_id.id,  # the user who logged, whoever writes the entries (the log cron, say)
                 cancelled=self.cancelled,
+                # ``_compute_response_source`` of a new entry: responses logged by a user are "By Hand"
+                response_source=SQL("(CASE WHEN line.campaign_response THEN 'manual' END)"),
                 status=status,
                 reason=reason,
                 header_template=header_template,

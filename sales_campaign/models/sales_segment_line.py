@@ -132,7 +132,7 @@ class SalesSegmentLine(models.Model):
         lines = self.filtered("id")
         found = set()
         if lines:
-            self.env.flush_all()
+            self._flush_other_campaign_targets()
             self.env.cr.execute(
                 SQL(
                     "SELECT id FROM (%s) AS overlap WHERE id IN %s",
@@ -143,6 +143,22 @@ class SalesSegmentLine(models.Model):
             found = {row[0] for row in self.env.cr.fetchall()}
         for line in self:
             line.in_other_campaign = line.id in found
+
+    def _flush_other_campaign_targets(self):
+        """Flush the fields ``_other_campaign_targets_sql`` reads, and only those: keep the two in step."""
+        for model, fnames in (
+            ("sales.segment.line", ["active", "campaign_id", "campaign_target", "partner_id", "segment_id"]),
+            ("sales.segment", ["company_id", "state"]),
+            ("res.partner", ["commercial_partner_id"]),
+            (
+                "sales.interaction.log",
+                ["campaign_id", "campaign_target", "cancelled", "company_partner_id", "partner_id", "segment_id"],
+            ),
+            ("sales.campaign", ["date_end", "status_id", "utm_campaign_id"]),
+            ("utm.campaign", ["active", "company_id"]),
+            ("sales.campaign.status", ["fold"]),
+        ):
+            self.env[model].flush_model(fnames)
 
     def _search_in_other_campaign(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

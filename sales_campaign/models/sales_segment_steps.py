@@ -71,11 +71,11 @@ class SalesSegment(models.Model):
     def _next_step_number(self):
         """The number of the segment's next step; unique as long as it is taken under ``_lock_steps``."""
         self.ensure_one()
-        self.env["sales.segment.history"].flush_model(["segment_id", "sequence"])
-        self.env.cr.execute(
-            SQL("SELECT COALESCE(max(sequence), 0) + 1 FROM sales_segment_history WHERE segment_id = %s", self.id)
-        )
-        return self.env.cr.fetchone()[0]
+        # sudo: the number counts every step of the segment, whatever record rules would show of them (a step
+        # not yet given its company, say); only the maximum of a segment the caller may write is read.
+        History = self.env["sales.segment.history"].sudo()
+        [[last]] = History._read_group([("segment_id", "=", self.id)], [], ["sequence:max"])
+        return (last or 0) + 1
 
     def _run_step(self, action, criteria):
         """Run one step (``add``, ``reduce``, ``refine``) with ``criteria``; returns the history step."""

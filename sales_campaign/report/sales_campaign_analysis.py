@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -133,11 +133,6 @@ class SalesCampaignAnalysis(models.Model):
     quotation_count = fields.Integer(string="Open Quotations", readonly=True, aggregator="sum")
     order_count = fields.Integer(string="Sales Orders", readonly=True, aggregator="sum")
     revenue = fields.Monetary(readonly=True, aggregator="sum")
-
-    def init(self):
-        # The rows used to be a database view; they are a query now (the conversion depends on the user's
-        # company): drop the view a former version created.
-        tools.drop_view_if_exists(self.env.cr, self._table)
 
     def _rate_sql(self, currency, date):
         """The rate of ``currency`` (SQL) on ``date`` (SQL), as ``res.currency._get_rates`` reads it."""

@@ -20,6 +20,7 @@ from . import test_segment_log
 from . import test_segment_log_delivery
 from . import test_segment_log_performance
 from . import test_segment_log_concurrency
+from . import test_sql_rows
 from . import test_campaign_prices
 from . import test_campaign_statistics
 from . import test_campaign_activities

@@ -69,3 +69,34 @@ class TestSegmentExport(SalesSegmentCommon):
         self.assertEqual(workbook.sheetnames, [first.name, second.name])
         self.assertEqual(filename, f"{first.name}-{second.name}.xlsx")
         self.assertEqual(workbook[second.name].max_row, 3)
+
+    @users("sc_staff")
+    def test_export_speaks_the_users_language(self):
+        """Countries, code lists, industries and campaigns carry their names in the user's language, the English
+        name where they have no translation."""
+        self.env["res.lang"].sudo()._activate_lang("nl_NL")
+        self.env.ref("base.nl").sudo().update_field_translations("name", {"nl_NL": "Nederland"})
+        self.resp_purchase.sudo().update_field_translations("name", {"nl_NL": "Inkoop"})
+        self.rel_pros.sudo().update_field_translations("name", {"nl_NL": "Prospect NL"})
+        self.industry_it.sudo().update_field_translations("name", {"nl_NL": "Informatie en communicatie"})
+        self.campaign.utm_campaign_id.sudo().update_field_translations("title", {"nl_NL": "Beurs Office Futurus"})
+        self.prospect_buyer.sudo().write({"country_id": self.env.ref("base.nl").id})
+        segment = self.new_segment(campaign_id=self.campaign.id)
+        self.add(segment, job_responsibility_ids=self.resp_purchase)
+        exporter = self.env["sales.segment.xlsx.export"].with_context(lang="nl_NL")
+        rows = {row[0]: row for row in exporter._rows(segment)}
+        # Contact, ..., Country (7), Language, Job Responsibilities (9), Business Relations, Industry, ...,
+        # Campaign (14)
+        paula = rows["Paula Prospect-Buyer"]
+        self.assertEqual(
+            (paula[7], paula[9], paula[10], paula[11], paula[14]),
+            (
+                "Nederland",
+                "IT, Inkoop",
+                "Prospect NL",
+                "Informatie en communicatie",
+                f"{self.campaign.number} Beurs Office Futurus",
+            ),
+        )
+        english = {row[0]: row for row in exporter.with_context(lang="en_US")._rows(segment)}["Paula Prospect-Buyer"]
+        self.assertEqual((english[9], english[10]), ("IT, Purchasing", "Prospect"))

@@ -2,6 +2,7 @@ import re
 from email.utils import formatdate, make_msgid
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import formataddr, mute_logger
@@ -108,6 +109,22 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(self.customer_it.with_user(self.staff).sales_interaction_count, 1)
         self.assertEqual(self.customer_co.with_user(self.staff).sales_interaction_count, 2)
 
+    def test_a_campaign_entry_per_campaign_with_the_salesperson_of_its_first_line(self):
+        segment = self.staff_segment()
+        carla, ivan, paula = segment.line_ids.sorted("id")
+        self.assertEqual(
+            (carla + ivan + paula).partner_id, self.customer_buyer + self.customer_it + self.prospect_buyer
+        )
+        fair = self.env["sales.campaign"].create({"title": "Furniture fair"})
+        carla.user_id = self.manager
+        ivan.write({"campaign_id": fair.id, "user_id": self.staff.id})
+        paula.write({"campaign_id": fair.id, "user_id": self.manager.id})
+        logged = self.log(segment, send_attachments=False)
+        self.assertEqual(
+            {entry.campaign_id: (entry.salesperson_id, entry.interaction_count) for entry in logged.campaign_entry_ids},
+            {self.campaign: (self.manager, 1), fair: (self.staff, 2)},
+        )
+
     def test_log_refuses_what_is_missing_and_changes_nothing(self):
         Logged = self.env["sales.logged.segment"]
         empty = self.new_segment(template_id=self.template.id).with_user(self.staff)
@@ -120,9 +137,33 @@ class TestSegmentLog(SalesSegmentCommon):
         self.add(no_template, job_responsibility_ids=self.resp_purchase)
         with self.assertRaisesRegex(UserError, "interaction template"):
             self.log(no_template, send_attachments=False)
+        # Everything missing at once, a whole sentence per problem, one per line.
+        nothing = self.new_segment(description=False).with_user(self.staff)
+        self.add(nothing, job_responsibility_ids=self.resp_purchase)
+        with self.assertRaises(UserError) as refusal:
+            self.log(nothing, send_attachments=False)
+        self.assertEqual(
+            refusal.exception.args[0],
+            f"Segment {nothing.name} cannot be logged yet:\n"
+            "- The segment has no description.\n"
+            "- The segment has no interaction template, and 2 of its lines have none either.",
+        )
+        bare = self.env["sales.interaction.template"].create(
+            {"code": "T-BARE", "name": "Bare", "group_id": self.template.group_id.id, "correspondence_type": "email"}
+        )
+        unsendable = self.new_segment(template_id=bare.id, lang_default=False).with_user(self.staff)
+        self.add(unsendable, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        with self.assertRaises(UserError) as refusal:
+            self.log(unsendable, send_attachments=True)
+        self.assertEqual(
+            refusal.exception.args[0],
+            f"Segment {unsendable.name} cannot be logged yet:\n"
+            "- The segment needs a default language, or a language version for English (US).\n"
+            "- Interaction template Bare has no text to print or send.",
+        )
         self.assertFalse(Logged.search([]))
         self.assertFalse(self.env["sales.interaction.log"].search([]))
-        self.assertEqual((empty | no_description | no_template).mapped("state"), ["draft"] * 3)
+        self.assertEqual((empty | no_description | no_template | nothing | unsendable).mapped("state"), ["draft"] * 5)
 
         segment = self.staff_segment()
         self.log(segment, send_attachments=False)
@@ -349,6 +390,10 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertEqual(set(logged.interaction_ids.mapped("delivery_status")), {"not_applicable"})
         self.assertFalse(logged.interaction_ids.mail_mail_id)
         self.assertEqual(logged.campaign_entry_ids.interaction_count, 2)
+        # Responses logged by hand, on the campaign card and in its statistics.
+        self.assertEqual(logged.interaction_ids.mapped("response_source"), ["manual", "manual"])
+        campaign = self.campaign.with_user(self.staff)
+        self.assertEqual((campaign.stat_response_manual_count, campaign.stat_responded_count), (2, 2))
 
     def test_cancel_cascades_and_only_cancelled_is_deleted_by_managers(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
@@ -463,6 +508,10 @@ class TestSegmentLog(SalesSegmentCommon):
             segment.line_ids.search([("segment_id", "=", segment.id), ("in_other_campaign", "=", True)]).partner_id,
             self.customer_it,
         )
+        # A change not written to the database yet counts: the other campaign ended yesterday.
+        self.campaign.date_end = fields.Date.add(fields.Date.context_today(self.campaign), days=-1)
+        segment.line_ids.invalidate_recordset(["in_other_campaign"])
+        self.assertFalse(segment.line_ids.filtered("in_other_campaign"))
 
     def test_other_company_sees_nothing(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
