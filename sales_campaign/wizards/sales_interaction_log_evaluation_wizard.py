@@ -10,7 +10,7 @@ class SalesInteractionLogEvaluationWizard(models.TransientModel):
     _name = "sales.interaction.log.evaluation.wizard"
     _description = "Evaluate Interaction"
 
-    interaction_id = fields.Many2one("sales.interaction.log", string="Interaction", required=True, readonly=True)
+    interaction_id = fields.Many2one("sales.interaction.log", required=True, readonly=True)
     evaluation = fields.Selection(EVALUATIONS, compute="_compute_result", store=True, readonly=False)
     attempt_failed = fields.Boolean(
         compute="_compute_result", store=True, readonly=False, help="The contact could not be reached."

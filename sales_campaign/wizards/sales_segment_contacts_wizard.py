@@ -90,9 +90,10 @@ class SalesSegmentContactsWizard(models.TransientModel):
     @api.model
     def _check_segment(self, segment, values):
         """Refuse to reduce or refine a segment without lines, too."""
-        super()._check_segment(segment, values)
+        segment = super()._check_segment(segment, values)
         if segment and values.get("mode") in ("reduce", "refine") and not segment.line_count:
             raise UserError(self.env._("Segment %(segment)s has no lines to reduce or refine.", segment=segment.name))
+        return segment
 
     def _criteria(self):
         """The wizard's filters and options as the criteria a history step keeps."""

@@ -74,11 +74,12 @@ class SalesSegmentLogWizard(models.TransientModel):
     @api.model
     def _check_segment(self, segment, values):
         """Refuse to log an empty segment, too."""
-        super()._check_segment(segment, values)
+        segment = super()._check_segment(segment, values)
         if segment and not segment.line_count:
             raise UserError(
                 self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
             )
+        return segment
 
     def action_log(self):
         self.ensure_one()

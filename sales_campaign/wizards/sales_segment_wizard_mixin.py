@@ -31,11 +31,12 @@ class SalesSegmentWizardMixin(models.AbstractModel):
 
     @api.model
     def _check_segment(self, segment, values):
-        """Refuse a segment the user may not change (another company's, a logged one)."""
+        """Refuse a segment the user may not change (another company's, a logged one); returns it."""
         if segment:
             segment.check_access(self._segment_access)
             if self._segment_access == "write":
                 segment._check_draft()
+        return segment
 
     def _readable_segment(self):
         """The dialog's segment when the user may change it, else an empty one (counts then show nothing)."""
