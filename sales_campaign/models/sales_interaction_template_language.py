@@ -1,9 +1,11 @@
 import re
+import secrets
 
 from lxml import html
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.mail import TEXT_URL_REGEX, URL_REGEX
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -104,14 +106,47 @@ class SalesInteractionTemplateLanguage(models.Model):
         only Odoo's safe placeholders (``<t t-out="object.name"/>``) go through its fast path without QWeb;
         other expressions are rendered for Mail Template Editors only, checked now, whoever wrote the text
         (the delivery renders as the user who logged, see ``sales.logged.segment._render_as``).
+
+        Odoo compiles a text that needs QWeb again for each record it renders (a few milliseconds each); for
+        the users who may render it, the contacts are looped over in the text itself, as QWeb reports loop
+        over their documents (``t-foreach``): one compilation for all of them, the same rendering API and
+        evaluation context. (Variables a text sets with ``t-set`` are then seen by the next contacts' parts.)
         """
         self.ensure_one()
-        source = self.body_html if source is None else source
+        source = (self.body_html if source is None else source) or ""
         if not partners:
             return {}
-        return self.with_context(lang=self.lang)._render_template(
-            source or "", self.render_model, partners.ids, engine="qweb", options={"post_process": True}
+        Render = self.with_context(lang=self.lang)
+        model = self.render_model
+        unrestricted = (
+            self._unrestricted_rendering
+            or self.env.is_admin()
+            or self.env.user.has_group("mail.group_mail_template_editor")
         )
+        if len(partners) == 1 or not unrestricted or not self._has_unsafe_expression_template_qweb(source, model):
+            return Render._render_template(source, model, partners.ids, engine="qweb", options={"post_process": True})
+        # A text that cannot be in a contact's data (nor in the text): the contacts' parts are cut at it.
+        cut = f"sales-campaign-contact-{secrets.token_hex(16)}"
+        looped = f'<t t-foreach="sales_campaign_contacts" t-as="object">{cut}{source}</t>'
+        rendered = Render._render_template(
+            looped,
+            model,
+            partners[:1].ids,
+            engine="qweb",
+            # the contacts as the renderer reads them (its rights, the text's language), as Odoo browses them
+            add_context={"sales_campaign_contacts": Render.env[model].browse(partners.ids)},
+            options={"post_process": True},
+        )[partners[0].id]
+        parts = str(rendered).split(cut)[1:]
+        if len(parts) != len(partners):
+            raise UserError(
+                self.env._(
+                    "The %(lang)s text of interaction template %(template)s could not be rendered for each contact.",
+                    lang=self.lang,
+                    template=self.template_id.display_name,
+                )
+            )
+        return {partner.id: Markup(part) for partner, part in zip(partners, parts, strict=True)}
 
     def _track_links(self, link_tracker_vals, printed=False):
         """This version's text with its web addresses going through Odoo's link tracker: each becomes a short

@@ -322,9 +322,14 @@ class SalesLoggedSegment(models.Model):
         mails = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(vals_list)
         for entry, mail in zip(queued, mails, strict=True):
             entry._write_process(
-                {"mail_mail_id": mail.id, "mail_message_id": mail.mail_message_id.id, "message_id": mail.message_id}
+                {
+                    "mail_mail_id": mail.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "message_id": mail.message_id,
+                    "delivery_status": "queued",
+                    "delivery_failure_reason": False,
+                }
             )
-        queued._set_delivery_status("queued")
         return queued
 
     @api.model

@@ -363,6 +363,30 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.assertEqual(logged.state, "done")
         self.assertIn("from Marketing Staff", self.emails_of(self.mailed)[0].body_html)
 
+    def test_a_text_needing_qweb_is_compiled_once_for_all_contacts(self):
+        """A text with expressions beyond the safe placeholders renders, for a Mail Template Editor, all the
+        contacts in one QWeb rendering (one compilation, not one per contact), each contact's part as a
+        rendering of its own gives it."""
+        self.template.language_ids.body_html = (
+            '<p>Dear <t t-out="object.name"/>,</p><p t-if="object.email">We write to <t t-out="object.email"/>.</p>'
+            '<p>Kind regards, <t t-out="user.name"/> (<t t-out="format_date(object.create_date)"/>)</p>'
+        )
+        version = self.template.language_ids.with_user(self.staff)
+        contacts = self.mailed | self.printed
+        IrQweb = type(self.env["ir.qweb"])
+        with patch.object(IrQweb, "_generate_code", side_effect=IrQweb._generate_code, autospec=True) as compile_:
+            together = version._render_bodies(contacts)
+        # Two checks of the text's expressions (which way to render, then Odoo's own) and one compilation,
+        # where rendering each contact apart compiles the text once per contact.
+        self.assertEqual(compile_.call_count, 3)
+        self.assertEqual(set(together), set(contacts.ids))
+        for contact in contacts:
+            alone = version._render_bodies(contact)[contact.id]
+            self.assertEqual(together[contact.id], alone, contact.name)
+            self.assertIn(f"Dear {contact.name},", alone)
+            self.assertIn("Kind regards, Marketing Staff", alone)
+            self.assertEqual(f"We write to {contact.email}." in alone, bool(contact.email))
+
     def test_the_letters_download_as_one_zip(self):
         logged = self.log_large()
         for _batch in range(7):
@@ -400,7 +424,9 @@ class TestSegmentLogDeliveryConcurrency(BaseCase):
         small_batches(self)
         self.db = sql_db.db_connect(get_db_name())
         with closing(self.db.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+            env = api.Environment(
+                cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True, "no_reset_password": True}
+            )
             cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
             self.last_trigger = cr.fetchone()[0]
             user = env["res.users"].create(
@@ -445,6 +471,12 @@ class TestSegmentLogDeliveryConcurrency(BaseCase):
                     """DELETE FROM mail_message WHERE (model = 'res.partner' AND res_id IN %s)
                            OR (model = 'sales.logged.segment' AND res_id = %s)""",
                     tuple(self.partner_ids),
+                    self.logged_id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "DELETE FROM mail_followers WHERE res_model = 'sales.logged.segment' AND res_id = %s",
                     self.logged_id,
                 )
             )
