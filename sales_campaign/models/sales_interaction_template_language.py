@@ -171,7 +171,8 @@ class SalesInteractionTemplateLanguage(models.Model):
         Render = self.env["mail.render.mixin"].sudo()
         source = Render._shorten_links(source, link_tracker_vals, blacklist=blacklist, base_url=base_url)
         if printed and re.search(TEXT_URL_REGEX, source):
-            source = self._shorten_printed_links(source, link_tracker_vals, blacklist, base_url)
+            # (the converter of text addresses compares its blacklist with the addresses' paths)
+            source = self._shorten_printed_links(source, link_tracker_vals, ["/sales_campaign/"], base_url)
         short_prefix = f"{base_url}/r/"
         short_urls = {url for _href, url in re.findall(URL_REGEX, source) if url.startswith(short_prefix)}
         return source, short_urls

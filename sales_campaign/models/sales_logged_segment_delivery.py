@@ -279,7 +279,9 @@ class SalesLoggedSegment(models.Model):
             attachments = attachments_of.get(version.lang, self.env["ir.attachment"])
             # The mails are created with sudo: the files sent must be ones the user who logged may read.
             attachments.with_user(sender).check("read")
-            source, short_urls = version._track_links(self._link_tracker_values(campaign)) if campaign else (None, ())
+            source, short_urls = (
+                version._track_links(self._link_tracker_values(campaign)) if version and campaign else (None, ())
+            )
             bodies = self._render_as(version)._render_bodies(group.partner_id, source) if version else {}
             footer = self._unsubscribe_footer(version.lang or group[:1].lang)
             for entry in group:
