@@ -70,14 +70,17 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         super().setUp()
         small_batches(self)
 
-    def log_large(self, partners=None, user=None, email_only=False, **values):
+    def log_large(self, partners=None, user=None, email_only=False, attachment=None, **values):
         """As ``user`` (the staff): a segment of ``partners`` (the 5 mailed and 3 printed contacts) with the
-        template and the campaign, logged with sending: a log for the background."""
+        template and the campaign (and ``attachment`` to send), logged with sending: a log for the background."""
         user = user or self.staff
         segment = self.new_segment(template_id=self.template.id, campaign_id=self.campaign.id, **values)
         if email_only:
             segment.write({"correspondence_type": "email", "ignore_contact_correspondence_type": True})
         segment = segment.with_user(user)
+        if attachment:
+            segment.write({"send_attachment": True})
+            segment.language_ids.attachment_ids = attachment
         self.env["sales.segment.line"].with_user(user).create(
             [{"segment_id": segment.id, "partner_id": partner.id} for partner in partners or self.mailed | self.printed]
         )
@@ -282,6 +285,20 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.assertEqual(len(self.emails_of(self.mailed)), 5)
         self.assertFalse(self.emails_of(nordic), "no e-mail for the other company's contact")
         self.assertEqual((foreign.sudo().delivery_status, foreign.sudo().mail_mail_id.id), ("pending", False))
+
+    def test_the_files_sent_are_checked_as_the_user_who_logged(self):
+        """The e-mails are made with sudo: their files must still be ones the user who logged may read, when
+        they are sent (a file that became another company's since the log is not e-mailed out)."""
+        brochure = self.env["ir.attachment"].with_user(self.staff).create({"name": "brochure.pdf", "raw": b"%PDF"})
+        logged = self.log_large(self.mailed, email_only=True, attachment=brochure)
+        self.assertEqual(logged.attachment_ids, brochure)
+        nordic = self.env["res.partner"].create({"name": "Nordic Contact", "company_id": self.company_2.id})
+        brochure.sudo().write({"res_model": "res.partner", "res_id": nordic.id})
+        with mute_logger(DELIVERY_LOGGER):
+            for _batch in range(2):
+                self.run_cron()
+        self.assertEqual(logged.state, "failed")
+        self.assertFalse(self.emails_of(self.mailed), "no e-mail leaves with a file the user may not read")
 
     def test_the_background_speaks_the_language_of_the_user_who_logged(self):
         """The notification, the chatter and the files of a log delivered in the background are in the
