@@ -160,7 +160,7 @@ class DeliveryBench:
                 profiler.runcall(Cron._cron_deliver)
             else:
                 Cron._cron_deliver()
-            self.commit()  # the cron commits each batch
+            self.commit()  # as Odoo's cron runner commits after each call (one batch)
             self.env.invalidate_all()
             if logged.state != "in_progress":
                 break

@@ -1,5 +1,3 @@
-import hashlib
-import hmac
 import logging
 import re
 
@@ -9,7 +7,7 @@ from werkzeug.urls import url_encode
 
 from odoo import Command, api, fields, models
 from odoo.osv import expression
-from odoo.tools import consteq, email_normalize
+from odoo.tools import consteq, email_normalize, hmac
 from odoo.tools.mail import mail_header_msgid_re
 
 from .sales_interaction_log import AUTOMATIC_SOURCES
@@ -25,11 +23,6 @@ AUTO_PRECEDENCES = ("auto_reply", "bulk", "junk")
 
 
 _logger = logging.getLogger(__name__)
-
-
-def sign(secret, scope, message):
-    """``odoo.tools.hmac`` with the secret read once: a batch of e-mails signs thousands of links."""
-    return hmac.new(secret.encode(), repr((scope, message)).encode(), hashlib.sha256).hexdigest()
 
 
 def _is_record_id(value):
@@ -242,23 +235,20 @@ class SalesInteractionLog(models.Model):
         return self.with_context(lang=self.user_id.lang or self.company_id.partner_id.lang or self.env.lang).env
 
     @api.model
-    def _signing_secret(self):
-        """The key of the links' signatures, read once per batch of e-mails (``tools.hmac`` reads it per call)."""
-        # sudo: the secret never leaves the server; only signatures made with it do
-        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+    def _click_token(self, interaction_id):
+        """The signature of the tracked links of an interaction's e-mail (``odoo.tools.hmac``, as Email
+        Marketing signs its links)."""
+        return hmac(self.env(su=True), CLICK_SCOPE, int(interaction_id))
 
     @api.model
-    def _click_token(self, interaction_id, secret=None):
-        return sign(secret or self._signing_secret(), CLICK_SCOPE, int(interaction_id))
+    def _unsubscribe_token(self, interaction_id, email):
+        """The signature of the unsubscribe links of an interaction's e-mail sent to ``email``."""
+        return hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (int(interaction_id), email))
 
     @api.model
-    def _unsubscribe_token(self, interaction_id, email, secret=None):
-        return sign(secret or self._signing_secret(), UNSUBSCRIBE_SCOPE, (int(interaction_id), email))
-
-    @api.model
-    def _unsubscribe_urls(self, base_url, interaction_id, email, secret=None):
+    def _unsubscribe_urls(self, base_url, interaction_id, email):
         """The unsubscribe page and the one-click unsubscribe (RFC 8058) of an e-mail sent to ``email``."""
-        query = url_encode({"email": email, "token": self._unsubscribe_token(interaction_id, email, secret)})
+        query = url_encode({"email": email, "token": self._unsubscribe_token(interaction_id, email)})
         return (
             f"{base_url}/sales_campaign/unsubscribe/{interaction_id}?{query}",
             f"{base_url}/sales_campaign/unsubscribe/{interaction_id}/one-click?{query}",

@@ -156,12 +156,13 @@ class SalesInteractionTemplate(models.Model):
             return target or self.campaign_target, response or self.campaign_response
         return target, response
 
-    def _get_language(self, lang):
-        """The language line for ``lang``, else the one of the default language, else the first one."""
+    def _get_language(self, lang, default=None):
+        """The language line for ``lang``, else the one of ``default`` (a segment's default language), else the
+        one of the template's default language, else the first one."""
         self.ensure_one()
         lines = self.language_ids
-        return (
-            lines.filtered(lambda line: line.lang == lang)[:1]
-            or lines.filtered(lambda line: line.lang == self.lang_default)[:1]
-            or lines[:1]
-        )
+        for wanted in (lang, default, self.lang_default):
+            line = lines.filtered(lambda line, wanted=wanted: line.lang == wanted)[:1] if wanted else lines.browse()
+            if line:
+                return line
+        return lines[:1]

@@ -1,28 +1,26 @@
-import html
 import logging
 import re
-import threading
-import time
 from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, config, formataddr
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, clean_context, formataddr
 from odoo.tools.mail import URL_REGEX, generate_tracking_message_id
 
 _logger = logging.getLogger(__name__)
 
-# Delivery runs in batches, each one transaction of the delivery cron (or of the log itself when it is small):
-# e-mails put in the mail queue per batch, letters printed per PDF. Ten batches must fit in one cron run
-# under Odoo's limit_time_real (120 s by default): wkhtmltopdf prints about 15 letters a second.
+# Delivery runs in batches, each one transaction: one call of the delivery cron, or a step of a small log
+# delivered at once. E-mails are put in the mail queue per batch, letters printed per PDF.
 EMAIL_BATCH_SIZE = 1000
 LETTER_BATCH_SIZE = 100
 # Logs of at most this many lines are processed at once, in the request, by the same batches.
 IMMEDIATE_DELIVERY_LIMIT = 200
-# Seconds of delivery in one call of the delivery cron (see ``_cron_time_budget``).
-CRON_TIME_BUDGET = 10
+# Times a call of the delivery cron starts its batch again after a concurrent change of the log (a cancel):
+# each try is a new transaction, which sees the change.
+CONCURRENCY_TRIES = 3
 
 
 class SalesLoggedSegment(models.Model):
@@ -31,6 +29,13 @@ class SalesLoggedSegment(models.Model):
 
     _inherit = "sales.logged.segment"
 
+    last_batch_turn = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="The order of the logs' latest delivery batches: the logs in progress take turns, the one whose "
+        "latest batch is the oldest first.",
+    )
+
     # ------------------------------------------------------------------------------------------------
     # Delivery: batches of e-mails put in the mail queue and of letters printed, in the background
     # ------------------------------------------------------------------------------------------------
@@ -38,60 +43,127 @@ class SalesLoggedSegment(models.Model):
     def _start(self):
         """Run the rest of the log: at once for a small segment, else in the background by the log cron.
 
-        Both ways run the same batches (``_process_batch``). The cron commits each batch, so a worker stopped
-        in the middle loses nothing and does nothing twice: each batch takes what is still to do (entries not
+        Both ways run the same batches (``_process_batch``), each one transaction: a worker stopped in the
+        middle loses nothing and does nothing twice, as each batch takes what is still to do (entries not
         written yet, e-mails and letters still waiting) and marks it done in the same transaction.
         """
         self.ensure_one()
+        self._check_texts_renderable()
         self._write_ledger({"state": "in_progress", "failure_reason": False})
         if self.segment_id.with_context(active_test=False).line_count <= IMMEDIATE_DELIVERY_LIMIT:
-            # sudo: the log was checked when it was made (the user's access to the segment, its contacts and
-            # its files); the batches write and deliver what it decided, as the cron does
-            while self.sudo()._process_batch():
+            logged = self._as_delivery()
+            while logged._process_batch():
                 pass
         else:
             self._write_ledger({"in_background": True})
             self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
 
-    def _count_waiting(self):
-        self.ensure_one()
-        return self.env["sales.interaction.log"].search_count(
-            [("logged_segment_id", "=", self.id), ("delivery_status", "=", "pending"), ("cancelled", "=", False)]
-        )
+    def _as_delivery(self):
+        """This log as its batches run it, in the request or in the cron: in the language of the user who
+        logged (the notifications, the letters' files), with the rights of the process.
 
-    @api.model
-    def _cron_time_budget(self):
-        """Seconds of work for one call of the log cron. Odoo calls a cron up to ten times in a row and kills its
-        worker after ``limit_time_real_cron`` (120 s by default) of real time or ``limit_time_cpu`` (60 s) of
-        processor time: ten calls must fit in both."""
-        real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
-        limits = [limit for limit in (real, config["limit_time_cpu"]) if limit and limit > 0]
-        return min([CRON_TIME_BUDGET] + [limit / 12 for limit in limits])
+        sudo: the log was checked when it was made (the user's access to the segment, its contacts and its
+        files); the batches write and deliver what it decided. The texts are rendered as the user who logged,
+        with that user's rights (``_render_as``), and the files sent are checked as that user.
+        """
+        return self.with_context(lang=self.user_id.lang or self.env.lang).sudo()
+
+    def _render_as(self, versions):
+        """``versions`` (of interaction templates) as the user who logged renders them: the texts are theirs,
+        rendered with their rights and Odoo's restrictions for them, whoever runs the batch (the cron)."""
+        return versions.with_user(self.user_id)
+
+    def _check_texts_renderable(self):
+        """Refuse, before anything is recorded or sent, texts the user who logged may not render: expressions
+        beyond Odoo's safe placeholders are for Mail Template Editors (rendering checks it again)."""
+        segment = self.segment_id
+        if not self.send_documents or not segment:
+            return
+        templates = segment.template_id.union(
+            *(
+                template
+                for [template] in self.env["sales.segment.line"]
+                .with_context(active_test=False)
+                ._read_group([("segment_id", "=", segment.id)], ["template_id"])
+            )
+        )
+        self._render_as(templates.language_ids)._check_body_expressions()
+
+    def _count_waiting(self):
+        """The entries of this log still waiting for their e-mail or letter (those ``_take_waiting`` takes)."""
+        self.ensure_one()
+        return self.env["sales.interaction.log"].search_count(self._waiting_domain())
+
+    def _waiting_domain(self):
+        return [
+            ("logged_segment_id", "=", self.id),
+            ("company_id", "=", self.company_id.id),
+            ("delivery_status", "=", "pending"),
+            ("cancelled", "=", False),
+        ]
 
     @api.model
     def _cron_deliver(self):
-        """The log cron: batches of the logs in progress, oldest first, each committed, for the time budget
-        of one call; it calls itself back at once while work remains."""
-        deadline = time.monotonic() + self._cron_time_budget()
-        auto_commit = not getattr(threading.current_thread(), "testing", False)  # as the mail queue does
-        done = 0
-        while logged := self.search([("state", "=", "in_progress")], order="id", limit=1):
+        """The log cron: one batch of the log in progress whose turn it is (``_take_turn``), then the progress.
+
+        Odoo's cron runner calls the job again while work remains (up to ten times in a row, then again as soon
+        as the other jobs had their turn), committing after each call: each batch is one transaction, so a
+        worker killed in the middle loses nothing and sends nothing twice. A batch that meets a change of its
+        log by a user (a cancel) starts again in a new transaction, which sees the change.
+        """
+        for attempt in range(1, CONCURRENCY_TRIES + 1):
             try:
-                with self.env.cr.savepoint():
-                    done += logged._process_batch()
-            except Exception as error:
-                _logger.exception("Logged segment %s could not be processed", logged.name)
-                logged._fail(error)
-            if auto_commit:
-                # each batch is done for good: a worker killed later loses nothing (a cron, as the mail queue)
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if time.monotonic() >= deadline:
+                logged = self._take_turn()
+                if logged:
+                    logged._run_batch()
                 break
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if attempt == CONCURRENCY_TRIES:
+                    raise
+                _logger.info("A logged segment changed during its delivery batch: the batch starts again.")
+                # Nothing of this batch is kept: the next try is a new transaction, as Odoo's requests retry.
+                self.env.cr.rollback()
+        # done: the batch of this call; remaining: the logs still in progress (each has a batch left at least)
         remaining = self.search_count([("state", "=", "in_progress")])
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            # The cron framework would wait for the cron worker's next wake-up (a minute) after its own runs.
-            self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
+        self.env["ir.cron"]._notify_progress(done=len(logged), remaining=remaining)
+
+    @api.model
+    def _take_turn(self):
+        """The log in progress whose latest batch is the oldest (a new log first), which takes the next turn.
+
+        Logs take turns batch by batch, so that a small log made while a large one is being delivered is done
+        after a few batches, not after the large one.
+        """
+        self.flush_model(["state", "last_batch_turn"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id, (SELECT COALESCE(MAX(last_batch_turn), 0) FROM sales_logged_segment)
+                     FROM sales_logged_segment
+                    WHERE state = 'in_progress'
+                    ORDER BY last_batch_turn NULLS FIRST, id
+                    LIMIT 1"""
+            )
+        )
+        if not rows:
+            return self.browse()
+        [(logged_id, latest_turn)] = rows
+        logged = self.browse(logged_id)
+        logged._write_ledger({"last_batch_turn": latest_turn + 1})
+        return logged
+
+    def _run_batch(self):
+        """One batch of this log (``_process_batch``); a batch that fails stops the log, and the user who
+        logged is told (Retry). A concurrent change of the log is left to the caller, whose transaction is lost."""
+        self.ensure_one()
+        logged = self._as_delivery()
+        try:
+            with self.env.cr.savepoint():
+                logged._process_batch()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as error:  # any failure of a batch stops its log, which the user retries
+            _logger.exception("Logged segment %s could not be processed", self.name)
+            logged._fail(error)
 
     def _process_batch(self):
         """Do the next batch of this log: its interaction entries, its follow-up segment, a batch of e-mails,
@@ -117,21 +189,23 @@ class SalesLoggedSegment(models.Model):
 
     def _take_waiting(self, correspondence, size):
         """The next ``size`` waiting entries of this log, locked for this transaction (a second worker on the
-        same log skips them instead of delivering them twice)."""
+        same log skips them instead of delivering them twice). Only entries of the log's company: an entry of
+        another company attached to the log is never delivered with it."""
         Log = self.env["sales.interaction.log"]
-        Log.flush_model(["delivery_status", "cancelled", "correspondence_type", "logged_segment_id"])
-        self.env.cr.execute(
+        Log.flush_model(["delivery_status", "cancelled", "correspondence_type", "logged_segment_id", "company_id"])
+        rows = self.env.execute_query(
             SQL(
                 """SELECT id FROM sales_interaction_log
-                    WHERE logged_segment_id = %s AND delivery_status = 'pending' AND NOT cancelled
-                      AND correspondence_type = %s
+                    WHERE logged_segment_id = %s AND company_id = %s AND delivery_status = 'pending'
+                      AND NOT cancelled AND correspondence_type = %s
                     ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
                 self.id,
+                self.company_id.id,
                 correspondence,
                 size,
             )
         )
-        return Log.browse(row[0] for row in self.env.cr.fetchall())
+        return Log.browse(row[0] for row in rows)
 
     def _finish(self):
         """Nothing is left to do: the log is done, and the user who logged is told when it ran in the background."""
@@ -161,200 +235,138 @@ class SalesLoggedSegment(models.Model):
 
     def _notify_user(self, message, kind):
         """Tell the user who logged: in the chatter of the logged segment, and at once if they are online."""
-        self.message_post(body=message)
+        self.message_post(body=message, author_id=self.env.ref("base.partner_root").id)
         self.user_id._bus_send(
             "simple_notification",
             {"type": kind, "title": self.env._("Logged Segment"), "message": message, "sticky": True},
         )
 
-    def _version(self, segment, lang):
-        """The segment language row used for a contact speaking ``lang``."""
-        rows = segment.language_ids
-        return (
-            rows.filtered(lambda row: row.lang == lang)[:1]
-            or rows.filtered(lambda row: row.lang == segment.lang_default)[:1]
-        )
+    # ------------------------------------------------------------------------------------------------
+    # E-mails
+    # ------------------------------------------------------------------------------------------------
 
     def _queue_emails(self, entries):
-        """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them).
+        """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them), as Email Marketing
+        does: ``mail.mail`` created in one batch, their texts rendered per language version by Odoo's mail
+        rendering as the user who logged.
 
-        Each text is compiled once per template and language and filled in for each contact. The
-        ``mail.message`` / ``mail.mail`` rows are inserted set-wise, with the values the ORM gives an e-mail
-        created with ``mail.mail.create`` (``test_queued_mails_are_those_odoo_creates`` compares them): the
-        ORM's create costs half a millisecond per e-mail, most of a large log's delivery.
-
-        Every e-mail closes the loop (see ``_close_the_loop``): its links are tracked per contact, it ends
-        with an unsubscribe link, and it carries the ``List-Unsubscribe`` headers of RFC 8058.
+        Every e-mail closes the loop: the links of a campaign's e-mails go through Odoo's link tracker, each
+        ending with the e-mail's interaction and its signature (``/r/<code>/c/<interaction>/<signature>``),
+        the text ends with an unsubscribe link, and the headers carry the one-click unsubscribe of RFC 8058
+        (as Email Marketing builds them), all signed for the address the e-mail goes to.
         """
         self.ensure_one()
+        Log = self.env["sales.interaction.log"]
         segment = self.segment_id
         sender = self.user_id
         user = segment.user_id or sender
         email_from = user.email_formatted or segment.company_id.email_formatted or sender.email_formatted
-        groups = defaultdict(lambda: self.env["sales.interaction.log"])
-        for entry in entries:
-            groups[entry.template_id, self._version(segment, entry.lang).lang or entry.lang] |= entry
+        attachments_of = (
+            {row.lang: row.attachment_ids for row in segment.language_ids} if segment.send_attachment else {}
+        )
         # Once per batch: mail.message would look the reply-to up for each mail on its own.
         reply_to = entries.partner_id._notify_get_reply_to(default=email_from)
-        rendered = {}
-        for (template, lang), group in groups.items():
-            version = template._get_language(lang)
-            rendered[template, lang] = version._render_bodies(group.partner_id, sender) if version else {}
-        body_of, headers_of = self._close_the_loop(entries, groups, rendered)
-        self.env.flush_all()
-        now = fields.Datetime.now()
-        for (template, lang), group in groups.items():
-            attachments = (
-                self._version(segment, lang).attachment_ids if segment.send_attachment else self.env["ir.attachment"]
-            )
-            bodies = rendered[template, lang]
-            values = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    entry.id,
-                    entry.subject or template.name,
-                    entry.partner_id.id,
-                    entry.partner_id.display_name,
-                    reply_to.get(entry.partner_id.id) or email_from,
-                    generate_tracking_message_id(f"{entry.partner_id.id}-res.partner"),
-                    body_of(entry, bodies.get(entry.partner_id.id, ""), lang),
-                    formataddr((entry.partner_id.name or "", entry.partner_id.email_normalized)),
-                    headers_of(entry),
-                )
-                for entry in group
-            )
-            self.env.cr.execute(
-                SQL(
-                    """WITH email (entry_id, subject, res_id, record_name, reply_to, rfc_id, body_html, email_to,
-                                   headers) AS (
-                                VALUES %(values)s),
-                            message AS (
-                                INSERT INTO mail_message (subject, date, body, model, res_id, record_name, message_type,
-                                                          author_id, email_from, reply_to, message_id,
-                                                          email_add_signature, create_uid, create_date, write_uid,
-                                                          write_date)
-                                SELECT email.subject, %(now)s, '', 'res.partner', email.res_id, email.record_name,
-                                       'email_outgoing', %(author)s, %(email_from)s, email.reply_to, email.rfc_id, TRUE,
-                                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                                  FROM email
-                                RETURNING id, message_id),
-                            mail AS (
-                                INSERT INTO mail_mail (mail_message_id, body_html, email_to, headers, state,
-                                                       auto_delete, create_uid, create_date, write_uid, write_date)
-                                SELECT message.id, email.body_html, email.email_to, email.headers, 'outgoing', FALSE,
-                                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                                  FROM message JOIN email ON email.rfc_id = message.message_id
-                                RETURNING id, mail_message_id),
-                            message_attachment AS (
-                                INSERT INTO message_attachment_rel (message_id, attachment_id)
-                                SELECT message.id, attachment_id
-                                  FROM message CROSS JOIN unnest(%(attachments)s::integer[]) AS attachment_id)
-                       UPDATE sales_interaction_log AS entry
-                          SET mail_mail_id = mail.id, mail_message_id = message.id, message_id = message.message_id,
-                              delivery_status = 'queued', delivery_failure_reason = NULL
-                         FROM email
-                         JOIN message ON message.message_id = email.rfc_id
-                         JOIN mail ON mail.mail_message_id = message.id
-                        WHERE entry.id = email.entry_id""",
-                    values=values,
-                    now=now,
-                    author=user.partner_id.id,
-                    email_from=email_from,
-                    uid=self.env.uid,
-                    attachments=attachments.ids,
-                )
-            )
-        self.env["mail.message"].invalidate_model()
-        self.env["mail.mail"].invalidate_model()
-        entries.partner_id.invalidate_recordset(["message_ids"])
-        entries.invalidate_recordset(
-            ["mail_mail_id", "mail_message_id", "message_id", "delivery_status", "delivery_failure_reason"]
-        )
-        entries.modified(["delivery_status"])  # written in SQL: the counts of the logged segment follow
-        return entries
-
-    def _close_the_loop(self, entries, groups, rendered):
-        """What brings the e-mails of ``entries`` back as responses: their links go through Odoo's link
-        tracker, one ``link.tracker`` per distinct URL and campaign (with the campaign's UTM campaign, source and
-        medium) for the whole batch, each e-mail's own links ending with its interaction and the signature of
-        it (``/r/<code>/c/<interaction>/<signature>``); an unsubscribe link in the contact's language closes
-        the text, and the headers carry the one-click unsubscribe of RFC 8058 (as Odoo's Email Marketing
-        builds them), all signed for the address the e-mail goes to.
-
-        :return: ``(body_of, headers_of)``: functions giving the text and the headers of each entry's e-mail
-        """
-        Log = self.env["sales.interaction.log"]
         base_url = self.get_base_url()
-        secret = Log._signing_secret()
-        short_prefix = f"{base_url}/r/"
-        own_prefix = f"{base_url}/sales_campaign/"
-
-        def absolute(url):
-            url = html.unescape(url).strip()
-            if url.startswith("/") and not url.startswith("//"):
-                url = base_url + url
-            if not url.startswith(("http://", "https://")) or url.startswith((short_prefix, own_prefix)):
-                return None
-            return url
-
-        # The links of the campaigns' e-mails, collected over the batch, then tracked in one go.
-        wanted = defaultdict(set)  # campaign: {absolute url}
-        for (template, lang), group in groups.items():
-            bodies = rendered[template, lang]
-            for entry in group.filtered("campaign_id"):
-                for _href, url in re.findall(URL_REGEX, bodies.get(entry.partner_id.id) or ""):
-                    if target := absolute(url):
-                        wanted[entry.campaign_id].add(target)
-        short_urls = {}  # (campaign id, absolute url): short url
-        if wanted:
-            vals_list = []
-            for campaign, targets in wanted.items():
-                utm = {
-                    "campaign_id": campaign.utm_campaign_id.id,
-                    "source_id": campaign.utm_source_id.id,
-                    "medium_id": (campaign.utm_medium_id or self.env.ref("utm.utm_medium_email")).id,
-                }
-                # the title is the URL: no fetching of every page at queueing time
-                vals_list += [dict(utm, url=target, title=target) for target in sorted(targets)]
-            # sudo: link trackers are for administrators; these are the campaigns' own links
-            trackers = self.env["link.tracker"].sudo().search_or_create(vals_list)
-            for vals, tracker in zip(vals_list, trackers, strict=True):
-                short_urls[vals["campaign_id"], vals["url"]] = tracker.short_url
-        footers = {}
-        for _template, lang in groups:
-            env = self.with_context(lang=lang).env
-            footers[lang] = Markup(
-                '<div style="margin-top: 24px; font-size: 12px; color: #6c757d;">%s <a href="%%(url)s">%s</a></div>'
-            ) % (env._("Would you rather not receive these e-mails?"), env._("Unsubscribe"))
-
-        def body_of(entry, body, lang):
-            """The text of ``entry``'s e-mail (written in ``lang``) with its tracked links and unsubscribe link."""
-            if entry.campaign_id and short_urls:
-                utm_campaign = entry.campaign_id.utm_campaign_id.id
-                suffix = f"/c/{entry.id}/{Log._click_token(entry.id, secret)}"
-
-                def tracked(match):
-                    href, url = match.group(1), match.group(2)
-                    short = short_urls.get((utm_campaign, absolute(url)))
-                    return href.replace(url, short + suffix) if short else href
-
-                body = re.sub(URL_REGEX, tracked, body)
-            page_url = Log._unsubscribe_urls(base_url, entry.id, entry.partner_id.email_normalized or "", secret)[0]
-            return body + str(footers[lang] % {"url": page_url})
-
-        def headers_of(entry):
-            """The headers of ``entry``'s e-mail, as ``mail.mail.headers`` keeps them (a Python literal)."""
-            one_click = Log._unsubscribe_urls(base_url, entry.id, entry.partner_id.email_normalized or "", secret)[1]
-            return repr(
+        versions, groups = {}, defaultdict(list)  # (text version, campaign): entries
+        for entry in entries:
+            key = entry.template_id, entry.lang
+            if key not in versions:
+                versions[key] = entry.template_id._get_language(entry.lang, segment.lang_default)
+            groups[versions[key], entry.campaign_id].append(entry.id)
+        queued, vals_list = [], []
+        for (version, campaign), entry_ids in groups.items():
+            group = Log.browse(entry_ids)
+            attachments = attachments_of.get(version.lang, self.env["ir.attachment"])
+            # The mails are created with sudo: the files sent must be ones the user who logged may read.
+            attachments.with_user(sender).check("read")
+            source, short_urls = (
+                version._track_links(self._link_tracker_values(campaign)) if version and campaign else (None, ())
+            )
+            bodies = self._render_as(version)._render_bodies(group.partner_id, source) if version else {}
+            footer = self._unsubscribe_footer(version.lang or group[:1].lang)
+            for entry in group:
+                partner = entry.partner_id
+                email = partner.email_normalized or ""
+                page_url, one_click_url = Log._unsubscribe_urls(base_url, entry.id, email)
+                body = str(bodies.get(partner.id) or "")
+                if short_urls:
+                    body = self._sign_links(body, short_urls, entry)
+                vals_list.append(
+                    {
+                        "subject": entry.subject or entry.template_id.name,
+                        "body": "",
+                        "body_html": body + str(footer % {"url": page_url}),
+                        "model": "res.partner",
+                        "res_id": partner.id,
+                        "record_name": partner.display_name,
+                        "message_type": "email_outgoing",
+                        "author_id": user.partner_id.id,
+                        "email_from": email_from,
+                        "reply_to": reply_to.get(partner.id) or email_from,
+                        "message_id": generate_tracking_message_id(f"{partner.id}-res.partner"),
+                        "email_to": formataddr((partner.name or "", email)),
+                        "headers": repr(
+                            {
+                                "List-Unsubscribe": f"<{one_click_url}>",
+                                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                                "Precedence": "list",
+                                "X-Auto-Response-Suppress": "OOF",  # no out-of-office answers from Exchange
+                            }
+                        ),
+                        "auto_delete": False,
+                        "attachment_ids": [Command.link(attachment.id) for attachment in attachments],
+                    }
+                )
+                queued.append(entry.id)
+        queued = Log.browse(queued)
+        # sudo: mail.mail is for administrators; these are the e-mails of this log's entries, whose texts were
+        # rendered and files checked as the user who logged (as Email Marketing's composer creates its mails).
+        mails = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(vals_list)
+        for entry, mail in zip(queued, mails, strict=True):
+            entry._write_process(
                 {
-                    "List-Unsubscribe": f"<{one_click}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    "Precedence": "list",
-                    "X-Auto-Response-Suppress": "OOF",  # no out-of-office answers from Exchange
+                    "mail_mail_id": mail.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "message_id": mail.message_id,
+                    "delivery_status": "queued",
+                    "delivery_failure_reason": False,
                 }
             )
+        return queued
 
-        return body_of, headers_of
+    @api.model
+    def _link_tracker_values(self, campaign, medium=None):
+        """The UTM values of ``campaign``'s tracked links (medium: the campaign's, else e-mail)."""
+        return {
+            "campaign_id": campaign.utm_campaign_id.id,
+            "source_id": campaign.utm_source_id.id,
+            "medium_id": (medium or campaign.utm_medium_id or self.env.ref("utm.utm_medium_email")).id,
+        }
+
+    @api.model
+    def _sign_links(self, body, short_urls, entry):
+        """``body`` with its tracked links (``short_urls``) ending with ``entry``'s interaction and its signature,
+        as Email Marketing's e-mails end theirs with their trace (``/r/<code>/m/<trace>``): the click counts for
+        the contact, and cannot be put on another interaction by editing the link."""
+        suffix = f"/c/{entry.id}/{self.env['sales.interaction.log']._click_token(entry.id)}"
+
+        def sign(match):
+            href, url = match.group(1), match.group(2)
+            return href.replace(url, url + suffix) if url in short_urls else href
+
+        return re.sub(URL_REGEX, sign, body)
+
+    @api.model
+    def _unsubscribe_footer(self, lang):
+        """The unsubscribe line that ends every e-mail, in ``lang``, with a ``%(url)s`` for the entry's page."""
+        env = self.with_context(lang=lang).env
+        return Markup(
+            '<div style="margin-top: 24px; font-size: 12px; color: #6c757d;">%s <a href="%%(url)s">%s</a></div>'
+        ) % (env._("Would you rather not receive these e-mails?"), env._("Unsubscribe"))
+
+    # ------------------------------------------------------------------------------------------------
+    # Letters
+    # ------------------------------------------------------------------------------------------------
 
     def _print_letters(self, entries):
         """Print the letters of ``entries`` as one PDF (a part of the log's letters), kept on the logged segment."""

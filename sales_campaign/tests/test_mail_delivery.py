@@ -16,6 +16,7 @@ from unittest.mock import patch
 import aiosmtpd.controller
 
 from odoo import modules
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
@@ -82,8 +83,8 @@ class TestMailDelivery(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.mail_server = use_smtp_sink(cls)
-        # Mail Template Editor: the BUS texts sign with <t t-out="user.name"/>, which Odoo's restricted
-        # rendering refuses to other users (see test_campaign_user_renders_the_business_letter below).
+        # A campaign user, no Mail Template Editor (Odoo's default): the BUS texts use Odoo's safe placeholders
+        # only (see test_campaign_user_without_template_editor_rights below).
         cls.user = new_test_user(
             cls.env,
             login="sc_mailer",
@@ -156,7 +157,7 @@ class TestMailDelivery(TransactionCase):
 
     # ------------------------------------------------------------------------------------------------
 
-    def test_logged_emails_reach_the_smtp_server_and_wait_out_an_outage(self):
+    def test_logged_emails_reach_the_smtp_server_and_are_resent_after_an_outage(self):
         partners = self.partners(
             "res_partner_jan_de_vries_demo",  # nl_NL
             "res_partner_eva_visser_demo",  # nl_NL
@@ -186,7 +187,8 @@ class TestMailDelivery(TransactionCase):
         self.assertEqual(set(entries.mail_mail_id.sudo().mapped("state")), {"sent"})
         self.assertEqual((logged.queued_count, logged.error_count), (0, 0))
 
-        # The SMTP server goes down: a second segment is logged, the queue runs, nothing leaves or is lost.
+        # The SMTP server goes down: a second segment is logged, the queue runs: nothing leaves nor is lost, the
+        # e-mails are in Odoo's own error state and the interactions say why.
         self.stop_smtp()
         self.sink.messages.clear()
         later = self.partners(
@@ -202,19 +204,24 @@ class TestMailDelivery(TransactionCase):
         self.env["mail.mail"].process_email_queue()
 
         mails.invalidate_recordset()
+        waiting.invalidate_recordset()
         waiting.interaction_ids.invalidate_recordset()
         self.assertFalse(self.sink.messages)
-        self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "back in the queue, not failed")
-        self.assertEqual(set(waiting.interaction_ids.mapped("delivery_status")), {"queued"})
-        self.assertIn("could not be reached", waiting.interaction_ids[0].delivery_failure_reason)
-        self.assertEqual((waiting.queued_count, waiting.error_count), (len(later), 0))
-        # Running the queue again while the server is still down changes nothing either.
+        self.assertEqual(set(mails.mapped("state")), {"exception"}, "Odoo's state of an e-mail that could not leave")
+        self.assertEqual(set(waiting.interaction_ids.mapped("delivery_status")), {"error"})
+        self.assertIn("The mail server could not be reached: ", waiting.interaction_ids[0].delivery_failure_reason)
+        self.assertEqual((waiting.queued_count, waiting.error_count), (0, len(later)))
+        # Running the queue again while the server is still down sends nothing: failed e-mails wait for the user.
         self.env["mail.mail"].process_email_queue()
         mails.invalidate_recordset()
-        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        self.assertEqual(set(mails.mapped("state")), {"exception"})
 
-        # The server is back: the next run of the queue delivers them, once, and nothing of the first segment again.
+        # The server is back: Resend Failed E-mails puts them back in the queue (the mail's own retry), whose next
+        # run delivers them, once, and nothing of the first segment again.
         self.start_smtp()
+        waiting.with_user(self.user).action_resend()
+        mails.invalidate_recordset()
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
         self.env["mail.mail"].process_email_queue()
 
         self.assertEqual(len(self.sink.messages), len(later))
@@ -228,17 +235,24 @@ class TestMailDelivery(TransactionCase):
         waiting.invalidate_recordset()
         self.assertEqual((waiting.queued_count, waiting.error_count), (0, 0))
 
-    def test_campaign_user_renders_the_business_letter(self):
-        """A plain campaign user (no Mail Template Editor) sends the shipped business letter, signed with their name.
-
-        The texts render like ``mail.template`` bodies (unrestricted); only editors may write expressions.
-        """
-        self.user.groups_id -= self.env.ref("mail.group_mail_template_editor")
+    def test_campaign_user_without_template_editor_rights(self):
+        """Odoo's restricted rendering holds for a campaign user who is no Mail Template Editor (Odoo's default):
+        the shipped business letter, with Odoo's safe placeholders only (the contact's name and salesperson), is
+        sent through Odoo's fast rendering; a text with another expression (``user.name``) is refused when
+        logging, before anything is recorded or sent."""
         self.assertFalse(self.user.has_group("mail.group_mail_template_editor"))
         partner = self.partners("res_partner_jan_de_vries_demo")
         logged = self.log_segment(partner, "Office Futurus visitors")
         self.env["mail.mail"].process_email_queue()
         self.assert_received(partner)
         body = self.sink.messages[0][2].get_body(preferencelist=("html",)).get_content()
-        self.assertIn("Marketing Mailer", body)
+        self.assertIn(partner.user_id.name or "Het verkoopteam", body, "signed by the contact's salesperson")
+        logged.invalidate_recordset()
         self.assertEqual(logged.interaction_ids.delivery_status, "sent")
+
+        dutch = self.template.language_ids.filtered(lambda version: version.lang == "nl_NL")
+        dutch.body_html = str(dutch.body_html).replace("Met vriendelijke groet,", 'Groeten van <t t-out="user.name"/>,')
+        self.assertIn("user.name", dutch.body_html)
+        with self.assertRaisesRegex(AccessError, "Only members of the Mail Template Editor group"):
+            self.log_segment(partner, "Office Futurus follow-up")
+        self.assertFalse(self.env["sales.logged.segment"].search([("description", "=", "Office Futurus follow-up")]))

@@ -1,3 +1,4 @@
+import ast
 import re
 from email.utils import formatdate, make_msgid
 from unittest.mock import patch
@@ -201,53 +202,43 @@ class TestSegmentLog(SalesSegmentCommon):
         self.assertIn(self.attachment, logged.attachment_ids)
         self.assertEqual(logged.queued_count, 2)
 
-    def test_queued_mails_are_those_odoo_creates(self):
-        """The e-mails of a log are inserted set-wise: the rows are those ``mail.mail.create`` makes."""
+    def test_queued_mails_carry_what_odoo_sends(self):
+        """The e-mails of a log are Odoo's ``mail.mail``, made by ``mail.mail.create`` with what the mail queue
+        needs: recipient, subject, text, sender and reply-to, Message-Id, headers, files, the contact's thread."""
         segment = self.staff_segment(send_attachment=True)
         segment.language_ids.filtered(lambda row: row.lang == "en_US").attachment_ids = self.attachment
         logged = self.log(segment, send_attachments=True)
         entry = logged.interaction_ids.filtered(lambda entry: entry.partner_id == self.customer_buyer)
-        ours = entry.sudo().mail_mail_id.sudo()
-        odoos = self.env["mail.mail"].create(
-            {
-                "subject": ours.subject,
-                "body_html": ours.body_html,
-                "email_from": ours.email_from,
-                "reply_to": ours.reply_to,
-                "email_to": ours.email_to,
-                "author_id": ours.author_id.id,
-                "model": "res.partner",
-                "res_id": self.customer_buyer.id,
-                "message_type": "email_outgoing",
-                "attachment_ids": [(6, 0, self.attachment.ids)],
-                "auto_delete": False,
-                "state": "outgoing",
-                "headers": ours.headers,
-            }
+        mail = entry.sudo().mail_mail_id  # sudo: mail.mail is for administrators
+        sender = segment.user_id or self.staff  # the segment's salesperson, else the user who logged
+        self.assertRecordValues(
+            mail,
+            [
+                {
+                    "state": "outgoing",
+                    "auto_delete": False,
+                    "subject": "Thank you for visiting our booth",
+                    "email_to": formataddr(("Carla Customer-Buyer", "carla@customer.example")),
+                    "email_from": sender.email_formatted,
+                    "author_id": sender.partner_id.id,
+                    "model": "res.partner",
+                    "res_id": self.customer_buyer.id,
+                    "record_name": "Customer Company, Carla Customer-Buyer",
+                    "message_type": "email_outgoing",
+                    "create_uid": self.staff.id,
+                }
+            ],
         )
-        self.env.flush_all()
-
-        def row(table, record_id):
-            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = %s", (record_id,))
-            columns = [description[0] for description in self.env.cr.description]
-            skip = {
-                "id",
-                "mail_message_id",
-                "message_id",
-                "create_uid",
-                "create_date",
-                "write_uid",
-                "write_date",
-                "date",
-            }
-            values = zip(columns, self.env.cr.fetchone(), strict=True)
-            return {column: value for column, value in values if column not in skip}
-
-        self.assertEqual(row("mail_message", ours.mail_message_id.id), row("mail_message", odoos.mail_message_id.id))
-        self.assertEqual(row("mail_mail", ours.id), row("mail_mail", odoos.id))
-        self.assertEqual(ours.attachment_ids, odoos.attachment_ids)
-        self.assertRegex(ours.message_id, rf"^<[0-9.]+-openerp-{self.customer_buyer.id}-res\.partner@")
-        self.assertIn(ours.mail_message_id, self.customer_buyer.message_ids, "the contact's chatter shows it")
+        self.assertTrue(mail.reply_to)
+        self.assertEqual(mail.attachment_ids, self.attachment)
+        self.assertIn("<p>Dear Carla Customer-Buyer, thank you.</p>", mail.body_html)
+        self.assertIn("/sales_campaign/unsubscribe/", mail.body_html)
+        headers = ast.literal_eval(mail.headers)
+        self.assertEqual(headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        self.assertIn(f"/sales_campaign/unsubscribe/{entry.id}/one-click?", headers["List-Unsubscribe"])
+        self.assertRegex(mail.message_id, rf"^<[0-9.]+-openerp-{self.customer_buyer.id}-res\.partner@")
+        self.assertEqual((entry.message_id, entry.sudo().mail_message_id), (mail.message_id, mail.mail_message_id))
+        self.assertIn(mail.mail_message_id, self.customer_buyer.message_ids, "the contact's chatter shows it")
 
     def test_log_dialog_warns_of_languages_without_attachment(self):
         segment = self.staff_segment(send_attachment=True)
@@ -544,7 +535,7 @@ class TestDeliveryStatus(SalesSegmentCommon, MockEmail):
         """The mail queue sends the log's e-mails (as superuser); ``error``: what the SMTP server answers."""
         mails = self.entries.sudo().mail_mail_id
         with self.mock_mail_gateway():
-            self._new_mails = mails  # the log queued them set-wise, not through mail.mail.create
+            self._new_mails = mails  # the log queued them before the mock
             if error:
                 with patch.object(type(self.env["ir.mail_server"]), "send_email", side_effect=error):
                     mails.send()
@@ -577,11 +568,14 @@ class TestDeliveryStatus(SalesSegmentCommon, MockEmail):
         with self.assertRaisesRegex(UserError, "no failed e-mail"):
             self.logged.action_resend()
 
-    def test_unreachable_server_keeps_the_mails_queued(self):
+    def test_unreachable_server_shows_the_error_until_resent(self):
         IrMailServer = type(self.env["ir.mail_server"])
         with patch.object(IrMailServer, "connect", side_effect=ConnectionRefusedError("no server")):
             self.entries.sudo().mail_mail_id.send()
-        self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"outgoing"})
+        self.assertEqual(set(self.entries.sudo().mail_mail_id.mapped("state")), {"exception"})
+        self.assertEqual(set(self.entries.mapped("delivery_status")), {"error"})
+        self.assertEqual(self.entries[0].delivery_failure_reason, "The mail server could not be reached: no server")
+        self.logged.action_resend()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"queued"})
         self.send()
         self.assertEqual(set(self.entries.mapped("delivery_status")), {"sent"})
