@@ -2,7 +2,9 @@ import threading
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from odoo.addons.bus.tests.common import WebsocketCase
 
 from ..models import sales_logged_segment_delivery
 from .common import SalesSegmentCommon
@@ -11,10 +13,11 @@ CHANNEL = "sales.logged.segment_%s"
 
 
 @tagged("post_install", "-at_install")
-class TestDeliveryFollowerTour(HttpCase, SalesSegmentCommon):
+class TestDeliveryFollowerTour(WebsocketCase, SalesSegmentCommon):
     """A logged segment's form follows its delivery in the background by itself (issue 21, point 2), in
     headless Chromium: the tour opens the form of a log in progress; once the form listens on the log's
-    channel, the delivery lanes do the log's batches, whose bus notifications make the form reload."""
+    channel, the delivery lanes do the log's batches, whose bus notifications make the form reload. Odoo's
+    websocket tests' case (``WebsocketCase``): the test server's websocket, which other tests go without, open."""
 
     def setUp(self):
         super().setUp()
