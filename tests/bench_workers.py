@@ -87,6 +87,8 @@ def build(env, contacts):
         }
     )
     env.ref("mail.ir_cron_mail_scheduler_action").active = False
+    # The delivery lanes only queue the e-mails too (they send them by default).
+    env["ir.config_parameter"].set_param("sales_campaign.lanes_send_emails", "False")
     env.cr.commit()
     return group, user
 
