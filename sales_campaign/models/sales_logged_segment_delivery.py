@@ -480,11 +480,12 @@ class SalesLoggedSegment(models.Model):
         # sudo: mail.message and mail.mail are for administrators; these are the e-mails of this log's entries,
         # whose texts were rendered and files checked as the user who logged (as Email Marketing's composer
         # creates its mails).
-        context = clean_context(self.env.context)
-        messages = self.env["mail.message"].sudo().with_context(context).create(message_vals)
+        # Without the default_* keys of the context (clean_context), which would fill these models' fields.
+        env = self.env(context=clean_context(self.env.context), su=True)
+        messages = env["mail.message"].create(message_vals)
         for vals, message in zip(mail_vals, messages, strict=True):
             vals["mail_message_id"] = message.id
-        mails = self.env["mail.mail"].sudo().with_context(context).create(mail_vals)
+        mails = env["mail.mail"].create(mail_vals)
         queued._write_process({"delivery_status": "queued", "delivery_failure_reason": False})
         for entry, mail in zip(queued, mails, strict=True):
             entry._write_process(
