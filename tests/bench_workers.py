@@ -138,11 +138,11 @@ def main():
     for cron_threads in [int(n) for n in args.cron_threads.split(",")]:
         results[cron_threads] = run(args, dsn, login, group_id, template_id, cron_threads)
     if len(results) > 1:
-        base = min(results)
+        base = next(iter(results))
         for cron_threads, (_ok, seconds) in results.items():
             print(
-                f"{format(cron_threads) + ' cron worker(s)':<40} {seconds:8.2f} s  "
-                f"({results[base][1] / seconds:.2f} times as fast as {base})"
+                f"{format(cron_threads) + ' cron worker(s), from the first e-mail':<40} {seconds:8.2f} s  "
+                f"({results[base][1] / seconds:.2f} times as fast as with {base})"
             )
     return 0 if all(ok for ok, _seconds in results.values()) else 1
 
@@ -216,7 +216,7 @@ def run(args, dsn, login, group_id, template_id, cron_threads):
             flush=True,
         )
 
-        killed = None
+        killed = first_queued = None
         start = time.perf_counter()
         with psycopg2.connect(**dsn, dbname=args.database) as conn:
             conn.autocommit = True
@@ -228,6 +228,8 @@ def run(args, dsn, login, group_id, template_id, cron_threads):
                         (logged_id,),
                     )
                     queued, total = cr.fetchone()
+                    if queued and first_queued is None:
+                        first_queued = time.perf_counter()
                     if args.kill_at > 0 and not killed and total and queued >= args.kill_at * total:
                         pids = cron_worker_pids(server)
                         if pids:
@@ -242,7 +244,11 @@ def run(args, dsn, login, group_id, template_id, cron_threads):
                     if cr.fetchone()[0] == "done":
                         break
                     time.sleep(1)
-                delivery_seconds = time.perf_counter() - start
+                end = time.perf_counter()
+                delivery_seconds = end - start
+                # From the first e-mail queued: without the wait for a cron worker to take the job (a worker busy
+                # or asleep until it next polls the database).
+                working_seconds = end - (first_queued or start)
                 cr.execute(
                     """SELECT count(*), count(DISTINCT entry.partner_id), count(DISTINCT entry.mail_mail_id),
                               count(*) FILTER (WHERE entry.delivery_status = 'queued')
@@ -260,10 +266,11 @@ def run(args, dsn, login, group_id, template_id, cron_threads):
                 orphans = cr.fetchone()[0]
         print(
             f"{'delivery in the background':<40} {delivery_seconds:8.2f} s  "
-            f"({entries / delivery_seconds:.0f} e-mails a second, "
-            f"the worker's restart included)",
+            f"({entries / delivery_seconds:.0f} e-mails a second"
+            f"{', the killed worker restarted included' if killed else ''})",
             flush=True,
         )
+        print(f"{'... from the first e-mail queued':<40} {working_seconds:8.2f} s", flush=True)
         print(
             f"interactions {entries:,}, contacts {partners:,}, e-mails queued {queued:,}, "
             f"distinct mail.mail {mails:,}, "
@@ -271,8 +278,9 @@ def run(args, dsn, login, group_id, template_id, cron_threads):
         )
         ok = entries == partners == mails == queued == args.contacts and not orphans and log_seconds < 5
         ok = ok and (killed or args.kill_at <= 0)
-        print("RESULT:", "every e-mail queued once, nothing lost after the killed worker" if ok else "FAILED")
-        return ok, delivery_seconds
+        done = "every e-mail queued once" + (", nothing lost after the killed worker" if killed else "")
+        print("RESULT:", done if ok else "FAILED")
+        return ok, working_seconds
     finally:
         server.send_signal(signal.SIGINT)
         try:
