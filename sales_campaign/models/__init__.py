@@ -32,6 +32,7 @@ from . import sales_interaction_log
 from . import sales_interaction_log_tracking
 from . import ir_attachment
 from . import mail_mail
+from . import ir_websocket
 from . import mail_thread
 from . import link_tracker_click
 from . import crm_lead

@@ -1,33 +1,52 @@
 import logging
 import re
+import threading
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, clean_context, formataddr
+from odoo.tools import SQL, clean_context, formataddr, split_every, str2bool
 from odoo.tools.mail import URL_REGEX, generate_tracking_message_id
 
 _logger = logging.getLogger(__name__)
 
-# Delivery runs in batches, each one transaction: one call of the delivery cron, or a step of a small log
-# delivered at once. E-mails are put in the mail queue per batch, letters printed per PDF.
-EMAIL_BATCH_SIZE = 1000
+# Delivery runs in batches, each one transaction: one call of a delivery lane, or a step of a small log delivered
+# at once. E-mails are put in the mail queue per batch (and sent by the lane that queued them), letters printed
+# per PDF. A batch of e-mails takes a few seconds, so that a lane's ten calls in a row (Odoo's cron runner) stay
+# well within the cron worker's time limits, even when one worker runs two lanes one after the other.
+EMAIL_BATCH_SIZE = 250
 LETTER_BATCH_SIZE = 100
 # Logs of at most this many lines are processed at once, in the request, by the same batches.
 IMMEDIATE_DELIVERY_LIMIT = 200
-# Times a call of the delivery cron starts its batch again after a concurrent change of the log (a cancel):
+# Times a call of a lane starts its batch again after a concurrent change of the log (a cancel, another lane):
 # each try is a new transaction, which sees the change.
 CONCURRENCY_TRIES = 3
+# The e-mails a lane queues are its own to send for this long: Odoo's mail queue leaves them until then
+# (``scheduled_date``), and sends what a lane could not (a worker killed while sending) once it is over.
+SEND_LEASE = timedelta(minutes=10)
+# A lane starts sending a new group of its e-mails (one SMTP session, ``mail.mail.send``) only this long after
+# it queued them, so that it is done with them long before its lease is over.
+SEND_DEADLINE = timedelta(minutes=3)
+SEND_CHUNK_SIZE = 100
+# The server action every lane runs: a scheduled action of the logged segments running it is a lane.
+LANE_CODE = "model._cron_deliver()"
+# System parameter: "False" leaves the e-mails to Odoo's mail queue (its cron sends them), for an outgoing mail
+# server that limits the rate at which it accepts e-mails, say.
+SEND_PARAM = "sales_campaign.lanes_send_emails"
+# The bus notification of a batch done, on the logged segment's channel: its open forms reload it.
+BUS_DELIVERY = "sales_campaign.delivery"
 
 
 class SalesLoggedSegment(models.Model):
-    """The delivery of a log: batches of e-mails put in the mail queue and of letters printed, at once for a
-    small log and in the background (the log cron) for a large one."""
+    """The delivery of a log: batches of e-mails put in the mail queue and sent, and of letters printed, at once
+    for a small log and in the background (the delivery lanes) for a large one."""
 
-    _inherit = "sales.logged.segment"
+    _name = "sales.logged.segment"
+    _inherit = ["sales.logged.segment", "bus.listener.mixin"]
 
     last_batch_turn = fields.Integer(
         readonly=True,
@@ -37,11 +56,11 @@ class SalesLoggedSegment(models.Model):
     )
 
     # ------------------------------------------------------------------------------------------------
-    # Delivery: batches of e-mails put in the mail queue and of letters printed, in the background
+    # Delivery: batches of e-mails put in the mail queue and sent, and of letters printed, in the background
     # ------------------------------------------------------------------------------------------------
 
     def _start(self):
-        """Run the rest of the log: at once for a small segment, else in the background by the log cron.
+        """Run the rest of the log: at once for a small segment, else in the background by the delivery lanes.
 
         Both ways run the same batches (``_process_batch``), each one transaction: a worker stopped in the
         middle loses nothing and does nothing twice, as each batch takes what is still to do (entries not
@@ -56,7 +75,25 @@ class SalesLoggedSegment(models.Model):
                 pass
         else:
             self._write_ledger({"in_background": True})
-            self.env.ref("sales_campaign.ir_cron_deliver_logged_segments")._trigger()
+            for lane in self._lanes():
+                lane._trigger()
+
+    @api.model
+    def _lanes(self):
+        """The delivery lanes: the active scheduled actions that run the delivery (``_cron_deliver``).
+
+        A scheduled action runs on one cron worker at a time (Odoo's runner locks its row), so one lane is
+        delivered by one worker; each lane takes its own batches (``FOR UPDATE SKIP LOCKED``), so that as many
+        workers as lanes, on one server or several on the same database, deliver one large log together.
+        Two lanes are shipped, as many as the cron threads of one Odoo server by default
+        (``max_cron_threads``); a copy of a lane (Settings > Technical > Scheduled Actions) is one more.
+        """
+        # sudo: scheduled actions are for administrators; the lanes are only triggered
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("model_id.model", "=", self._name), ("code", "=", LANE_CODE), ("active", "=", True)])
+        )
 
     def _as_delivery(self):
         """This log as its batches run it, in the request or in the cron: in the language of the user who
@@ -104,18 +141,20 @@ class SalesLoggedSegment(models.Model):
 
     @api.model
     def _cron_deliver(self):
-        """The log cron: one batch of the log in progress whose turn it is (``_take_turn``), then the progress.
+        """A delivery lane: one batch of the logs in progress (``_deliver_next_batch``), the e-mails it queued
+        sent (``_send_queued``), then the progress.
 
-        Odoo's cron runner calls the job again while work remains (up to ten times in a row, then again as soon
-        as the other jobs had their turn), committing after each call: each batch is one transaction, so a
-        worker killed in the middle loses nothing and sends nothing twice. A batch that meets a change of its
-        log by a user (a cancel) starts again in a new transaction, which sees the change.
+        Odoo's cron runner calls the lane again while work remains (up to ten times in a row), committing after
+        each call: each batch is one transaction, so a worker killed in the middle loses nothing and sends
+        nothing twice. A lane with work left asks to run again at once (``ir.cron._trigger``), as the runner
+        would otherwise leave it until a cron worker next polls the database, a minute later. A batch that meets
+        a change of its log by a user (a cancel) or by another lane starts again in a new transaction, which
+        sees the change.
         """
+        logged, mails = self.browse(), self.env["mail.mail"]
         for attempt in range(1, CONCURRENCY_TRIES + 1):
             try:
-                logged = self._take_turn()
-                if logged:
-                    logged._run_batch()
+                logged, mails = self._deliver_next_batch()
                 break
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt == CONCURRENCY_TRIES:
@@ -123,69 +162,173 @@ class SalesLoggedSegment(models.Model):
                 _logger.info("A logged segment changed during its delivery batch: the batch starts again.")
                 # Nothing of this batch is kept: the next try is a new transaction, as Odoo's requests retry.
                 self.env.cr.rollback()
+        if mails:
+            logged._send_queued(mails)
         # done: the batch of this call; remaining: the logs still in progress (each has a batch left at least)
         remaining = self.search_count([("state", "=", "in_progress")])
+        lane = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
+        if logged and remaining and lane:
+            # sudo: the lane's own scheduled action, triggered as the runner triggers it
+            lane.sudo()._trigger()
         self.env["ir.cron"]._notify_progress(done=len(logged), remaining=remaining)
 
     @api.model
-    def _take_turn(self):
-        """The log in progress whose latest batch is the oldest (a new log first), which takes the next turn.
+    def _deliver_next_batch(self):
+        """The next batch of the logs in progress, taken in turn (``_turns``): returns the log it was of (or
+        nothing, when none had a batch for this lane) and the e-mails it queued for this lane to send."""
+        for logged, exclusive in self._turns():
+            did, mails = logged._run_batch(exclusive)
+            if did:
+                return logged, mails
+        return self.browse(), self.env["mail.mail"]
 
-        Logs take turns batch by batch, so that a small log made while a large one is being delivered is done
-        after a few batches, not after the large one.
+    @api.model
+    def _turns(self):
+        """The logs in progress in the order of their turns (the one whose latest batch is the oldest first),
+        each with whether this lane holds it.
+
+        The first one no other lane holds is taken for this transaction (its row is locked, ``SKIP LOCKED``)
+        and takes the next turn: its lane writes its interactions, follow-up segment and end. The logs other
+        lanes hold are shared: their waiting e-mails and letters are taken batch by batch by every lane, each
+        batch locked for its own (``_take_waiting``). Logs take turns batch by batch, so that a small log made
+        while a large one is being delivered is done after a few batches, not after the large one.
         """
         self.flush_model(["state", "last_batch_turn"])
-        rows = self.env.execute_query(
+        held = self.env.execute_query(
             SQL(
-                """SELECT id, (SELECT COALESCE(MAX(last_batch_turn), 0) FROM sales_logged_segment)
-                     FROM sales_logged_segment
-                    WHERE state = 'in_progress'
+                """SELECT id FROM sales_logged_segment WHERE state = 'in_progress'
                     ORDER BY last_batch_turn NULLS FIRST, id
-                    LIMIT 1"""
+                    LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"""
             )
         )
-        if not rows:
-            return self.browse()
-        [(logged_id, latest_turn)] = rows
-        logged = self.browse(logged_id)
-        logged._write_ledger({"last_batch_turn": latest_turn + 1})
-        return logged
+        held_id = held[0][0] if held else None
+        if held_id:
+            [(latest_turn,)] = self.env.execute_query(
+                SQL("SELECT COALESCE(MAX(last_batch_turn), 0) FROM sales_logged_segment")
+            )
+            logged = self.browse(held_id)
+            logged._write_ledger({"last_batch_turn": latest_turn + 1})
+            yield logged, True
+        shared = self.env.execute_query(
+            SQL(
+                """SELECT id FROM sales_logged_segment WHERE state = 'in_progress' AND id != %s
+                    ORDER BY last_batch_turn NULLS FIRST, id""",
+                held_id or 0,
+            )
+        )
+        for [logged_id] in shared:
+            yield self.browse(logged_id), False
 
-    def _run_batch(self):
-        """One batch of this log (``_process_batch``); a batch that fails stops the log, and the user who
-        logged is told (Retry). A concurrent change of the log is left to the caller, whose transaction is lost."""
+    def _run_batch(self, exclusive=True):
+        """One batch of this log for a lane (``_next_step``), which ends the log when nothing is left and the
+        lane holds it; a batch that fails stops the log, and the user who logged is told (Retry). A concurrent
+        change of the log is left to the caller, whose transaction is lost.
+
+        Returns whether it did anything, and the e-mails it queued for its lane to send.
+        """
         self.ensure_one()
         logged = self._as_delivery()
+        count, mails = 0, self.env["mail.mail"]
         try:
             with self.env.cr.savepoint():
-                logged._process_batch()
+                count, mails = logged._next_step(exclusive, self._send_lease())
+                if exclusive and not count:
+                    logged._finish()
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise
         except Exception as error:  # any failure of a batch stops its log, which the user retries
             _logger.exception("Logged segment %s could not be processed", self.name)
             logged._fail(error)
+        did = bool(count) or exclusive
+        if did:
+            self._bus_notify_delivery()
+        return did, mails
+
+    @api.model
+    def _send_lease(self):
+        """Until when the e-mails a lane queues now are its own to send, or nothing when the lanes leave
+        sending to Odoo's mail queue (system parameter ``sales_campaign.lanes_send_emails``)."""
+        # sudo: a system parameter, read by the delivery
+        if not str2bool(self.env["ir.config_parameter"].sudo().get_param(SEND_PARAM, "True"), True):
+            return None
+        return fields.Datetime.now() + SEND_LEASE
+
+    def _bus_notify_delivery(self):
+        """Tell the web clients that follow this log (its form and its segment's, open) that a batch is done:
+        they reload it (``sales_campaign/static/src/delivery_follower``)."""
+        self.ensure_one()
+        self._bus_send(BUS_DELIVERY, {"id": self.id})
 
     def _process_batch(self):
-        """Do the next batch of this log: its interaction entries, its follow-up segment, a batch of e-mails,
-        then a PDF of letters. Returns how much it did, 0 when nothing is left (the log is then done)."""
+        """Do the next batch of this log (``_next_step``) at once, for a small log delivered in its request:
+        returns how much it did, 0 when nothing is left (the log is then done)."""
         self.ensure_one()
+        count, _mails = self._next_step(exclusive=True, lease=None)
+        if not count:
+            self._finish()
+        return count
+
+    def _next_step(self, exclusive, lease):
+        """The next step of this log: its interaction entries, its follow-up segment, a batch of e-mails, then
+        a PDF of letters. A lane that shares the log with the one holding it (not ``exclusive``) only takes a
+        batch of e-mails or letters.
+
+        Returns how much it did (0: nothing left for this lane) and the e-mails it queued with ``lease`` (see
+        ``_queue_emails``), for its lane to send.
+        """
+        mails = self.env["mail.mail"]
         if not self.entries_written:
+            if not exclusive:
+                return 0, mails
             count = self._insert_interactions(self.segment_id, self.send_documents, self.missing_email_as_hard_copy)
             self._write_ledger({"entries_written": True})
-            return max(count, 1)
-        if self.create_followup and not self.followup_segment_id:
+            return max(count, 1), mails
+        if exclusive and self.create_followup and not self.followup_segment_id:
             self._write_ledger({"followup_segment_id": self._create_followup_segment().id})
-            return 1
-        for correspondence, size, deliver in (
-            ("email", EMAIL_BATCH_SIZE, self._queue_emails),
-            ("hard_copy", LETTER_BATCH_SIZE, self._print_letters),
-        ):
-            entries = self._take_waiting(correspondence, size)
-            if entries:
-                deliver(entries)
-                return len(entries)
-        self._finish()
-        return 0
+            return 1, mails
+        entries = self._take_waiting("email", EMAIL_BATCH_SIZE)
+        if entries:
+            queued = self._queue_emails(entries, lease=lease)
+            if lease:
+                mails = queued.mail_mail_id
+            return len(entries), mails
+        entries = self._take_waiting("hard_copy", LETTER_BATCH_SIZE)
+        if entries:
+            self._print_letters(entries)
+            return len(entries), mails
+        return 0, mails
+
+    def _send_queued(self, mails):
+        """Send ``mails``, which this lane has just queued, with Odoo's ``mail.mail.send``: its SMTP session
+        per group of e-mails, its failure states, and the delivery status of their interactions
+        (``mail.mail._postprocess_sent_message``).
+
+        The e-mails and their interactions are committed first, as they were queued: sending cannot be undone,
+        so that nothing sent is ever rolled back. Then, as Odoo's mail queue does, each e-mail's state is
+        committed as soon as it is sent: a worker killed while sending leaves the e-mails it had not sent yet
+        in the mail queue, which sends them when their lease is over (at most the one e-mail being handed to
+        the mail server at that moment could leave twice, as with Odoo's own mail queue). Odoo's mail queue
+        never sends them meanwhile (their ``scheduled_date``), so that no e-mail leaves twice. A lane starts a
+        new group only within ``SEND_DEADLINE``, long before its lease is over.
+        """
+        # Not while Odoo runs tests, as Odoo's mail queue (their transaction is the test's).
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        deadline = fields.Datetime.now() + SEND_DEADLINE
+        Mail = self.env["mail.mail"].sudo()  # sudo: mail.mail is for administrators; the lane's own e-mails
+        for ids in split_every(SEND_CHUNK_SIZE, mails.ids):
+            if fields.Datetime.now() > deadline:
+                break
+            try:
+                Mail.browse(ids).send(auto_commit=auto_commit)
+            except Exception:  # as Odoo's mail queue: the e-mails left are sent by it when their lease is over
+                _logger.exception("The delivery of logged segment %s could not send its e-mails", self.name)
+                break
+        # An e-mail the mail server refused waits for the user (Resend Failed E-mails), not for its lease.
+        mails = Mail.browse(mails.ids)
+        mails.filtered(lambda mail: mail.state == "exception").write({"scheduled_date": False})
+        self._bus_notify_delivery()
 
     def _take_waiting(self, correspondence, size):
         """The next ``size`` waiting entries of this log, locked for this transaction (a second worker on the
@@ -245,15 +388,20 @@ class SalesLoggedSegment(models.Model):
     # E-mails
     # ------------------------------------------------------------------------------------------------
 
-    def _queue_emails(self, entries):
-        """Put the e-mails of ``entries`` in Odoo's mail queue (the mail cron sends them), as Email Marketing
-        does: ``mail.mail`` created in one batch, their texts rendered per language version by Odoo's mail
-        rendering as the user who logged.
+    def _queue_emails(self, entries, lease=None):
+        """Put the e-mails of ``entries`` in Odoo's mail queue, as Email Marketing does: ``mail.mail`` created in
+        one batch, their texts rendered per language version by Odoo's mail rendering as the user who logged.
+        Odoo's mail queue sends them, unless a ``lease`` is given: the lane that queues them then sends them
+        itself (``_send_queued``), Odoo's mail queue leaving them until the lease is over (``scheduled_date``).
 
         Every e-mail closes the loop: the links of a campaign's e-mails go through Odoo's link tracker, each
         ending with the e-mail's interaction and its signature (``/r/<code>/c/<interaction>/<signature>``),
         the text ends with an unsubscribe link, and the headers carry the one-click unsubscribe of RFC 8058
         (as Email Marketing builds them), all signed for the address the e-mail goes to.
+
+        The messages are created first, then their e-mails, each with every value it needs: Odoo then works
+        out the defaults of a message once, where creating the e-mails alone has it work them out twice (for
+        the e-mail, then for the message it creates).
         """
         self.ensure_one()
         Log = self.env["sales.interaction.log"]
@@ -267,18 +415,20 @@ class SalesLoggedSegment(models.Model):
         # Once per batch: mail.message would look the reply-to up for each mail on its own.
         reply_to = entries.partner_id._notify_get_reply_to(default=email_from)
         base_url = self.get_base_url()
+        now = fields.Datetime.now()
         versions, groups = {}, defaultdict(list)  # (text version, campaign): entries
         for entry in entries:
             key = entry.template_id, entry.lang
             if key not in versions:
                 versions[key] = entry.template_id._get_language(entry.lang, segment.lang_default)
             groups[versions[key], entry.campaign_id].append(entry.id)
-        queued, vals_list = [], []
+        queued, message_vals, mail_vals = [], [], []
         for (version, campaign), entry_ids in groups.items():
             group = Log.browse(entry_ids)
             attachments = attachments_of.get(version.lang, self.env["ir.attachment"])
             # The mails are created with sudo: the files sent must be ones the user who logged may read.
             attachments.with_user(sender).check("read")
+            attachment_commands = [Command.link(attachment.id) for attachment in attachments]
             source, short_urls = (
                 version._track_links(self._link_tracker_values(campaign)) if version and campaign else (None, ())
             )
@@ -291,11 +441,11 @@ class SalesLoggedSegment(models.Model):
                 body = str(bodies.get(partner.id) or "")
                 if short_urls:
                     body = self._sign_links(body, short_urls, entry)
-                vals_list.append(
+                message_vals.append(
                     {
                         "subject": entry.subject or entry.template_id.name,
                         "body": "",
-                        "body_html": body + str(footer % {"url": page_url}),
+                        "date": now,
                         "model": "res.partner",
                         "res_id": partner.id,
                         "record_name": partner.display_name,
@@ -304,6 +454,12 @@ class SalesLoggedSegment(models.Model):
                         "email_from": email_from,
                         "reply_to": reply_to.get(partner.id) or email_from,
                         "message_id": generate_tracking_message_id(f"{partner.id}-res.partner"),
+                        "attachment_ids": attachment_commands,
+                    }
+                )
+                mail_vals.append(
+                    {
+                        "body_html": body + str(footer % {"url": page_url}),
                         "email_to": formataddr((partner.name or "", email)),
                         "headers": repr(
                             {
@@ -314,23 +470,26 @@ class SalesLoggedSegment(models.Model):
                             }
                         ),
                         "auto_delete": False,
-                        "attachment_ids": [Command.link(attachment.id) for attachment in attachments],
+                        "is_notification": False,
+                        "state": "outgoing",
+                        "scheduled_date": lease or False,
                     }
                 )
                 queued.append(entry.id)
         queued = Log.browse(queued)
-        # sudo: mail.mail is for administrators; these are the e-mails of this log's entries, whose texts were
-        # rendered and files checked as the user who logged (as Email Marketing's composer creates its mails).
-        mails = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(vals_list)
+        # sudo: mail.message and mail.mail are for administrators; these are the e-mails of this log's entries,
+        # whose texts were rendered and files checked as the user who logged (as Email Marketing's composer
+        # creates its mails).
+        # Without the default_* keys of the context (clean_context), which would fill these models' fields.
+        env = self.env(context=clean_context(self.env.context), su=True)
+        messages = env["mail.message"].create(message_vals)
+        for vals, message in zip(mail_vals, messages, strict=True):
+            vals["mail_message_id"] = message.id
+        mails = env["mail.mail"].create(mail_vals)
+        queued._write_process({"delivery_status": "queued", "delivery_failure_reason": False})
         for entry, mail in zip(queued, mails, strict=True):
             entry._write_process(
-                {
-                    "mail_mail_id": mail.id,
-                    "mail_message_id": mail.mail_message_id.id,
-                    "message_id": mail.message_id,
-                    "delivery_status": "queued",
-                    "delivery_failure_reason": False,
-                }
+                {"mail_mail_id": mail.id, "mail_message_id": mail.mail_message_id.id, "message_id": mail.message_id}
             )
         return queued
 

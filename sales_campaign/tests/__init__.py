@@ -31,3 +31,4 @@ from . import test_translations
 from . import test_mail_delivery
 from . import test_web_client
 from . import test_mail_responses
+from . import test_delivery_tour

@@ -77,12 +77,37 @@ def use_smtp_sink(cls):
     return mail_server
 
 
-@tagged("post_install", "-at_install")
-class TestMailDelivery(TransactionCase):
+class SmtpSinkCase:
+    """Tests that send for real to an SMTP server on 127.0.0.1 (``use_smtp_sink``), started for each test:
+    ``self.sink`` holds what it received; ``stop_smtp`` and ``start_smtp`` take it down and up again."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.mail_server = use_smtp_sink(cls)
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink()
+        self.controller = None
+        self.start_smtp()
+        self.addCleanup(self.stop_smtp)
+
+    def start_smtp(self):
+        self.controller = aiosmtpd.controller.Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop_smtp(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@tagged("post_install", "-at_install")
+class TestMailDelivery(SmtpSinkCase, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         # A campaign user, no Mail Template Editor (Odoo's default): the BUS texts use Odoo's safe placeholders
         # only (see test_campaign_user_without_template_editor_rights below).
         cls.user = new_test_user(
@@ -94,24 +119,8 @@ class TestMailDelivery(TransactionCase):
         )
         cls.template = cls.env.ref("sales_campaign.sales_interaction_template_business_letter")
 
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink()
-        self.controller = None
-        self.start_smtp()
-        self.addCleanup(self.stop_smtp)
-
     def partners(self, *xmlids):
         return self.env["res.partner"].concat(*(self.env.ref(f"sales_campaign.{xmlid}") for xmlid in xmlids))
-
-    def start_smtp(self):
-        self.controller = aiosmtpd.controller.Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop_smtp(self):
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
 
     def log_segment(self, partners, description, attachment=None):
         """As the campaign user: a BUS segment of ``partners``, all by e-mail, logged with sending."""

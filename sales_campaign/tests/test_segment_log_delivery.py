@@ -1,3 +1,4 @@
+import contextlib
 import io
 import logging
 import re
@@ -6,9 +7,12 @@ import time
 import uuid
 import zipfile
 from contextlib import closing
-from unittest.mock import patch
+from datetime import timedelta
+from unittest.mock import MagicMock, patch
 
-from odoo import SUPERUSER_ID, api, sql_db
+from freezegun import freeze_time
+
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
@@ -16,14 +20,20 @@ from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.base.models.ir_mail_server import IrMailServer
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
+
 from ..models import sales_logged_segment_delivery
 from .common import SalesSegmentCommon
+from .test_mail_delivery import SmtpSinkCase
 
 DELIVERY_LOGGER = "odoo.addons.sales_campaign.models.sales_logged_segment_delivery"
 
 
-class WorkerKilled(Exception):
-    """Stands for a cron worker killed in the middle of a batch: its transaction is rolled back."""
+class WorkerKilled(BaseException):
+    """Stands for a cron worker killed in the middle of a batch: what it did since its last commit is lost.
+
+    A ``BaseException``, as the signal that kills a worker is nothing its code catches."""
 
 
 def small_batches(test):
@@ -36,8 +46,9 @@ def small_batches(test):
 
 
 @tagged("post_install", "-at_install")
-class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
-    """Large logs are delivered in the background by the delivery cron, batch by batch, each batch once.
+class TestSegmentLogDelivery(SmtpSinkCase, HttpCase, SalesSegmentCommon):
+    """Large logs are delivered in the background by the delivery lanes, batch by batch, each batch once, each
+    lane sending the e-mails it queued to the SMTP server of the tests (``SmtpSinkCase``).
 
     The batches are small here (see ``small_batches``): 5 e-mails in batches of 2, 3 letters in PDFs of 2.
     """
@@ -111,7 +122,7 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     def test_a_large_log_returns_at_once_and_is_delivered_batch_by_batch(self):
-        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id.code", "=", "model._cron_deliver()")])
         logged = self.log_large()
         self.assertEqual(logged.state, "in_progress")
         self.assertFalse(
@@ -119,8 +130,12 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         )
         self.assertEqual(logged.campaign_entry_ids.campaign_id, self.campaign)
         self.assertEqual(logged.segment_id.state, "logged")
+        lanes = self.env["ir.cron"].search([("code", "=", "model._cron_deliver()")])
+        self.assertEqual(len(lanes), 2, "two lanes, as an Odoo server runs two cron threads")
         self.assertEqual(
-            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers_before + 1
+            self.env["ir.cron.trigger"].search_count([("cron_id", "in", lanes.ids)]),
+            triggers_before + 2,
+            "every lane is woken up",
         )
         self.assertEqual(logged.delivery_progress, 0.0)
 
@@ -136,6 +151,9 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         mails = logged.interaction_ids.sudo().mail_mail_id
         self.assertEqual(len(mails), 5)
         self.assertEqual(len(set(mails.mapped("email_to"))), 5, "one e-mail per contact")
+        self.assertEqual(set(mails.mapped("state")), {"sent"}, "sent by the lane that queued them")
+        self.assertEqual(sorted(self.sink.by_recipient()), sorted(self.mailed.mapped("email_normalized")))
+        self.assertEqual(len(self.sink.messages), 5, "each once")
         self.assertIn("from Marketing Staff", mails[0].body_html, "written by the user who logged, not by the cron")
         self.assertEqual(len(logged.letter_attachment_ids), 2)
         pages = [len(re.findall(rb"/Type\s*/Page[^s]", pdf.raw)) for pdf in logged.letter_attachment_ids.sorted("id")]
@@ -149,7 +167,8 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
 
     def test_one_run_of_the_cron_job_delivers_batch_after_batch_and_reports_its_progress(self):
         """Each call of the job is one batch that reports its progress; Odoo's runner calls it again while
-        work remains: the job never commits nor calls itself back."""
+        work remains, and the lane asks to run again after each call that leaves work (else its worker would
+        leave it until it next polls the database)."""
         logged = self.log_large()
         Trigger, Progress = self.env["ir.cron.trigger"], self.env["ir.cron.progress"]
         triggers = Trigger.search_count([("cron_id", "=", self.cron.id)])
@@ -158,7 +177,9 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.assertEqual(logged.state, "done", "one run of the job delivers the log, batch after batch")
         self.assertEqual((logged.email_queued_count, logged.letter_printed_count), (5, 3))
         self.assertEqual(len(self.emails_of(self.mailed)), 5, "each e-mail once")
-        self.assertEqual(Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers, "no call back")
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers + 6, "after each call but the last"
+        )
         calls = Progress.search([("cron_id", "=", self.cron.id)], order="id") - progress_before
         # The entries, 3 batches of e-mails, 2 PDFs of letters, the end of the log: one call each.
         self.assertEqual(len(calls), 7)
@@ -195,8 +216,8 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         Logged = type(self.env["sales.logged.segment"])
         original = Logged._queue_emails
 
-        def queue_then_die(self, entries):
-            original(self, entries)
+        def queue_then_die(self, entries, **kwargs):
+            original(self, entries, **kwargs)
             raise WorkerKilled()
 
         with (
@@ -213,6 +234,80 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         self.assertEqual(len(entries.sudo().mail_mail_id), 5)
         self.assertEqual(len(self.emails_of(self.mailed)), 5, "no duplicate")
         self.assertEqual(logged.state, "done")
+
+    def test_a_lane_sends_what_it_queued_and_the_mail_queue_leaves_it_alone(self):
+        """The e-mails of a batch leave from the lane that queued them, each once; meanwhile Odoo's mail queue
+        leaves them alone (their lease), and it finds nothing to send again afterwards."""
+        logged = self.log_large(self.mailed, email_only=True)
+        self.run_cron()  # the entries
+        Mail = type(self.env["mail.mail"])
+        with patch.object(Mail, "send", autospec=True, side_effect=Mail.send) as send:
+            self.run_cron()  # two e-mails, queued and sent
+        entries = logged.interaction_ids.sorted("id")
+        mails = entries.sudo().mail_mail_id
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(send.call_count, 1, "one call of Odoo's sending, one SMTP session, for the batch")
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+        self.assertEqual(entries.filtered("mail_mail_id").mapped("delivery_status"), ["sent", "sent"])
+        self.assertEqual(len(self.sink.messages), 2)
+        self.assertTrue(all(date > fields.Datetime.now() for date in mails.mapped("scheduled_date")), "the lease")
+
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual(len(self.sink.messages), 2, "the mail queue sends none of them again")
+
+    def test_a_worker_killed_while_sending_loses_nothing_and_sends_nothing_twice(self):
+        """A lane's worker dies between two groups of its e-mails: those sent stay sent (their state was
+        committed with each), the others wait for their lease to end, Odoo's mail queue leaving them alone until
+        then, and then sends them, each once."""
+        self.startPatcher(patch.object(sales_logged_segment_delivery, "SEND_CHUNK_SIZE", 1))
+        logged = self.log_large(self.mailed, email_only=True)
+        self.run_cron()  # the entries
+        Mail = type(self.env["mail.mail"])
+        original = Mail.send
+        groups = []
+
+        def send_then_die(mails, *args, **kwargs):
+            groups.append(mails.ids)
+            if len(groups) == 2:
+                raise WorkerKilled()
+            return original(mails, *args, **kwargs)
+
+        # Not Odoo's assertRaises, which rolls back what was done: here the e-mails queued were committed, and
+        # each e-mail sent with its state (the lane commits them, the test's transaction stands for it).
+        with patch.object(Mail, "send", send_then_die), contextlib.suppress(WorkerKilled):
+            self.run_cron()  # two e-mails queued (committed), the first sent, then the worker dies
+        self.assertEqual(len(groups), 2, "the worker died as it was sending the second e-mail")
+        self.env.invalidate_all()
+        mails = logged.interaction_ids.sudo().mail_mail_id.sorted("id")
+        self.assertEqual(mails.mapped("state"), ["sent", "outgoing"])
+        self.assertEqual(len(self.sink.messages), 1)
+
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual(len(self.sink.messages), 1, "Odoo's mail queue leaves it to the lane while its lease runs")
+        with freeze_time(fields.Datetime.now() + sales_logged_segment_delivery.SEND_LEASE + timedelta(minutes=1)):
+            self.env["mail.mail"].process_email_queue()
+        self.env.invalidate_all()
+        self.assertEqual(mails.mapped("state"), ["sent", "sent"])
+        received = self.sink.by_recipient()
+        self.assertEqual(len(self.sink.messages), 2)
+        self.assertEqual([len(messages) for messages in received.values()], [1, 1], "each once")
+        for _batch in range(3):
+            self.run_cron()
+        self.assertEqual((logged.state, len(self.sink.messages)), ("done", 5))
+
+    def test_each_batch_is_told_to_the_forms_that_follow_the_log(self):
+        """Each batch of a log in the background sends a bus notification on the log's own channel, which its
+        form (and its segment's) follow while open (``sales_delivery_follower``), and the end of the log too."""
+        logged = self.log_large(self.mailed, email_only=True)
+        channel = json_dump(channel_with_db(self.env.cr.dbname, logged))
+        Bus = self.env["bus.bus"].sudo()
+        for _batch in range(5):  # the entries, three batches of e-mails, the end
+            self.run_cron()
+        self.env.cr.flush()  # the notifications are recorded with the transaction, as at its commit
+        notifications = Bus.search([("channel", "=", channel)])
+        self.assertEqual(logged.state, "done")
+        self.assertGreaterEqual(len(notifications), 5, "a notification per batch, and after sending")
+        self.assertIn('"type":"sales_campaign.delivery"', notifications[-1].message)
 
     def test_a_cancelled_log_sends_nothing_more_until_restored(self):
         logged = self.log_large()
@@ -570,6 +665,62 @@ class TestSegmentLogDeliveryConcurrency(BaseCase):
             self.cron(cron_cr)
             cron_cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(self.state(), (("done", True), (2, 5)), "two e-mails left before the cancel, no more")
+
+    def test_two_lanes_on_one_log_deliver_each_email_once(self):
+        """Two cron workers run two lanes on the same log, each in its own transaction: the one holding the log
+        writes its interactions and ends it, both take batches of its e-mails, never the same, and send them:
+        every e-mail is queued once and handed to the mail server once."""
+        handed = []  # the Message-Ids handed to the mail server, whichever lane sends
+        taken = []  # the interactions of each batch of e-mails, whichever lane takes it
+        Logged = Registry(get_db_name())["sales.logged.segment"]
+        queue_emails = Logged._queue_emails
+
+        def send_email(server, message, *args, **kwargs):
+            handed.append(message["Message-Id"])
+            return message["Message-Id"]
+
+        def take(logged, entries, **kwargs):
+            taken.append((logged.env.cr, entries.ids))
+            return queue_emails(logged, entries, **kwargs)
+
+        with (
+            patch.object(IrMailServer, "connect", autospec=True, return_value=MagicMock()),
+            patch.object(IrMailServer, "send_email", autospec=True, side_effect=send_email),
+            patch.object(Logged, "_queue_emails", take),
+            closing(self.db.cursor()) as lane_a,
+            closing(self.db.cursor()) as lane_b,
+        ):
+            self.cron(lane_a)  # lane A holds the log: its interactions
+            lane_a.commit()  # pylint: disable=invalid-commit
+            self.cron(lane_a)  # two e-mails, A's transaction still open: the log and its batch are A's
+            self.cron(lane_b)  # lane B shares the log: two other e-mails
+            lane_b.commit()  # pylint: disable=invalid-commit
+            lane_a.commit()  # pylint: disable=invalid-commit
+            self.cron(lane_b)  # B holds the log now: the last e-mail
+            self.cron(lane_a)  # A shares it: nothing is left for A
+            lane_a.commit()  # pylint: disable=invalid-commit
+            lane_b.commit()  # pylint: disable=invalid-commit
+            self.cron(lane_a)  # the end of the log
+            lane_a.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self.state(), (("done", False), (5, 0)))
+        with closing(self.db.cursor()) as cr:
+            cr.execute(
+                SQL(
+                    """SELECT count(DISTINCT entry.mail_mail_id), count(*) FILTER (WHERE mail.state = 'sent'),
+                              count(*) FILTER (WHERE entry.delivery_status = 'sent'),
+                              array_agg(message.message_id)
+                         FROM sales_interaction_log AS entry
+                         JOIN mail_mail AS mail ON mail.id = entry.mail_mail_id
+                         JOIN mail_message AS message ON message.id = mail.mail_message_id
+                        WHERE entry.logged_segment_id = %s""",
+                    self.logged_id,
+                )
+            )
+            mails, sent, entries_sent, message_ids = cr.fetchone()
+        self.assertEqual([(cr, len(ids)) for cr, ids in taken], [(lane_a, 2), (lane_b, 2), (lane_b, 1)])
+        self.assertEqual(len({entry_id for _cr, ids in taken for entry_id in ids}), 5, "never the same e-mail")
+        self.assertEqual((mails, sent, entries_sent), (5, 5, 5))
+        self.assertEqual(sorted(handed), sorted(message_ids), "each e-mail handed to the mail server once")
 
     def assert_waits(self, cr, thread):
         """The connection of ``cr`` waits for a lock, while its request is not finished."""
