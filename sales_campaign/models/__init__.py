@@ -21,6 +21,7 @@ from . import sales_segment_criteria
 from . import sales_segment_criteria_line
 from . import sales_segment_language
 from . import sales_segment
+from . import sales_segment_line_defaults
 from . import sales_segment_filters
 from . import sales_segment_steps
 from . import sales_segment_line

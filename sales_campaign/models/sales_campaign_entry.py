@@ -49,9 +49,11 @@ class SalesCampaignEntry(models.Model):
     @api.model
     def _create_entries(self, vals_list):
         """Create campaign entries for logging, after its checks."""
+        # sudo: logging checked the segment first (``_log_segment``); a single interaction's entry comes with it
         return self._ledger_sudo().create(vals_list).with_env(self.env)
 
     def _write_ledger(self, vals):
+        # sudo: the module's processes and actions write the ledger, after their own checks
         return self._ledger_sudo().write(vals)
 
     @api.model

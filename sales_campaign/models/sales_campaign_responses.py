@@ -79,6 +79,8 @@ class SalesCampaign(models.Model):
                 (entry, "click", entry._click_values(entry.clicked_date)) for entry in emails.filtered("clicked_date")
             ]
         created = Log._register_responses(candidates)
+        # sudo: the campaign's own leads and orders, whoever registers (the user may write the campaign, checked
+        # above); only responses of its targets are recorded from them, and only a count is shown
         leads = self.env["crm.lead"].sudo().search([("campaign_id", "=", self.utm_campaign_id.id)])
         created |= Log._register_document_responses(leads, "lead")
         # the orders the campaign counts: those carrying it and those it priced

@@ -336,6 +336,7 @@ class SalesInteractionLog(models.Model):
         for vals in vals_list:
             if not vals.get("description") and vals.get("template_id"):
                 vals["description"] = self.env["sales.interaction.template"].browse(vals["template_id"]).name
+        # sudo: the callers checked what they record (the gateway's reply, a signed click, the dialog's values)
         entries = self._ledger_sudo().create(vals_list)
         single = entries.filtered(lambda entry: entry.campaign_id and not entry.campaign_entry_id)
         for campaign in single.campaign_id:
@@ -345,6 +346,7 @@ class SalesInteractionLog(models.Model):
 
     def _write_process(self, vals):
         """Write what logging, delivery, the responses and the actions decide, after their own checks."""
+        # sudo: the callers are the module's processes and actions, after their own checks
         return self._ledger_sudo().write(vals)
 
     def _get_cancelled_parent(self):

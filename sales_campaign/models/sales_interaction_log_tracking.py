@@ -359,6 +359,8 @@ class SalesInteractionLog(models.Model):
                 )
             }
             campaigns_per_document = {document: by_utm.get(document.campaign_id, Campaign) for document in documents}
+        # sudo: the responses are the campaign's record of what its targets did, whoever created the lead or
+        # confirmed the order (a salesperson, a website visitor)
         pairs = [
             (document.sudo(), campaign)
             for document, campaigns in campaigns_per_document.items()
@@ -374,6 +376,7 @@ class SalesInteractionLog(models.Model):
             return document.partner_id.email_normalized or (source == "lead" and document.email_normalized) or False
 
         emails = list({email_of(document) for document in documents} - {False})
+        # sudo: the targets of these campaigns, to find the one who responded; nothing of them is shown
         targets = self.sudo().search(
             expression.AND(
                 [

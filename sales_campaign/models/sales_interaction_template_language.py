@@ -141,8 +141,8 @@ class SalesInteractionTemplateLanguage(models.Model):
         if len(parts) != len(partners):
             raise UserError(
                 self.env._(
-                    "The %(lang)s text of interaction template %(template)s could not be rendered for each contact.",
-                    lang=self.lang,
+                    "The text in %(lang)s of interaction template %(template)s could not be rendered for each contact.",
+                    lang=dict(lang_selection(self)).get(self.lang, self.lang),
                     template=self.template_id.display_name,
                 )
             )

@@ -52,6 +52,7 @@ class SalesLedgerMixin(models.AbstractModel):
         done = self.filtered("cancelled")
         if done:
             raise UserError(self.env._("%(record)s is already cancelled.", record=done[0].display_name))
+        # sudo: checked above; a log is cancelled whole, whatever of it the user may read
         self._ledger_sudo()._set_cancelled(True)
         return True
 
@@ -62,6 +63,7 @@ class SalesLedgerMixin(models.AbstractModel):
         if not_cancelled:
             raise UserError(self.env._("%(record)s is not cancelled.", record=not_cancelled[0].display_name))
         for record in self:
+            # sudo: only whether what the row belongs to is cancelled, to say so
             blocker = record.sudo()._get_cancelled_parent()
             if blocker:
                 raise UserError(
@@ -71,6 +73,7 @@ class SalesLedgerMixin(models.AbstractModel):
                         parent=blocker.display_name,
                     )
                 )
+        # sudo: checked above
         self._ledger_sudo()._set_cancelled(False)
         return True
 
@@ -79,6 +82,7 @@ class SalesLedgerMixin(models.AbstractModel):
         campaign managers, and only rows that are cancelled."""
         self._check_ledger_action(manager=True)
         self._unlink_only_cancelled()
+        # sudo: checked above (a campaign manager, cancelled rows only)
         self._ledger_sudo()._delete_cancelled()
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 

@@ -215,9 +215,11 @@ class SalesLoggedSegment(models.Model):
     @api.model
     def _create_logged(self, vals):
         """Create the logged segment of a log, after the checks of logging."""
+        # sudo: logging checked the segment, its contacts and its files first (``_log_segment``)
         return self._ledger_sudo().create([vals]).with_env(self.env)
 
     def _write_ledger(self, vals):
+        # sudo: the module's processes and actions write the ledger, after their own checks
         return self._ledger_sudo().write(vals)
 
     def _due_condition(self):

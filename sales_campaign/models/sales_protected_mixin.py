@@ -56,7 +56,7 @@ class SalesProtectedMixin(models.AbstractModel):
 
     def _protected_fields_message(self, fnames):
         return self.env._(
-            "%(fields)s of %(model)s are set by its actions, not by hand.",
+            "%(model)s: %(fields)s can only be set by actions such as Activate Prices, Log or Go Back, not by hand.",
             fields=", ".join(sorted(self._fields[fname]._description_string(self.env) for fname in fnames)),
             model=self.env["ir.model"]._get(self._name).name,
         )

@@ -209,61 +209,67 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     def test_h1_context_keys_unlock_nothing(self):
-        forged = {
-            "cost": 99999,
-            "date": "2001-01-01 10:00:00",
-            "partner_id": self.prospect_buyer.id,
-            "delivery_status": "sent",
-            "company_id": self.company_2.id,
-        }
-        before = self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"])
-        self.assertRefused(
-            self.call(
-                self.staff,
-                "sales.interaction.log",
-                "write",
-                [self.entry.id],
-                forged,
-                context={"sales_interaction_log_process": True},
-            ),
+        """The context keys the module's code reads, sent by a client, open nothing. (The ``default_*`` keys of
+        the protected fields and ledgers are attacked in test_security_trust; ``active_test`` in D10 there.)"""
+        # default_name / default_campaign_response shape a template made on the fly: only managers make templates.
+        Template = self.env["sales.interaction.template"]
+        before = Template.search_count([])
+        for method, args in (("name_create", ["RESP"]), ("create", [{"code": "RESP2", "name": "Response"}])):
+            with self.subTest(method=method):
+                self.assertRefused(
+                    self.call(
+                        self.staff,
+                        "sales.interaction.template",
+                        method,
+                        *args,
+                        context={"default_campaign_response": True, "default_name": "RESP"},
+                    ),
+                    error=ACCESS_ERROR,
+                )
+        self.assertEqual(Template.search_count([]), before)
+        # sales_campaign_id names the campaign whose salesperson gets a plan's steps: a campaign the user may not
+        # read (another company's) gives nobody, the plan is refused and no activity is made.
+        plan = self.env["mail.activity.plan"].create(
+            {
+                "name": "Campaign report",
+                "res_model": "res.partner",
+                "template_ids": [
+                    Command.create(
+                        {
+                            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                            "summary": "Report to the campaign",
+                            "responsible_type": "sales_campaign_user",
+                        }
+                    )
+                ],
+            }
         )
-        self.assertEqual(self.entry.read(["cost", "date", "partner_id", "delivery_status", "company_id"]), before)
-
-        self.assertRefused(
-            self.call(
-                self.staff,
-                "sales.segment",
-                "write",
-                [self.logged_segment.id],
-                {"state": "draft"},
-                context={"sales_segment_logging": True},
+        contact = self.env["res.partner"].create({"name": "Nordic visitor", "company_id": self.company_2.id})
+        context = {"active_model": "res.partner", "active_ids": [contact.id], "sales_campaign_id": self.campaign.id}
+        created = self.call(
+            self.staff_2,
+            "mail.activity.schedule",
+            "create",
+            {"plan_id": plan.id, "res_model": "res.partner", "res_ids": str([contact.id])},
+            context=context,
+        )
+        if "result" in created:
+            self.assertRefused(
+                self.call(
+                    self.staff_2, "mail.activity.schedule", "action_schedule_plan", [created["result"]], context=context
+                ),
+                error=ACCESS_ERROR,
             )
+        else:
+            self.assertRefused(created, error=ACCESS_ERROR)
+        self.assertFalse(
+            self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", contact.id)]),
+            "no step was given to the salesperson of a campaign the user may not see",
         )
-        self.assertEqual(self.logged_segment.state, "logged")
+        # force_price_recomputation is Odoo's own "Update Prices": it re-prices with the campaign prices the
+        # order's customer is entitled to, nothing more (tested in test_campaign_prices).
 
-        logged_lines = self.logged_segment.line_ids
-        self.assertRefused(
-            self.call(
-                self.staff,
-                "sales.segment.line",
-                "unlink",
-                logged_lines.ids,
-                context={"sales_segment_force_delete": True},
-            )
-        )
-        self.assertEqual(self.logged_segment.line_ids, logged_lines)
-
-        self.assertRefused(
-            self.call(
-                self.staff,
-                "sales.segment.line",
-                "create",
-                {"segment_id": self.logged_segment.id, "partner_id": self.prospect_seller.id},
-                context={"sales_segment_raw_lines": True},
-            )
-        )
-        self.assertEqual(self.logged_segment.line_ids, logged_lines)
-
+        # A campaign rule is dated by its card only, whatever the context.
         rule = (
             self.env["product.pricelist.item"]
             .with_user(self.manager)
@@ -283,7 +289,6 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
                 "write",
                 [rule.id],
                 {"date_start": "2001-01-01 00:00:00"},
-                context={"sales_campaign_sync": True},
             ),
             message="campaign card",
         )
@@ -503,7 +508,6 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
                         "write",
                         [self.entry.id],
                         forged,
-                        context={"sales_interaction_log_process": True},
                     ),
                 )
         self.assertFalse(self.entry.clicked_date or self.entry.replied_date or self.entry.unsubscribed_date)

@@ -270,10 +270,8 @@ class TestSegmentLogDelivery(HttpCase, SalesSegmentCommon):
         nordic = self.env["res.partner"].create(
             {"name": "Nordic Contact", "email": "nordic@subsidiary.example", "company_id": self.company_2.id}
         )
-        foreign = (
-            self.env["sales.interaction.log"]
-            .with_user(self.staff_2)
-            .create({"partner_id": nordic.id, "template_id": self.template.id, "company_id": self.company_2.id})
+        foreign = self.env["sales.interaction.log"]._create_process(
+            [{"partner_id": nordic.id, "template_id": self.template.id, "company_id": self.company_2.id}]
         )
         # As a hole in a client's write would have attached it: the process's own write, here by the test.
         foreign.sudo()._write_process(

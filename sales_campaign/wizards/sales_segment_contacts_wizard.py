@@ -52,6 +52,7 @@ class SalesSegmentContactsWizard(models.TransientModel):
         "whose contact may still be in a segment (Refine): it runs once this is ticked.",
     )
     has_filters = fields.Boolean(compute="_compute_has_filters")
+    no_filter_message = fields.Char(compute="_compute_no_filter_message")
     match_count = fields.Integer(
         string="Lines to Change",
         compute="_compute_has_filters",
@@ -86,6 +87,26 @@ class SalesSegmentContactsWizard(models.TransientModel):
                 # An unfinished contact filter: the count shows once it is valid.
                 wizard.has_filters = True
                 wizard.match_count = 0
+
+    @api.depends("mode", "match_count")
+    def _compute_no_filter_message(self):
+        """What a step without a filter would do, with its count, in one whole sentence per mode."""
+        for wizard in self:
+            count = wizard.match_count
+            if wizard.mode == "add":
+                message = self.env._(
+                    "No filter is set: every contact that may be in a segment would be added (contacts: %(count)s).",
+                    count=count,
+                )
+            elif wizard.mode == "reduce":
+                message = self.env._("No filter is set: every line would be removed (lines: %(count)s).", count=count)
+            else:
+                message = self.env._(
+                    "No filter is set: only the lines whose contact can still be in a segment would be kept "
+                    "(lines removed: %(count)s).",
+                    count=count,
+                )
+            wizard.no_filter_message = message
 
     @api.model
     def _check_segment(self, segment, values):

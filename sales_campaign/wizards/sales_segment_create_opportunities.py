@@ -25,6 +25,7 @@ class SalesSegmentCreateOpportunities(models.TransientModel):
         compute="_compute_counts",
         help="Contacts that already have an open opportunity of the campaign.",
     )
+    summary = fields.Text(compute="_compute_counts")
     expected_revenue = fields.Monetary(currency_field="currency_id", help="The expected revenue of each opportunity.")
     team_id = fields.Many2one(
         "crm.team",
@@ -51,6 +52,7 @@ class SalesSegmentCreateOpportunities(models.TransientModel):
             segment = wizard._readable_segment()
             if not segment or not segment.campaign_id:
                 wizard.opportunity_count = wizard.skipped_count = 0
+                wizard.summary = False
                 continue
             [[contacts]] = Line._read_group([("segment_id", "=", segment.id)], [], ["partner_id:count_distinct"])
             lines = Line._search([("segment_id", "=", segment.id)])
@@ -66,6 +68,17 @@ class SalesSegmentCreateOpportunities(models.TransientModel):
             )
             wizard.opportunity_count = contacts - skipped
             wizard.skipped_count = skipped
+            summary = self.env._(
+                "Opportunities to create for campaign %(campaign)s, one per contact of the segment: %(count)s.",
+                campaign=segment.campaign_id.display_name,
+                count=contacts - skipped,
+            )
+            if skipped:
+                summary += "\n" + self.env._(
+                    "Contacts that already have an open opportunity of the campaign and get no new one: %(count)s.",
+                    count=skipped,
+                )
+            wizard.summary = summary
 
     @api.depends("segment_id")
     def _compute_team_id(self):

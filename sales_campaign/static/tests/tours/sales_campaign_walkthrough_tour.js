@@ -398,9 +398,11 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_norway", {
         ...actionMenu("Opprett salgsmuligheter"),
         {
             content: "it asks first, with the count",
-            trigger: ".modal .o_sales_segment_opportunity_count .o_field_widget[name=opportunity_count]",
+            trigger: ".modal .o_sales_segment_opportunity_count .o_field_widget[name=summary]",
             run() {
-                const count = parseInt(this.anchor.textContent.replace(/\D/g, ""), 10);
+                // The count ends the summary's first sentence (the campaign's number comes before it).
+                const first = this.anchor.textContent.trim().split("\n")[0];
+                const count = parseInt((first.match(/(\d+)\D*$/) || [])[1], 10);
                 if (!(count > 0)) {
                     throw new Error(`no opportunity to create: ${this.anchor.textContent}`);
                 }
