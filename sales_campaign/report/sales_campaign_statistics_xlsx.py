@@ -156,12 +156,14 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
         ]
         # Salespeople may export the figures they see, without the breakdowns of the interaction log.
         for groupby in BREAKDOWNS if Log.has_access("read") else ():
+            rows = self._breakdown(campaign, groupby)
+            if groupby == "version_id" and len(rows) < 2:
+                continue  # no A/B test in the campaign: a sheet of one row would say nothing
             label = Log._fields[groupby].get_description(self.env)["string"]
             breakdown = workbook.add_worksheet(_("By %(field)s", field=label)[:31])
             breakdown.set_column(0, 0, 34)
             breakdown.set_column(1, len(columns), 14)
             breakdown.write_row(0, 0, [label] + columns, header)
-            rows = self._breakdown(campaign, groupby)
             for index, row in enumerate(rows, start=1):
                 breakdown.write_row(index, 0, row)
             if groupby == "logged_segment_id" and rows:

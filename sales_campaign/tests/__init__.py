@@ -36,3 +36,4 @@ from . import test_segment_log_control
 from . import test_segment_ab_test
 from . import test_segment_test_email
 from . import test_campaign_uplift
+from . import test_features_tour

@@ -52,7 +52,7 @@ class TestSegmentTestEmail(HttpCase, SalesFeaturesCommon, MockEmail):
         for name, value in values.items():
             setattr(form, name, value)
         wizard = form.save()
-        with self.mock_mail_gateway():
+        with self.mock_mail_gateway(mail_unlink_sent=True):  # the wizard deletes its e-mails once sent
             action = wizard.action_send()
         return wizard, action
 
@@ -81,7 +81,6 @@ class TestSegmentTestEmail(HttpCase, SalesFeaturesCommon, MockEmail):
         self.assertTrue(unsubscribe.endswith("/sales_campaign/unsubscribe/test"))
         # Nothing left behind: no interaction, no e-mail, no message; the segment is still a draft.
         self.assertEqual(self.env["sales.interaction.log"].search_count([]), interactions)
-        print("DEBUG", [(m.subject, m.state, m.create_date) for m in self.env["mail.mail"].sudo().search([], order="id desc", limit=3)])
         self.assertEqual(self.env["mail.mail"].sudo().search_count([]), mails)
         self.assertEqual(self.env["mail.message"].search_count([]), messages)
         self.assertEqual(segment.state, "draft")

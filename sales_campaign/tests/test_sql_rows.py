@@ -218,7 +218,6 @@ class TestSqlRows(SalesSegmentCommon):
         segment.version_ids[1].text_ids.subject = "Version B"
         logged, inserted = self.log(segment, send_attachments=True, missing_email_as_hard_copy=True, control_share=50)
         rows = list(inserted.values())
-        print("DEBUG", logged.ab_test, segment.version_ids, [(r["partner_id"], r["campaign_control"], r["correspondence_type"], r["version_id"], r["ab_part"], r["delivery_status"]) for r in rows])
         self.assertTrue(any(row["campaign_control"] for row in rows), "a control group")
         self.assertTrue(any(row["version_id"] for row in rows), "versions tested")
         for row in rows:
