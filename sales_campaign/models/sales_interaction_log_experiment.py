@@ -21,7 +21,6 @@ class SalesInteractionLog(models.Model):
     )
     version_id = fields.Many2one(
         "sales.segment.version",
-        string="Version",
         index="btree_not_null",
         ondelete="set null",
         readonly=True,

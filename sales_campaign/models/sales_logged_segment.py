@@ -225,10 +225,12 @@ class SalesLoggedSegment(models.Model):
     def _due_condition(self):
         """SQL condition on the columns of ``sales_interaction_log`` (unqualified): the waiting entries of the
         log that may be delivered now (``_take_waiting``). An entry waits for its date, which is the date the
-        log is scheduled for; an entry of the rest of an A/B test waits for the winner (its version)."""
-        return SQL(
-            "(date <= %s AND (ab_part IS DISTINCT FROM 'rest' OR version_id IS NOT NULL))", fields.Datetime.now()
-        )
+        log is scheduled for; an entry of the rest of an A/B test waits for the winner (its version). The entries
+        of a log delivered now are dated by the log's moment, to the microsecond: they are due whatever the time."""
+        winner = SQL("(ab_part IS DISTINCT FROM 'rest' OR version_id IS NOT NULL)")
+        if not self.scheduled_date:
+            return winner
+        return SQL("(date <= %s AND %s)", fields.Datetime.now(), winner)
 
     # ------------------------------------------------------------------------------------------------
     # Actions

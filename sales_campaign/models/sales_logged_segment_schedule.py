@@ -54,7 +54,7 @@ class SalesLoggedSegment(models.Model):
                 company=self.company_id.id,
             )
         )
-        if first_date:
+        if first_date and self.scheduled_date:  # the entries of a log delivered now are never early
             return "scheduled", first_date
         if winner_awaited:
             return "testing", False
@@ -252,6 +252,7 @@ class SalesLoggedSegment(models.Model):
 
     def _check_texts_renderable(self):
         """The versions' texts too: the user who logged must be allowed to render them."""
-        super()._check_texts_renderable()
+        result = super()._check_texts_renderable()
         if self.send_documents and self.ab_test:
             self._render_as(self.version_ids.text_ids)._check_body_expressions()
+        return result

@@ -18,7 +18,7 @@ class SalesSegmentVersionText(models.Model):
     _order = "version_id, lang"
     _rec_name = "lang"
 
-    version_id = fields.Many2one("sales.segment.version", string="Version", required=True, ondelete="cascade")
+    version_id = fields.Many2one("sales.segment.version", required=True, ondelete="cascade")
     segment_id = fields.Many2one(related="version_id.segment_id", store=True, index=True)
     lang = fields.Selection(selection=lang_selection, string="Language", required=True)
     subject = fields.Char()

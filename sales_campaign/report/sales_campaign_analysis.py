@@ -108,9 +108,7 @@ class SalesCampaignAnalysis(models.Model):
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", readonly=True)
     logged_segment_id = fields.Many2one("sales.logged.segment", readonly=True)
     lang = fields.Selection(selection=_lang_get, string="Language", readonly=True)
-    version_id = fields.Many2one(
-        "sales.segment.version", string="Version", readonly=True, help="The version of the text (A/B test)."
-    )
+    version_id = fields.Many2one("sales.segment.version", readonly=True, help="The version of the text (A/B test).")
     campaign_control = fields.Boolean(string="Control Group", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
     responded_count = fields.Integer(

@@ -40,7 +40,6 @@ class SalesSegmentTestEmail(models.TransientModel):
     )
     version_id = fields.Many2one(
         "sales.segment.version",
-        string="Version",
         domain="[('segment_id', '=', segment_id)]",
         help="Leave empty to receive each version of the A/B test.",
     )
@@ -60,6 +59,7 @@ class SalesSegmentTestEmail(models.TransientModel):
                 [("segment_id", "=", segment.id), ("correspondence_type", "=", "email")], order="id", limit=1
             ) or Line.search([("segment_id", "=", segment.id)], order="id", limit=1)
 
+    @api.depends("segment_id")
     def _compute_email_to(self):
         for wizard in self:
             wizard.email_to = self.env.user.email_formatted
