@@ -6,9 +6,17 @@ A campaign running now, a log of 100 visitors with a control group of 20% (40% o
 the control group), and an A/B test of 100 other visitors (test share 40%, the winner on sales orders).
 """
 
+import socket
 from datetime import timedelta
 
+import aiosmtpd.controller
+
 from odoo import Command, fields
+
+
+async def _accept(self, server, session, envelope):
+    return "250 OK"
+
 
 env = globals()["env"]  # given by odoo-bin shell
 manager = env.ref("sales_campaign.user_marketing_manager_demo")
@@ -20,6 +28,16 @@ campaign = env["sales.campaign"].create(
     }
 )
 template = env.ref("sales_campaign.sales_interaction_template_business_letter")
+# A sales order of a target is a response of the campaign with a response template (Responses, Orders).
+campaign.response_template_id = env["sales.interaction.template"].create(
+    {
+        "code": "HERFST-R",
+        "name": "Respons herfstactie",
+        "group_id": env.ref("sales_campaign.sales_interaction_group_response").id,
+        "information_flow": "inbound",
+        "initiated_by": "them",
+    }
+)
 persons = env["res.partner"].create(
     [{"name": f"Klant {i:03d}", "email": f"klant.{i:03d}@voorbeeld.example", "lang": "en_US"} for i in range(200)]
 )
@@ -89,6 +107,24 @@ b.text_ids.write({"subject": "Een stoel voor u", "body_html": '<p>Beste <t t-out
 wizard = env["sales.segment.log.wizard"].with_user(manager).with_context(default_segment_id=segment.id).create({})
 wizard.action_log()
 ab_logged = segment.logged_segment_id
+# The e-mails of the versions leave through an SMTP sink, as the mail queue sends them.
+with socket.socket() as free:
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+sink = aiosmtpd.controller.Controller(type("Sink", (), {"handle_DATA": _accept})(), hostname="127.0.0.1", port=port)
+sink.start()
+server = env["ir.mail_server"].create(
+    {
+        "name": "Screenshots SMTP sink",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_encryption": "none",
+        "sequence": 0,
+    }
+)
+env["mail.mail"].search([("state", "=", "outgoing")]).send()
+server.active = False
+sink.stop()
 test = ab_logged.interaction_ids.filtered(lambda e: e.ab_part == "test")
 for e in test.filtered(lambda e: e.version_id == a)[:2]:
     order(e.partner_id, 900, True)

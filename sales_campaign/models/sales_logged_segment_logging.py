@@ -543,8 +543,9 @@ class SalesLoggedSegment(models.Model):
                 seed=seed,
                 share=control_share,
             )
-            in_control = SQL("(control.company IS NOT NULL AND %s)", targets)
-            control_join = SQL("LEFT JOIN control ON control.company = partner.commercial_partner_id")
+            # a hashed subplan: no join for the planner to misjudge
+            in_control = SQL("(%s AND partner.commercial_partner_id IN (SELECT company FROM control))", targets)
+            control_join = SQL("")
         else:
             control, in_control, control_join = SQL(""), SQL("FALSE"), SQL("")
         sides = SQL(
@@ -567,32 +568,33 @@ class SalesLoggedSegment(models.Model):
                 control,
                 sides,
             )
-        slots = SQL(", ").join(SQL("(%s, %s)", slot, version.id) for slot, version in enumerate(versions))
+        # One pass, no join: a self-join of common table expressions is planned blind (a nested loop over
+        # 100,000 lines); the line's rank among the eligible ones gives its part and its version.
+        eligible = SQL("(NOT control AND correspondence IS NOT NULL)")
         return SQL(
             """%(control)s %(sides)s,
-               tested AS (
-                   SELECT line_id, ROW_NUMBER() OVER (ORDER BY md5(%(seed)s || line_id::text), line_id) AS rank,
-                          COUNT(*) OVER () AS eligible
+               ranked AS (
+                   SELECT line_id, control, %(eligible)s AS eligible,
+                          ROW_NUMBER() OVER (PARTITION BY %(eligible)s ORDER BY md5(%(seed)s || line_id::text), line_id)
+                              AS rank,
+                          COUNT(*) FILTER (WHERE %(eligible)s) OVER () AS eligible_count
                      FROM sides
-                    WHERE NOT control AND correspondence IS NOT NULL
-               ),
-               parts AS (
-                   SELECT tested.line_id, version.id AS version_id,
-                          (CASE WHEN version.id IS NULL THEN 'rest' ELSE 'test' END) AS part
-                     FROM tested
-                     LEFT JOIN (VALUES %(slots)s) AS version (slot, id)
-                       ON tested.rank <= ROUND(tested.eligible * %(share)s / 100.0)
-                      AND version.slot = MOD(tested.rank - 1, %(count)s)
                ),
                drawn AS (
-                   SELECT sides.line_id, sides.control, parts.version_id, parts.part
-                     FROM sides LEFT JOIN parts ON parts.line_id = sides.line_id
+                   SELECT line_id, control,
+                          (CASE WHEN eligible AND rank <= ROUND(eligible_count * %(share)s / 100.0)
+                                THEN (%(versions)s::integer[])[MOD(rank - 1, %(count)s) + 1] END) AS version_id,
+                          (CASE WHEN NOT eligible THEN NULL
+                                WHEN rank <= ROUND(eligible_count * %(share)s / 100.0) THEN 'test'
+                                ELSE 'rest' END)::varchar AS part
+                     FROM ranked
                )""",
             control=control,
             sides=sides,
+            eligible=eligible,
             seed=seed,
-            slots=slots,
             share=test_share,
+            versions=versions.ids,
             count=len(versions),
         )
 

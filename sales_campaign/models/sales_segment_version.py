@@ -65,7 +65,7 @@ class SalesSegmentVersion(models.Model):
             version.subject = version._get_text(version.segment_id.lang_default).subject
             version.lang_count = len(version.text_ids)
 
-    @api.depends("segment_id.logged_segment_id.ab_winner_version_id")
+    @api.depends("segment_id.logged_segment_ids.ab_winner_version_id")
     def _compute_is_winner(self):
         for version in self:
             version.is_winner = version.segment_id.logged_segment_id.ab_winner_version_id == version._origin

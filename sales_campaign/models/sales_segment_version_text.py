@@ -24,7 +24,6 @@ class SalesSegmentVersionText(models.Model):
     subject = fields.Char()
     body_html = fields.Html(
         string="Body",
-        render_engine="qweb",
         sanitize="email_outgoing",  # keeps the QWeb placeholders, as the templates' bodies do
         help='The e-mail or letter text of this version. Placeholders such as <t t-out="object.name"/> are '
         "filled per contact.",
