@@ -26,6 +26,7 @@
         "wizards/sales_segment_save_criteria_wizard_views.xml",
         "wizards/sales_segment_reuse_criteria_wizard_views.xml",
         "wizards/sales_segment_log_wizard_views.xml",
+        "wizards/sales_segment_test_email_views.xml",
         "wizards/sales_campaign_activity_wizard_views.xml",
         "wizards/sales_interaction_log_wizard_views.xml",
         "wizards/sales_segment_go_back_views.xml",
@@ -49,6 +50,7 @@
         "views/sale_order_views.xml",
         "views/sales_campaign_menus.xml",
         "views/sales_campaign_unsubscribe_templates.xml",
+        "views/sales_segment_test_email_templates.xml",
     ],
     "assets": {
         "web.assets_backend": ["sales_campaign/static/src/**/*"],

@@ -580,6 +580,33 @@ def campaign_statistics(browser, odoo, base_url):
     browser.wait_for(".o_form_view .o_field_widget[name=stat_responded_count]")
 
 
+def scroll_into_view(browser, selector):
+    browser.wait_for(selector)
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'start'}})")
+    browser.settle()
+
+
+@shot("ab-test-versions")
+def ab_test_versions(browser, odoo, base_url):
+    """The figures of each version of an A/B test on its logged segment (a log made beforehand with
+    ``./dev shell < tools/screenshots_features_data.py``: versions A and B, the winner chosen on sales orders)."""
+    [logged] = odoo.call(
+        "sales.logged.segment", "search_read", [("description", "=", "Bezoekers beurs: A/B-test")], ["id"], limit=1
+    )
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_logged_segment_action/{logged['id']}")
+    scroll_into_view(browser, ".o_form_view .o_sales_logged_segment_versions")
+
+
+@shot("campaign-uplift")
+def campaign_uplift(browser, odoo, base_url):
+    """The campaign card: its targets against its control group (the same data as ``ab-test-versions``)."""
+    [campaign] = odoo.call(
+        "sales.campaign", "search_read", [("title", "=", "Herfstactie bureaustoelen")], ["id"], limit=1
+    )
+    browser.open(f"{base_url}/odoo/action-sales_campaign.sales_campaign_action/{campaign['id']}")
+    scroll_into_view(browser, ".o_form_view .o_sales_campaign_uplift")
+
+
 class _SmtpSink:
     """aiosmtpd handler keeping the messages Odoo sends, to answer them as the contacts would."""
 

@@ -11,6 +11,7 @@ from . import sales_campaign
 from . import sales_campaign_pricing
 from . import sales_campaign_responses
 from . import sales_campaign_statistics
+from . import sales_campaign_uplift
 from . import sales_campaign_activities
 from . import sales_interaction_group
 from . import sales_interaction_template
@@ -24,12 +25,17 @@ from . import sales_segment_line_defaults
 from . import sales_segment_filters
 from . import sales_segment_steps
 from . import sales_segment_line
+from . import sales_segment_version
+from . import sales_segment_version_text
+from . import sales_segment_ab_test
 from . import sales_campaign_entry
 from . import sales_logged_segment
 from . import sales_logged_segment_logging
 from . import sales_logged_segment_delivery
+from . import sales_logged_segment_schedule
 from . import sales_interaction_log
 from . import sales_interaction_log_tracking
+from . import sales_interaction_log_experiment
 from . import ir_attachment
 from . import mail_mail
 from . import ir_websocket

@@ -2,8 +2,19 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-STATES = [("in_progress", "In Progress"), ("done", "Done"), ("failed", "Failed")]
+from .sales_segment_ab_test import AB_WINNER_SELECTIONS
+
+# Scheduled: the letters and e-mails wait for the date of the log. A/B Test: the versions went to the test
+# share, the rest of the segment waits for the winner.
+STATES = [
+    ("scheduled", "Scheduled"),
+    ("in_progress", "In Progress"),
+    ("testing", "A/B Test"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+]
 
 
 class SalesLoggedSegment(models.Model):
@@ -62,9 +73,50 @@ class SalesLoggedSegment(models.Model):
     failure_reason = fields.Text(readonly=True, copy=False)
     email_count = fields.Integer(string="E-mails to Queue", compute="_compute_counts")
     email_queued_count = fields.Integer(string="E-mails Queued", compute="_compute_counts")
+    email_blocked_count = fields.Integer(
+        string="E-mails Blocked",
+        compute="_compute_counts",
+        help="E-mail lines whose address is blacklisted: nothing is sent to them, at no cost.",
+    )
     letter_count = fields.Integer(string="Letters to Print", compute="_compute_counts")
     letter_printed_count = fields.Integer(string="Letters Printed", compute="_compute_counts")
     delivery_progress = fields.Float(compute="_compute_counts")
+    scheduled_date = fields.Datetime(
+        string="Deliver On",
+        readonly=True,
+        copy=False,
+        help="The date and time the e-mails go out and the letters are printed: the date of the interactions. "
+        "Until then nothing is sent, and the log can be cancelled.",
+    )
+    control_share = fields.Integer(
+        string="Control Group (%)",
+        readonly=True,
+        copy=False,
+        help="The part of the campaign's targets drawn at random into the control group: they get nothing, and "
+        "the campaign compares its targets with them.",
+    )
+    control_count = fields.Integer(string="Control Group", compute="_compute_counts")
+    ab_test = fields.Boolean(
+        string="A/B Test",
+        readonly=True,
+        copy=False,
+        help="The log sent the segment's versions to its test share.",
+    )
+    version_ids = fields.One2many(related="segment_id.version_ids", string="Versions")
+    ab_test_share = fields.Integer(string="Test Share (%)", readonly=True, copy=False)
+    ab_winner_selection = fields.Selection(AB_WINNER_SELECTIONS, string="Winner by", readonly=True, copy=False)
+    ab_decision_date = fields.Datetime(
+        string="Winner Chosen On",
+        readonly=True,
+        copy=False,
+        help="When the version with the best rate goes to the rest of the segment (unless chosen by hand).",
+    )
+    ab_winner_version_id = fields.Many2one("sales.segment.version", string="Winner", readonly=True, copy=False)
+    ab_waiting_count = fields.Integer(
+        string="Waiting for the Winner",
+        compute="_compute_counts",
+        help="Contacts of the rest of the segment, who get the winner.",
+    )
     letter_attachment_ids = fields.Many2many(
         "ir.attachment",
         "sales_logged_segment_letter_rel",
@@ -94,22 +146,38 @@ class SalesLoggedSegment(models.Model):
         "interaction_ids.cancelled",
         "interaction_ids.delivery_status",
         "interaction_ids.correspondence_type",
+        "interaction_ids.campaign_control",
+        "interaction_ids.version_id",
     )
     def _compute_counts(self):
         Log = self.env["sales.interaction.log"]
         interactions = defaultdict(int)
         statuses = defaultdict(int)
         deliveries = defaultdict(int)  # (logged, type, done): entries to deliver (those cancelled before it, not)
-        for logged, cancelled, status, correspondence, count in Log._read_group(
+        blocked, controls, waiting = defaultdict(int), defaultdict(int), defaultdict(int)
+        for logged, cancelled, status, correspondence, control, part, version, count in Log._read_group(
             [("logged_segment_id", "in", self.ids)],
-            ["logged_segment_id", "cancelled", "delivery_status", "correspondence_type"],
+            [
+                "logged_segment_id",
+                "cancelled",
+                "delivery_status",
+                "correspondence_type",
+                "campaign_control",
+                "ab_part",
+                "version_id",
+            ],
             ["__count"],
         ):
             if cancelled == logged.cancelled:
                 interactions[logged] += count
+                controls[logged] += count if control else 0
+                if status == "blocked" and correspondence == "email":
+                    blocked[logged] += count
             statuses[logged, status] += count
             if status in ("pending", "queued", "sent", "error") and not (status == "pending" and cancelled):
                 deliveries[logged, correspondence, status != "pending"] += count
+            if status == "pending" and not cancelled and part == "rest" and not version:
+                waiting[logged] += count
         entries = {
             (logged, cancelled): count
             for logged, cancelled, count in self.env["sales.campaign.entry"]._read_group(
@@ -123,6 +191,9 @@ class SalesLoggedSegment(models.Model):
             logged.queued_count = statuses[logged, "queued"]
             logged.email_queued_count = deliveries[logged, "email", True]
             logged.email_count = logged.email_queued_count + deliveries[logged, "email", False]
+            logged.email_blocked_count = blocked[logged]
+            logged.control_count = controls[logged]
+            logged.ab_waiting_count = waiting[logged]
             logged.letter_printed_count = deliveries[logged, "hard_copy", True]
             logged.letter_count = logged.letter_printed_count + deliveries[logged, "hard_copy", False]
             # Recording the interactions counts as one step of the work, the e-mails and letters as the others.
@@ -150,6 +221,16 @@ class SalesLoggedSegment(models.Model):
     def _write_ledger(self, vals):
         # sudo: the module's processes and actions write the ledger, after their own checks
         return self._ledger_sudo().write(vals)
+
+    def _due_condition(self):
+        """SQL condition on the columns of ``sales_interaction_log`` (unqualified): the waiting entries of the
+        log that may be delivered now (``_take_waiting``). An entry waits for its date, which is the date the
+        log is scheduled for; an entry of the rest of an A/B test waits for the winner (its version). The entries
+        of a log delivered now are dated by the log's moment, to the microsecond: they are due whatever the time."""
+        winner = SQL("(ab_part IS DISTINCT FROM 'rest' OR version_id IS NOT NULL)")
+        if not self.scheduled_date:
+            return winner
+        return SQL("(date <= %s AND %s)", fields.Datetime.now(), winner)
 
     # ------------------------------------------------------------------------------------------------
     # Actions

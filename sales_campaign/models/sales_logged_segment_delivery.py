@@ -333,18 +333,31 @@ class SalesLoggedSegment(models.Model):
     def _take_waiting(self, correspondence, size):
         """The next ``size`` waiting entries of this log, locked for this transaction (a second worker on the
         same log skips them instead of delivering them twice). Only entries of the log's company: an entry of
-        another company attached to the log is never delivered with it."""
+        another company attached to the log is never delivered with it. Only entries due now
+        (``_due_condition``: not before the log's date, the rest of an A/B test once it has its winner)."""
         Log = self.env["sales.interaction.log"]
-        Log.flush_model(["delivery_status", "cancelled", "correspondence_type", "logged_segment_id", "company_id"])
+        Log.flush_model(
+            [
+                "delivery_status",
+                "cancelled",
+                "correspondence_type",
+                "logged_segment_id",
+                "company_id",
+                "date",
+                "ab_part",
+                "version_id",
+            ]
+        )
         rows = self.env.execute_query(
             SQL(
                 """SELECT id FROM sales_interaction_log
                     WHERE logged_segment_id = %s AND company_id = %s AND delivery_status = 'pending'
-                      AND NOT cancelled AND correspondence_type = %s
+                      AND NOT cancelled AND correspondence_type = %s AND %s
                     ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
                 self.id,
                 self.company_id.id,
                 correspondence,
+                self._due_condition(),
                 size,
             )
         )
@@ -418,9 +431,9 @@ class SalesLoggedSegment(models.Model):
         now = fields.Datetime.now()
         versions, groups = {}, defaultdict(list)  # (text version, campaign): entries
         for entry in entries:
-            key = entry.template_id, entry.lang
+            key = entry.template_id, entry.lang, entry.version_id
             if key not in versions:
-                versions[key] = entry.template_id._get_language(entry.lang, segment.lang_default)
+                versions[key] = entry._text_version()  # the template's text, or the entry's A/B version
             groups[versions[key], entry.campaign_id].append(entry.id)
         queued, message_vals, mail_vals = [], [], []
         for (version, campaign), entry_ids in groups.items():

@@ -1,8 +1,10 @@
 from psycopg2 import errors as pg_errors
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .sales_segment_ab_test import percent_of
 
 # Contacts named in a message, at most.
 LISTED_CONTACTS = 10
@@ -19,16 +21,36 @@ class SalesLoggedSegment(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     @api.model
-    def _log_segment(self, segment, send=True, followup=False, missing_email_as_hard_copy=False):
+    def _log_segment(
+        self,
+        segment,
+        send=True,
+        followup=False,
+        missing_email_as_hard_copy=False,
+        scheduled_date=False,
+        control_share=0,
+    ):
         """Log ``segment``: the checks, the logged segment, its campaign entries and the frozen segment, all or
         nothing; then the interactions, the follow-up segment, the e-mails and the letters, at once for a
-        small segment and in the background for a large one (see ``_start``). Returns the logged segment."""
+        small segment and in the background for a large one (see ``_start``). Returns the logged segment.
+
+        :param scheduled_date: when the e-mails go out and the letters are printed (the interactions' date);
+            until then they wait, and the log can be cancelled with nothing sent
+        :param control_share: the percentage of the campaign's targets drawn at random into the campaign's
+            control group, who get nothing (see ``_insert_interactions``)
+
+        With two versions of its text or more, the segment's test share gets the versions, the rest the
+        winner (``sales.segment.version``).
+        """
         segment.ensure_one()
         segment.check_access("write")
         send = send and not segment.campaign_response  # responses are recorded, never sent
         with self.env.cr.savepoint():
             self._lock_segment(segment)
-            self._check_segment_loggable(segment, send, missing_email_as_hard_copy)
+            self._check_segment_loggable(
+                segment, send, missing_email_as_hard_copy, scheduled_date=scheduled_date, control_share=control_share
+            )
+            ab_test = segment._has_ab_test(send)
             logged = self._create_logged(
                 {
                     "segment_id": segment.id,
@@ -37,6 +59,11 @@ class SalesLoggedSegment(models.Model):
                     "send_documents": send,
                     "missing_email_as_hard_copy": missing_email_as_hard_copy,
                     "create_followup": followup,
+                    "scheduled_date": scheduled_date or False,
+                    "control_share": control_share or 0,
+                    "ab_test": ab_test,
+                    "ab_test_share": segment.ab_test_share if ab_test else 0,
+                    "ab_winner_selection": segment.ab_winner_selection if ab_test else False,
                 }
             )
             logged._create_campaign_entries(segment)
@@ -72,7 +99,9 @@ class SalesLoggedSegment(models.Model):
             raise UserError(self.env._("Segment %(segment)s has already been logged.", segment=segment.name))
 
     @api.model
-    def _check_segment_loggable(self, segment, send, missing_email_as_hard_copy=False):
+    def _check_segment_loggable(
+        self, segment, send, missing_email_as_hard_copy=False, scheduled_date=False, control_share=0
+    ):
         """Refuse to log with one message that names everything missing, a whole sentence per problem."""
         segment.ensure_one()
         if not segment.line_count:
@@ -117,6 +146,7 @@ class SalesLoggedSegment(models.Model):
                         templates=", ".join(without_text.mapped("display_name")),
                     )
                 )
+        problems += self._log_option_problems(segment, send, scheduled_date, control_share, groups)
         if problems:
             raise UserError(
                 self.env._(
@@ -127,6 +157,42 @@ class SalesLoggedSegment(models.Model):
             )
         if send and not missing_email_as_hard_copy:
             self._check_segment_emails(segment)
+
+    @api.model
+    def _log_option_problems(self, segment, send, scheduled_date, control_share, groups):
+        """The problems of the log's options: its date, its control group, the versions of an A/B test.
+
+        :param groups: ``[(lang, correspondence type, template, count)]`` of the segment's lines
+        """
+        problems = []
+        if scheduled_date and not send:
+            problems.append(
+                self.env._("A log without sending the letters and e-mails delivers nothing: it cannot wait for a date.")
+            )
+        elif scheduled_date and scheduled_date <= fields.Datetime.now():
+            problems.append(self.env._("The date to deliver on has passed: choose a later one."))
+        targets = 0
+        if control_share:
+            if not 0 < control_share < 100:
+                problems.append(self.env._("The control group is a percentage between 1 and 99."))
+            elif segment.campaign_response:
+                problems.append(self.env._("A segment that records responses has no control group."))
+            else:
+                targets = self.env["sales.segment.line"].search_count(
+                    [("segment_id", "=", segment.id), ("campaign_id", "!=", False), ("campaign_target", "=", True)]
+                )
+                if not targets:
+                    problems.append(
+                        self.env._(
+                            "A control group is drawn among the campaign's targets, and the segment has none: link "
+                            "it to a campaign as its target."
+                        )
+                    )
+        if segment._has_ab_test(send):
+            delivered = sum(count for _lang, correspondence, _template, count in groups if correspondence)
+            eligible = delivered - percent_of(targets, control_share)
+            problems += segment._check_ab_test(eligible)
+        return problems
 
     @api.model
     def _check_segment_emails(self, segment):
@@ -221,41 +287,36 @@ class SalesLoggedSegment(models.Model):
 
         Every stored field is written as the ORM's ``create`` would write it, stored computed fields
         (``company_partner_id``, ``group_id``, ``response_source``) included: ``test_sql_rows`` compares a row of
-        each kind with one the ORM creates."""
+        each kind with one the ORM creates.
+
+        What the log draws at random is drawn in the same statement (``_draw_sql``): its control group and the
+        parts of its A/B test. The entries' date is the log's: the date it is scheduled for, else its moment.
+        Nothing is sent to a blocked address nor to the control group, and neither costs anything.
+        """
         self.ensure_one()
         self.env.flush_all()
         entry_by_campaign = SQL(", ").join(
             SQL("(%s, %s)", entry.campaign_id.id, entry.id) for entry in self.campaign_entry_ids
         ) or SQL("(NULL::integer, NULL::integer)")
         default_subject = segment.subject_default or None
-        has_email = SQL("partner.email_normalized IS NOT NULL AND partner.email_normalized != ''")
-        blacklisted = SQL(
-            "EXISTS (SELECT 1 FROM mail_blacklist AS bl WHERE bl.active AND bl.email = partner.email_normalized)"
-        )
-        if send and missing_email_as_hard_copy:
-            correspondence = SQL(
-                """(CASE WHEN line.correspondence_type = 'email' AND NOT (%s) THEN 'hard_copy'
-                         ELSE line.correspondence_type END)""",
-                has_email,
-            )
-        else:
-            correspondence = SQL("line.correspondence_type")
+        correspondence = self._correspondence_sql(send, missing_email_as_hard_copy)
         if send:
+            blocked = SQL("(%s = 'email' AND %s)", correspondence, self._blacklisted_sql())
             # Letters and e-mails wait for their batch of the delivery (see ``_deliver_batch``).
             status = SQL(
-                """(CASE WHEN %(type)s IS NULL THEN 'not_applicable'
-                         WHEN %(type)s = 'email' AND %(blacklisted)s THEN 'blocked'
+                """(CASE WHEN %(type)s IS NULL OR drawn.control THEN 'not_applicable'
+                         WHEN %(blocked)s THEN 'blocked'
                          ELSE 'pending' END)""",
                 type=correspondence,
-                blacklisted=blacklisted,
+                blocked=blocked,
             )
             reason = SQL(
-                "(CASE WHEN %s = 'email' AND %s THEN %s END)",
-                correspondence,
-                blacklisted,
+                "(CASE WHEN %s AND NOT drawn.control THEN %s END)",
+                blocked,
                 self.env._("The e-mail address is blacklisted: nothing was sent."),
             )
         else:
+            blocked = SQL("FALSE")
             status, reason = SQL("'not_applicable'"), SQL("NULL")
         header_template = segment.template_id.id or None
         # A line with the header's template takes the header's values (they may have been changed),
@@ -274,22 +335,41 @@ class SalesLoggedSegment(models.Model):
                 ("duration", "unit_duration", segment.unit_duration),
             )
         }
-        now = self.create_date  # the moment of the log, whenever its entries are written
+        # Nothing sent, nothing spent: the control group and the blocked addresses cost nothing.
+        unspent = SQL("(drawn.control OR %s)", blocked)
+        versions = self.segment_id.version_ids if self.ab_test else self.env["sales.segment.version"]
+        subject = SQL("COALESCE(line.subject, %s)", default_subject)
+        if versions:
+            subject = SQL(
+                "(CASE %s ELSE %s END)",
+                SQL(" ").join(
+                    SQL("WHEN drawn.version_id = %s THEN %s", version.id, version._subject_sql(SQL("line.lang")))
+                    for version in versions
+                ),
+                subject,
+            )
+        now = self.scheduled_date or self.create_date  # the date of the log, whenever its entries are written
         self.env.cr.execute(
             SQL(
-                """INSERT INTO sales_interaction_log (
+                """WITH %(draw)s
+                   INSERT INTO sales_interaction_log (
                        partner_id, company_partner_id, company_id, date, template_id, group_id, description,
                        subject, lang, correspondence_type, information_flow, initiated_by, cost, duration,
                        campaign_id, campaign_entry_id, campaign_target, campaign_response, segment_id,
                        logged_segment_id, user_id, delivery_status, delivery_failure_reason, cancelled,
-                       response_source, create_uid, create_date, write_uid, write_date)
+                       response_source, campaign_control, version_id, ab_part,
+                       create_uid, create_date, write_uid, write_date)
                    SELECT line.partner_id, partner.commercial_partner_id, %(company)s, %(now)s, template.id,
-                          template.group_id, %(description)s, COALESCE(line.subject, %(subject)s), line.lang,
-                          %(correspondence)s, %(flow)s, %(initiated)s, %(cost)s, %(duration)s,
-                          line.campaign_id, campaign_entry.entry_id, line.campaign_target, line.campaign_response,
-                          %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s), %(status)s, %(reason)s,
-                          %(cancelled)s, %(response_source)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          template.group_id, %(description)s, %(subject)s, line.lang,
+                          (CASE WHEN drawn.control THEN NULL ELSE %(correspondence)s END), %(flow)s, %(initiated)s,
+                          (CASE WHEN %(unspent)s THEN 0 ELSE %(cost)s END),
+                          (CASE WHEN %(unspent)s THEN 0 ELSE %(duration)s END),
+                          line.campaign_id, campaign_entry.entry_id, line.campaign_target AND NOT drawn.control,
+                          line.campaign_response, %(segment)s, %(logged)s, COALESCE(line.user_id, %(uid)s),
+                          %(status)s, %(reason)s, %(cancelled)s, %(response_source)s, drawn.control,
+                          drawn.version_id, drawn.part, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM sales_segment_line AS line
+                     JOIN drawn ON drawn.line_id = line.id
                      JOIN res_partner AS partner ON partner.id = line.partner_id
                      JOIN sales_interaction_template AS template
                        ON template.id = COALESCE(line.template_id, %(header_template)s)
@@ -297,13 +377,15 @@ class SalesLoggedSegment(models.Model):
                        ON campaign_entry.campaign_id = line.campaign_id
                     WHERE line.segment_id = %(segment)s AND line.active
                     ORDER BY line.id""",
+                draw=self._draw_sql(segment, correspondence, self.control_share, versions, self.ab_test_share),
                 company=segment.company_id.id,
                 now=now,
                 description=segment.description,
-                subject=default_subject,
+                subject=subject,
                 correspondence=correspondence,
                 flow=from_template["information_flow"],
                 initiated=from_template["initiated_by"],
+                unspent=unspent,
                 cost=from_template["cost"],
                 duration=from_template["duration"],
                 segment=segment.id,
@@ -322,6 +404,199 @@ class SalesLoggedSegment(models.Model):
         self.env["sales.interaction.log"].invalidate_model()
         self.invalidate_recordset(["interaction_ids"])
         return count
+
+    @api.model
+    def _preview_log(self, segment, send, missing_email_as_hard_copy=False, control_share=0):
+        """What logging ``segment`` with these options will make, counted by the very draw and rules of the log
+        (``_draw_sql``, ``_insert_interactions``), for the log dialog to say beforehand.
+
+        :return: dict of counts: ``lines``, ``emails`` (to queue), ``blocked`` (blacklisted addresses),
+            ``no_email`` (e-mail lines without a usable address), ``letters``, ``letters_instead`` (letters for
+            contacts without an e-mail address), ``recorded`` (lines without a correspondence type), ``control``,
+            ``targets`` (the campaign's targets the control group is drawn among), ``rest`` (lines that get the
+            winner of the A/B test), ``campaigns`` and ``versions`` ({version: contacts})
+        """
+        segment.ensure_one()
+        self.env.flush_all()
+        send = send and not segment.campaign_response
+        versions = segment.version_ids if segment._has_ab_test(send) else self.env["sales.segment.version"]
+        correspondence = self._correspondence_sql(send, missing_email_as_hard_copy)
+        deliverable = SQL("(NOT drawn.control AND %s)", SQL("TRUE") if send else SQL("FALSE"))
+        rows = self.env.execute_query(
+            SQL(
+                """WITH %(draw)s
+                   SELECT drawn.version_id, COUNT(*),
+                          COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'email' AND NOT %(blacklisted)s
+                                             AND %(has_email)s),
+                          COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'email' AND %(blacklisted)s),
+                          COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'email' AND NOT %(has_email)s),
+                          COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'hard_copy'),
+                          COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'hard_copy'
+                                             AND line.correspondence_type = 'email'),
+                          COUNT(*) FILTER (WHERE NOT %(deliverable)s AND NOT drawn.control),
+                          COUNT(*) FILTER (WHERE drawn.control),
+                          COUNT(*) FILTER (WHERE line.campaign_id IS NOT NULL AND line.campaign_target),
+                          COUNT(*) FILTER (WHERE drawn.part = 'rest'),
+                          ARRAY_AGG(DISTINCT line.campaign_id) FILTER (WHERE line.campaign_id IS NOT NULL)
+                     FROM sales_segment_line AS line
+                     JOIN drawn ON drawn.line_id = line.id
+                     JOIN res_partner AS partner ON partner.id = line.partner_id
+                    WHERE line.segment_id = %(segment)s AND line.active
+                    GROUP BY drawn.version_id""",
+                draw=self._draw_sql(segment, correspondence, control_share, versions, segment.ab_test_share),
+                deliverable=deliverable,
+                type=correspondence,
+                blacklisted=self._blacklisted_sql(),
+                has_email=self._has_email_sql(),
+                segment=segment.id,
+            )
+        )
+        names = (
+            "lines",
+            "emails",
+            "blocked",
+            "no_email",
+            "letters",
+            "letters_instead",
+            "recorded",
+            "control",
+            "targets",
+            "rest",
+        )
+        preview = dict.fromkeys(names, 0)
+        campaigns, by_version = set(), {}
+        for version_id, *counts, campaign_ids in rows:
+            for name, count in zip(names, counts, strict=True):
+                preview[name] += count
+            campaigns.update(campaign_ids or ())
+            if version_id:
+                by_version[version_id] = counts[0]
+        preview["campaigns"] = len(campaigns)
+        preview["versions"] = {version: by_version.get(version.id, 0) for version in versions}
+        return preview
+
+    @api.model
+    def _correspondence_sql(self, send, missing_email_as_hard_copy):
+        """SQL: how the line at alias ``line`` (its contact at ``partner``) is delivered: its correspondence
+        type, a letter for an e-mail without a usable address when the log sends those letters instead."""
+        if send and missing_email_as_hard_copy:
+            return SQL(
+                """(CASE WHEN line.correspondence_type = 'email' AND NOT (%s) THEN 'hard_copy'
+                         ELSE line.correspondence_type END)""",
+                self._has_email_sql(),
+            )
+        return SQL("line.correspondence_type")
+
+    @api.model
+    def _has_email_sql(self):
+        return SQL("(partner.email_normalized IS NOT NULL AND partner.email_normalized != '')")
+
+    @api.model
+    def _blacklisted_sql(self):
+        """SQL: the address of the contact at alias ``partner`` is blacklisted."""
+        return SQL(
+            "EXISTS (SELECT 1 FROM mail_blacklist AS bl WHERE bl.active AND bl.email = partner.email_normalized)"
+        )
+
+    @api.model
+    def _draw_sql(self, segment, correspondence, control_share, versions, test_share):
+        """The common table expressions of what the log draws at random, ending with ``drawn`` (``line_id``,
+        ``control``, ``version_id``, ``part``): one row per line of ``segment``.
+
+        - **Control group**: ``control_share`` % of the campaign's targets (the lines with a campaign, marked
+          Campaign Target), drawn per company: all the contacts of a company are on the same side, since a
+          company orders for all its contacts and the campaign's prices go to companies (a person without a
+          company is a company of one). The companies are taken in a random order until the share is
+          reached, so that the group holds the share of the targets, give or take the contacts of one company.
+        - **A/B test**: ``ab_test_share`` % of the other lines with a letter or an e-mail, in a random order,
+          each ``versions`` in turn: each version gets an equal part (give or take one contact). The other lines
+          are the rest, who get the winner.
+
+        The order is that of an MD5 hash of the segment's number (a segment is logged once) and the company or
+        line: drawn set-wise in the statement for any number of lines, independent from one log to the next,
+        and the same every time the statement runs, so that the log dialog counts beforehand exactly what the
+        log will draw, and a batch that starts again draws the same contacts.
+        """
+        seed = f"{segment.name}-"
+        targets = SQL("line.campaign_id IS NOT NULL AND line.campaign_target")
+        lines = SQL("line.segment_id = %s AND line.active", segment.id)
+        if control_share:
+            control = SQL(
+                """candidates AS (
+                       SELECT partner.commercial_partner_id AS company, COUNT(*) AS contacts
+                         FROM sales_segment_line AS line
+                         JOIN res_partner AS partner ON partner.id = line.partner_id
+                        WHERE %(lines)s AND %(targets)s
+                        GROUP BY partner.commercial_partner_id
+                   ),
+                   control AS (
+                       SELECT company FROM (
+                           SELECT company,
+                                  SUM(contacts) OVER (ORDER BY md5(%(seed)s || company::text), company) - contacts
+                                      AS before
+                             FROM candidates
+                       ) AS ranked
+                        WHERE before < (SELECT ROUND(SUM(contacts) * %(share)s / 100.0) FROM candidates)
+                   ),""",
+                lines=lines,
+                targets=targets,
+                seed=seed,
+                share=control_share,
+            )
+            # a hashed subplan: no join for the planner to misjudge
+            in_control = SQL("(%s AND partner.commercial_partner_id IN (SELECT company FROM control))", targets)
+            control_join = SQL("")
+        else:
+            control, in_control, control_join = SQL(""), SQL("FALSE"), SQL("")
+        sides = SQL(
+            """sides AS (
+                   SELECT line.id AS line_id, %(in_control)s AS control, %(correspondence)s AS correspondence
+                     FROM sales_segment_line AS line
+                     JOIN res_partner AS partner ON partner.id = line.partner_id
+                     %(control_join)s
+                    WHERE %(lines)s
+               )""",
+            in_control=in_control,
+            correspondence=correspondence,
+            control_join=control_join,
+            lines=lines,
+        )
+        if not versions:
+            return SQL(
+                "%s %s, drawn AS (SELECT line_id, control, NULL::integer AS version_id, NULL::varchar AS part "
+                "FROM sides)",
+                control,
+                sides,
+            )
+        # One pass, no join: a self-join of common table expressions is planned blind (a nested loop over
+        # 100,000 lines); the line's rank among the eligible ones gives its part and its version.
+        eligible = SQL("(NOT control AND correspondence IS NOT NULL)")
+        return SQL(
+            """%(control)s %(sides)s,
+               ranked AS (
+                   SELECT line_id, control, %(eligible)s AS eligible,
+                          ROW_NUMBER() OVER (PARTITION BY %(eligible)s ORDER BY md5(%(seed)s || line_id::text), line_id)
+                              AS rank,
+                          COUNT(*) FILTER (WHERE %(eligible)s) OVER () AS eligible_count
+                     FROM sides
+               ),
+               drawn AS (
+                   SELECT line_id, control,
+                          (CASE WHEN eligible AND rank <= ROUND(eligible_count * %(share)s / 100.0)
+                                THEN (%(versions)s::integer[])[MOD(rank - 1, %(count)s) + 1] END) AS version_id,
+                          (CASE WHEN NOT eligible THEN NULL
+                                WHEN rank <= ROUND(eligible_count * %(share)s / 100.0) THEN 'test'
+                                ELSE 'rest' END)::varchar AS part
+                     FROM ranked
+               )""",
+            control=control,
+            sides=sides,
+            eligible=eligible,
+            seed=seed,
+            share=test_share,
+            versions=versions.ids,
+            count=len(versions),
+        )
 
     def _create_followup_segment(self):
         """A new segment with the description, campaign and contacts of this logged segment, as Business

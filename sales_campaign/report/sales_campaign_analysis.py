@@ -69,6 +69,8 @@ class SalesCampaignAnalysis(models.Model):
             "unsubscribed_date",
             "response_source",
             "partner_id",
+            "version_id",
+            "campaign_control",
         ],
         "crm.lead": [
             "active",
@@ -106,6 +108,8 @@ class SalesCampaignAnalysis(models.Model):
     template_id = fields.Many2one("sales.interaction.template", string="Interaction Template", readonly=True)
     logged_segment_id = fields.Many2one("sales.logged.segment", readonly=True)
     lang = fields.Selection(selection=_lang_get, string="Language", readonly=True)
+    version_id = fields.Many2one("sales.segment.version", readonly=True, help="The version of the text (A/B test).")
+    campaign_control = fields.Boolean(string="Control Group", readonly=True)
     contacted_count = fields.Integer(string="Targets Contacted", readonly=True, aggregator="sum")
     responded_count = fields.Integer(
         string="Responses",
@@ -157,7 +161,8 @@ class SalesCampaignAnalysis(models.Model):
                    facts.fact_type, facts.campaign_id, campaign.status_id, facts.company_id,
                    CASE WHEN utm.company_id IS NULL THEN %(currency)s ELSE company.currency_id END AS currency_id,
                    facts.date, facts.user_id, facts.partner_id, facts.template_id, facts.logged_segment_id,
-                   facts.lang, facts.contacted_count, facts.responded_count,
+                   facts.lang, facts.version_id, facts.campaign_control, facts.contacted_count,
+                   facts.responded_count,
                    facts.emailed_count, facts.replied_count, facts.clicked_count, facts.unsubscribed_count,
                    facts.reply_pending_count, facts.response_reply_count, facts.response_click_count,
                    facts.response_lead_count, facts.response_order_count, facts.response_manual_count,
@@ -168,7 +173,8 @@ class SalesCampaignAnalysis(models.Model):
               FROM (
                     SELECT 'interaction' AS fact_type, entry.id AS source_id, entry.campaign_id, entry.company_id,
                            entry.date::date AS date, entry.user_id, entry.company_partner_id AS partner_id,
-                           entry.template_id, entry.logged_segment_id, entry.lang,
+                           entry.template_id, entry.logged_segment_id, entry.lang, entry.version_id,
+                           COALESCE(entry.campaign_control, FALSE) AS campaign_control,
                            COALESCE(entry.campaign_target, FALSE)::int AS contacted_count,
                            -- responses, but a contact's responses found by the campaign itself once, its first
                            (COALESCE(entry.campaign_response, FALSE)
@@ -201,7 +207,8 @@ class SalesCampaignAnalysis(models.Model):
                      WHERE entry.campaign_id IS NOT NULL AND NOT entry.cancelled
                      UNION ALL
                     SELECT 'opportunity', lead.id, campaign.id, lead.company_id, lead.create_date::date, lead.user_id,
-                           contact.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                           contact.commercial_partner_id, NULL, NULL, NULL, NULL, FALSE,
+                           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                            1, COALESCE(lead.expected_revenue, 0),
                            COALESCE(stage.is_won, FALSE)::int,
                            CASE WHEN stage.is_won THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END,
@@ -214,7 +221,8 @@ class SalesCampaignAnalysis(models.Model):
                      UNION ALL
                     SELECT CASE WHEN sale.state = 'sale' THEN 'order' ELSE 'quotation' END, sale.id,
                            of_campaign.campaign_id, sale.company_id, sale.date_order::date, sale.user_id,
-                           partner.commercial_partner_id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                           partner.commercial_partner_id, NULL, NULL, NULL, NULL, FALSE,
+                           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                            0, 0, 0, 0,
                            (sale.state != 'sale')::int, (sale.state = 'sale')::int,
                            CASE WHEN sale.state = 'sale'

@@ -36,7 +36,7 @@ FIGURES = [
     "stat_cost_per_won",
     "stat_return_on_cost",
 ]
-BREAKDOWNS = ["logged_segment_id", "template_id", "user_id", "lang"]
+BREAKDOWNS = ["logged_segment_id", "template_id", "user_id", "lang", "version_id"]
 
 
 class SalesCampaignStatisticsXlsx(models.AbstractModel):
@@ -64,10 +64,15 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
         none_label = {
             "logged_segment_id": self.env._("Single interactions"),
             "lang": self.env._("No language"),
+            "version_id": self.env._("No A/B test"),
         }.get(groupby, self.env._("None"))
         rows = []
         for _campaign, key, sums in campaign._read_statistics([groupby], [("fact_type", "=", "interaction")]):
-            label = (selection.get(key, key) if field.type == "selection" else key.display_name) or none_label
+            if groupby == "version_id" and key:
+                # versions are named A, B, ... in each segment: the segment tells them apart
+                label = f"{key.segment_id.name} {key.display_name}"
+            else:
+                label = (selection.get(key, key) if field.type == "selection" else key.display_name) or none_label
             target, response = sums["contacted_count"], sums["responded_count"]
             rate = round(response / target * 100, 1) if target else 0.0
             emailed = sums["emailed_count"]
@@ -151,12 +156,14 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
         ]
         # Salespeople may export the figures they see, without the breakdowns of the interaction log.
         for groupby in BREAKDOWNS if Log.has_access("read") else ():
+            rows = self._breakdown(campaign, groupby)
+            if groupby == "version_id" and len(rows) < 2:
+                continue  # no A/B test in the campaign: a sheet of one row would say nothing
             label = Log._fields[groupby].get_description(self.env)["string"]
             breakdown = workbook.add_worksheet(_("By %(field)s", field=label)[:31])
             breakdown.set_column(0, 0, 34)
             breakdown.set_column(1, len(columns), 14)
             breakdown.write_row(0, 0, [label] + columns, header)
-            rows = self._breakdown(campaign, groupby)
             for index, row in enumerate(rows, start=1):
                 breakdown.write_row(index, 0, row)
             if groupby == "logged_segment_id" and rows:
@@ -171,5 +178,50 @@ class SalesCampaignStatisticsXlsx(models.AbstractModel):
                     )
                 chart.set_title({"name": _("Contacted and responded per segment")})
                 breakdown.insert_chart(len(rows) + 3, 0, chart)
+        if Log.has_access("read") and campaign.uplift_available:
+            self._write_uplift(workbook, campaign, header, money)
         workbook.close()
         return _("Statistics %(campaign)s.xlsx", campaign=campaign.number), output.getvalue()
+
+    @api.model
+    def _write_uplift(self, workbook, campaign, header, money):
+        """The sheet of the control group: the targets against it, with the differences and their 95 %
+        intervals (``sales.campaign._get_uplift``)."""
+        _ = self.env._
+        uplift = campaign._get_uplift()
+        sheet = workbook.add_worksheet(_("Control Group")[:31])
+        sheet.set_column(0, 0, 34)
+        sheet.set_column(1, 7, 16)
+        sheet.write_row(
+            0,
+            0,
+            [
+                "",
+                _("Targets"),
+                _("Control Group"),
+                _("Difference"),
+                _("95% Interval, Low"),
+                _("95% Interval, High"),
+                _("Ratio"),
+            ],
+            header,
+        )
+        sheet.write_row(1, 0, [_("Companies"), uplift["target"]["companies"], uplift["control"]["companies"]])
+        rows = (
+            (_("Responded (%)"), uplift["response"], None),
+            (_("Ordered in the campaign period (%)"), uplift["order"], None),
+            (_("Revenue per company"), uplift["revenue"], money),
+        )
+        for index, (label, figure, cell_format) in enumerate(rows, start=2):
+            sheet.write(index, 0, label)
+            for column, key in enumerate(("target", "control", "difference", "low", "high", "ratio"), start=1):
+                if figure[key] is not None:
+                    sheet.write_number(index, column, round(figure[key], 2), cell_format)
+        extra = uplift["extra_revenue"]
+        if extra:
+            sheet.write(6, 0, _("Extra revenue"))
+            sheet.write_number(6, 3, extra[0], money)
+            sheet.write_number(6, 4, extra[1], money)
+            sheet.write_number(6, 5, extra[2], money)
+        sheet.write(7, 0, _("Cost"))
+        sheet.write_number(7, 3, uplift["cost"], money)

@@ -43,7 +43,7 @@ class ReportInteractionLetter(models.AbstractModel):
         medium = self.env.ref("sales_campaign.utm_medium_letter", raise_if_not_found=False)
         groups = defaultdict(lambda: self.env["sales.interaction.log"])
         for entry in entries:
-            version = entry.template_id._get_language(entry.lang, entry.segment_id.lang_default)
+            version = entry._text_version()  # the template's text, or the entry's A/B version
             if version:
                 sender = entry.logged_segment_id.user_id or self.env.user
                 groups[version, entry.campaign_id, sender] |= entry

@@ -32,3 +32,9 @@ from . import test_mail_delivery
 from . import test_web_client
 from . import test_mail_responses
 from . import test_delivery_tour
+from . import test_segment_log_schedule
+from . import test_segment_log_control
+from . import test_segment_ab_test
+from . import test_segment_test_email
+from . import test_campaign_uplift
+from . import test_features_tour

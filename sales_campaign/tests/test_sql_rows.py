@@ -37,6 +37,9 @@ LOG_DECIDES = (
     "delivery_status",
     "delivery_failure_reason",
     "cancelled",
+    "campaign_control",
+    "version_id",
+    "ab_part",
 )
 # Values of the segment that a line with the segment's template logs instead of the template's.
 LOG_OVERRIDES = ("information_flow", "initiated_by", "cost", "duration")
@@ -205,6 +208,28 @@ class TestSqlRows(SalesSegmentCommon):
         _logged, inserted = self.log(segment)
         self.assert_interactions_as_orm(inserted, "responses")
         self.assertEqual({row["response_source"] for row in inserted.values()}, {"manual"}, "responses by hand")
+
+    def test_logged_control_group_and_versions_are_the_orm_rows(self):
+        """A log that draws a control group (half of the targets' companies) and tests two versions on all the
+        others: control rows, and rows of each version."""
+        segment = self.staff_segment(self.template, campaign_id=self.campaign.id, campaign_target=True)
+        segment.write({"ab_test_share": 100})
+        segment.action_add_version()
+        segment.version_ids[1].text_ids.subject = "Version B"
+        logged, inserted = self.log(segment, send_attachments=True, missing_email_as_hard_copy=True, control_share=50)
+        rows = list(inserted.values())
+        self.assertTrue(any(row["campaign_control"] for row in rows), "a control group")
+        self.assertTrue(any(row["version_id"] for row in rows), "versions tested")
+        for row in rows:
+            if row["campaign_control"]:
+                self.assertEqual(
+                    (row["delivery_status"], row["correspondence_type"], row["cost"], row["campaign_target"]),
+                    ("not_applicable", None, 0, False),
+                )
+            elif row["delivery_status"] != "not_applicable":
+                self.assertEqual(row["ab_part"], "test")
+        self.assertEqual(logged.control_share, 50)
+        self.assert_interactions_as_orm(inserted, "control group and versions")
 
     def test_logged_without_campaign_or_sending_are_the_orm_rows(self):
         segment = self.staff_segment(self.letter, subject_default="Our brochure")
