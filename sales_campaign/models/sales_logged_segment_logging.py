@@ -351,8 +351,7 @@ class SalesLoggedSegment(models.Model):
         now = self.scheduled_date or self.create_date  # the date of the log, whenever its entries are written
         self.env.cr.execute(
             SQL(
-                """WITH %(draw)s
-                   INSERT INTO sales_interaction_log (
+                """INSERT INTO sales_interaction_log (
                        partner_id, company_partner_id, company_id, date, template_id, group_id, description,
                        subject, lang, correspondence_type, information_flow, initiated_by, cost, duration,
                        campaign_id, campaign_entry_id, campaign_target, campaign_response, segment_id,
@@ -369,8 +368,8 @@ class SalesLoggedSegment(models.Model):
                           %(status)s, %(reason)s, %(cancelled)s, %(response_source)s, drawn.control,
                           drawn.version_id, drawn.part, %(uid)s, %(now)s, %(uid)s, %(now)s
                      FROM sales_segment_line AS line
-                     JOIN drawn ON drawn.line_id = line.id
                      JOIN res_partner AS partner ON partner.id = line.partner_id
+                     %(draw)s
                      JOIN sales_interaction_template AS template
                        ON template.id = COALESCE(line.template_id, %(header_template)s)
                      LEFT JOIN (VALUES %(entries)s) AS campaign_entry (campaign_id, entry_id)
@@ -424,8 +423,7 @@ class SalesLoggedSegment(models.Model):
         deliverable = SQL("(NOT drawn.control AND %s)", SQL("TRUE") if send else SQL("FALSE"))
         rows = self.env.execute_query(
             SQL(
-                """WITH %(draw)s
-                   SELECT drawn.version_id, COUNT(*),
+                """SELECT drawn.version_id, COUNT(*),
                           COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'email' AND NOT %(blacklisted)s
                                              AND %(has_email)s),
                           COUNT(*) FILTER (WHERE %(deliverable)s AND %(type)s = 'email' AND %(blacklisted)s),
@@ -439,8 +437,8 @@ class SalesLoggedSegment(models.Model):
                           COUNT(*) FILTER (WHERE drawn.part = 'rest'),
                           ARRAY_AGG(DISTINCT line.campaign_id) FILTER (WHERE line.campaign_id IS NOT NULL)
                      FROM sales_segment_line AS line
-                     JOIN drawn ON drawn.line_id = line.id
                      JOIN res_partner AS partner ON partner.id = line.partner_id
+                     %(draw)s
                     WHERE line.segment_id = %(segment)s AND line.active
                     GROUP BY drawn.version_id""",
                 draw=self._draw_sql(segment, correspondence, control_share, versions, segment.ab_test_share),
@@ -500,116 +498,130 @@ class SalesLoggedSegment(models.Model):
 
     @api.model
     def _draw_sql(self, segment, correspondence, control_share, versions, test_share):
-        """The common table expressions of what the log draws at random, ending with ``drawn`` (``line_id``,
-        ``control``, ``version_id``, ``part``): one row per line of ``segment``.
+        """What the log draws at random, as lateral columns of the line at alias ``line`` (its contact at
+        ``partner``): ``drawn.control``, ``drawn.version_id`` and ``drawn.part``, one row per line of ``segment``.
 
         - **Control group**: ``control_share`` % of the campaign's targets (the lines with a campaign, marked
           Campaign Target), drawn per company: all the contacts of a company are on the same side, since a
           company orders for all its contacts and the campaign's prices go to companies (a person without a
           company is a company of one). The companies are taken in a random order until the share is
           reached, so that the group holds the share of the targets, give or take the contacts of one company.
-        - **A/B test**: ``ab_test_share`` % of the other lines with a letter or an e-mail, in a random order,
-          each ``versions`` in turn: each version gets an equal part (give or take one contact). The other lines
-          are the rest, who get the winner.
+        - **A/B test**: ``test_share`` % of the other lines with a letter or an e-mail, in a random order, cut
+          into as many consecutive parts as ``versions``: each version gets an equal part (give or take one
+          contact). The other lines are the rest, who get the winner.
 
-        The order is that of an MD5 hash of the segment's number (a segment is logged once) and the company or
-        line: drawn set-wise in the statement for any number of lines, independent from one log to the next,
-        and the same every time the statement runs, so that the log dialog counts beforehand exactly what the
-        log will draw, and a batch that starts again draws the same contacts.
+        The random order is that of an MD5 hash of the segment's number (a segment is logged once) and the
+        company or line: the same every time, so that the log dialog counts beforehand exactly what the log
+        will draw, and a batch that starts again draws the same contacts. Where each share ends in that order
+        is found first (``_draw_cutoffs``, one aggregate over the segment's lines); each line is then placed by
+        comparing its own hash with those cut-offs, in the statement's one scan of the lines: no join of the
+        lines with themselves, whose plan PostgreSQL could misjudge for a fresh segment (a nested loop over
+        100,000 lines).
         """
         seed = f"{segment.name}-"
-        targets = SQL("line.campaign_id IS NOT NULL AND line.campaign_target")
-        lines = SQL("line.segment_id = %s AND line.active", segment.id)
-        if control_share:
-            control = SQL(
-                """candidates AS (
-                       SELECT partner.commercial_partner_id AS company, COUNT(*) AS contacts
-                         FROM sales_segment_line AS line
-                         JOIN res_partner AS partner ON partner.id = line.partner_id
-                        WHERE %(lines)s AND %(targets)s
-                        GROUP BY partner.commercial_partner_id
-                   ),
-                   control AS (
-                       SELECT company FROM (
-                           SELECT company,
-                                  SUM(contacts) OVER (ORDER BY md5(%(seed)s || company::text), company) - contacts
-                                      AS before
-                             FROM candidates
-                       ) AS ranked
-                        WHERE before < (SELECT ROUND(SUM(contacts) * %(share)s / 100.0) FROM candidates)
-                   ),""",
-                lines=lines,
-                targets=targets,
-                seed=seed,
-                share=control_share,
-            )
-            # a hashed subplan: no join for the planner to misjudge
-            in_control = SQL("(%s AND partner.commercial_partner_id IN (SELECT company FROM control))", targets)
-            control_join = SQL("")
-        else:
-            control, in_control, control_join = SQL(""), SQL("FALSE"), SQL("")
-        sides = SQL(
-            """sides AS (
-                   SELECT line.id AS line_id, %(in_control)s AS control, %(correspondence)s AS correspondence
-                     FROM sales_segment_line AS line
-                     JOIN res_partner AS partner ON partner.id = line.partner_id
-                     %(control_join)s
-                    WHERE %(lines)s
-               )""",
-            in_control=in_control,
-            correspondence=correspondence,
-            control_join=control_join,
-            lines=lines,
+        targets = SQL("(line.campaign_id IS NOT NULL AND line.campaign_target)")
+        # (hash, id): the random order of the companies and of the lines
+        company = (
+            SQL("decode(md5(%s || partner.commercial_partner_id::text), 'hex')", seed),
+            SQL("partner.commercial_partner_id"),
         )
+        line = (SQL("decode(md5(%s || line.id::text), 'hex')", seed), SQL("line.id"))
+
+        def until(key, cutoff):
+            return SQL("ROW(%s, %s) <= ROW(%s::bytea, %s)", *key, *cutoff)
+
+        control = SQL("FALSE")
+        if control_share:
+            last = self._draw_cutoffs(segment, company, targets, control_share)
+            if last:
+                control = SQL("(%s AND %s)", targets, until(company, last))
+        side = SQL("CROSS JOIN LATERAL (SELECT %s AS control, %s AS correspondence) AS side", control, correspondence)
         if not versions:
             return SQL(
-                "%s %s, drawn AS (SELECT line_id, control, NULL::integer AS version_id, NULL::varchar AS part "
-                "FROM sides)",
-                control,
-                sides,
+                "%s CROSS JOIN LATERAL (SELECT side.control, NULL::integer AS version_id, NULL::varchar AS part) "
+                "AS drawn",
+                side,
             )
-        # One pass, no join: a self-join of common table expressions is planned blind (a nested loop over
-        # 100,000 lines); the line's rank among the eligible ones gives its part and its version.
-        eligible = SQL("(NOT control AND correspondence IS NOT NULL)")
+        cutoffs = self._draw_cutoffs(
+            segment, line, SQL("(NOT %s AND %s IS NOT NULL)", control, correspondence), test_share, len(versions)
+        )
+        eligible = SQL("(NOT side.control AND side.correspondence IS NOT NULL)")
+        whens = [
+            SQL("WHEN %s THEN %s", until(line, cutoff), version.id)
+            for version, cutoff in zip(versions, cutoffs, strict=True)
+            if cutoff
+        ]
+        version_id = SQL("(CASE WHEN %s THEN CASE %s END END)", eligible, SQL(" ").join(whens)) if whens else None
+        last = next((cutoff for cutoff in reversed(cutoffs) if cutoff), None)
         return SQL(
-            """%(control)s %(sides)s,
-               ranked AS (
-                   SELECT line_id, control, %(eligible)s AS eligible,
-                          ROW_NUMBER() OVER (PARTITION BY %(eligible)s ORDER BY md5(%(seed)s || line_id::text), line_id)
-                              AS rank,
-                          COUNT(*) FILTER (WHERE %(eligible)s) OVER () AS eligible_count
-                     FROM sides
-               ),
-               drawn AS (
-                   SELECT line_id, control,
-                          (CASE WHEN eligible AND rank <= ROUND(eligible_count * %(share)s / 100.0)
-                                THEN (%(versions)s::integer[])[MOD(rank - 1, %(count)s) + 1] END) AS version_id,
-                          (CASE WHEN NOT eligible THEN NULL
-                                WHEN rank <= ROUND(eligible_count * %(share)s / 100.0) THEN 'test'
-                                ELSE 'rest' END)::varchar AS part
-                     FROM ranked
-               )""",
-            control=control,
-            sides=sides,
+            """%(side)s CROSS JOIN LATERAL (
+                   SELECT side.control, %(version_id)s::integer AS version_id,
+                          (CASE WHEN NOT %(eligible)s THEN NULL WHEN %(in_test)s THEN 'test' ELSE 'rest' END)::varchar
+                              AS part
+               ) AS drawn""",
+            side=side,
+            version_id=version_id or SQL("NULL"),
             eligible=eligible,
-            seed=seed,
-            share=test_share,
-            versions=versions.ids,
-            count=len(versions),
+            in_test=until(line, last) if last else SQL("FALSE"),
         )
 
-    def _create_followup_segment(self):
-        """A new segment with the description, campaign and contacts of this logged segment, as Business
-        Central makes it (the description is the user's, in the user's words: nothing is added to it)."""
-        self.ensure_one()
-        segment = self.segment_id
-        followup = self.env["sales.segment"].create(
-            {
-                "description": segment.description,
-                "campaign_id": segment.campaign_id.id,
-                "user_id": segment.user_id.id,
-                "company_id": segment.company_id.id,
-            }
+    @api.model
+    def _draw_cutoffs(self, segment, key, where, share, parts=0):
+        """Where ``share`` % of the lines of ``segment`` matching ``where`` end in the random order of ``key``
+        (SQL of a hash and an id, see ``_draw_sql``): the (hash, id) of the last one, or None when the share is
+        empty.
+
+        Without ``parts``, ``key`` groups the lines (a company's contacts count together, and the share ends
+        with the company that reaches it); with ``parts``, the share is cut into that many equal consecutive
+        parts, and the list of the (hash, id) that ends each part is returned (None for an empty part).
+        """
+        hash_, id_ = key
+        lines = SQL(
+            """FROM sales_segment_line AS line
+               JOIN res_partner AS partner ON partner.id = line.partner_id
+              WHERE line.segment_id = %s AND line.active AND %s""",
+            segment.id,
+            where,
         )
-        followup._reuse_logged_segment(self)
-        return followup
+        if not parts:
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT hash, id FROM (
+                           SELECT hash, id, SUM(contacts) OVER (ORDER BY hash, id) - contacts AS before,
+                                  SUM(contacts) OVER () AS total
+                             FROM (SELECT %(hash)s AS hash, %(id)s AS id, COUNT(*) AS contacts %(lines)s
+                                    GROUP BY 1, 2) AS groups
+                       ) AS ranked
+                      WHERE before < ROUND(total * %(share)s / 100.0)
+                      ORDER BY hash DESC, id DESC LIMIT 1""",
+                    hash=hash_,
+                    id=id_,
+                    lines=lines,
+                    share=share,
+                )
+            )
+            return (bytes(rows[0][0]), rows[0][1]) if rows else None
+        [(count,)] = self.env.execute_query(SQL("SELECT COUNT(*) %s", lines))
+        size = percent_of(count, share)
+        ends = [percent_of(size, 100 * part / parts) for part in range(1, parts + 1)]
+        keys = {
+            rank: (bytes(hash_value), id_value)
+            for rank, hash_value, id_value in self.env.execute_query(
+                SQL(
+                    """SELECT rank, hash, id FROM (
+                           SELECT %(hash)s AS hash, %(id)s AS id, ROW_NUMBER() OVER (ORDER BY %(hash)s, %(id)s) AS rank
+                           %(lines)s
+                       ) AS ranked
+                      WHERE rank = ANY(%(ends)s)""",
+                    hash=hash_,
+                    id=id_,
+                    lines=lines,
+                    ends=[end for end in ends if end],
+                )
+            )
+        }
+        # a part that ends where the one before it ends is empty (fewer lines than versions)
+        return [
+            keys.get(end) if end and end != previous else None
+            for end, previous in zip(ends, [0, *ends[:-1]], strict=True)
+        ]

@@ -59,7 +59,7 @@ class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon):
             self.run_cron_job()
         self.assertEqual(logged.state, "done")
         emails = entries.filtered(lambda entry: entry.correspondence_type == "email")
-        self.assertEqual(set(emails.mapped("delivery_status")), {"queued"}, "everything after it")
+        self.assertEqual(set(emails.mapped("delivery_status")), {"sent"}, "everything after it, sent by the lane")
         self.assertEqual(len(self.mails_of(emails)), 2)
         letter = entries - emails
         self.assertEqual(letter.delivery_status, "sent")
@@ -122,4 +122,4 @@ class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon):
             self.run_cron_job()  # the wake-up and four batches of two e-mails, in one run of the job
         self.assertEqual(logged.state, "done")
         self.assertEqual(len(self.mails_of(logged.interaction_ids)), 7)
-        self.assertEqual(set(logged.interaction_ids.mapped("delivery_status")), {"queued"})
+        self.assertEqual(set(logged.interaction_ids.mapped("delivery_status")), {"sent"}, "sent by the lanes")
