@@ -10,6 +10,9 @@ A green run proves what it claims: besides failures, the run fails when
 """
 
 import logging
+import threading
+
+import pytest
 
 import odoo
 
@@ -74,3 +77,13 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(f"sales_campaign: FAILED: {problem}", red=True)
     if problems and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _odoo_test_thread():
+    """Each test runs in a thread marked as Odoo's test runner marks it (``odoo.tests.loader.run_suite``): Odoo's
+    own code asks it, the mail queue's ``send`` not committing inside a test, say."""
+    thread = threading.current_thread()
+    thread.testing = True
+    yield
+    thread.testing = False

@@ -604,6 +604,8 @@ class SalesLoggedSegment(models.Model):
         [(count,)] = self.env.execute_query(SQL("SELECT COUNT(*) %s", lines))
         size = percent_of(count, share)
         ends = [percent_of(size, 100 * part / parts) for part in range(1, parts + 1)]
+        if not size:
+            return [None] * parts
         keys = {
             rank: (bytes(hash_value), id_value)
             for rank, hash_value, id_value in self.env.execute_query(
@@ -612,7 +614,7 @@ class SalesLoggedSegment(models.Model):
                            SELECT %(hash)s AS hash, %(id)s AS id, ROW_NUMBER() OVER (ORDER BY %(hash)s, %(id)s) AS rank
                            %(lines)s
                        ) AS ranked
-                      WHERE rank = ANY(%(ends)s)""",
+                      WHERE rank = ANY(%(ends)s::bigint[])""",
                     hash=hash_,
                     id=id_,
                     lines=lines,
@@ -625,3 +627,19 @@ class SalesLoggedSegment(models.Model):
             keys.get(end) if end and end != previous else None
             for end, previous in zip(ends, [0, *ends[:-1]], strict=True)
         ]
+
+    def _create_followup_segment(self):
+        """A new segment with the description, campaign and contacts of this logged segment, as Business
+        Central makes it (the description is the user's, in the user's words: nothing is added to it)."""
+        self.ensure_one()
+        segment = self.segment_id
+        followup = self.env["sales.segment"].create(
+            {
+                "description": segment.description,
+                "campaign_id": segment.campaign_id.id,
+                "user_id": segment.user_id.id,
+                "company_id": segment.company_id.id,
+            }
+        )
+        followup._reuse_logged_segment(self)
+        return followup

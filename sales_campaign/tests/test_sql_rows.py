@@ -210,13 +210,14 @@ class TestSqlRows(SalesSegmentCommon):
         self.assertEqual({row["response_source"] for row in inserted.values()}, {"manual"}, "responses by hand")
 
     def test_logged_control_group_and_versions_are_the_orm_rows(self):
-        """A log that draws a control group (half of the targets' companies) and tests two versions on all the
-        others: control rows, and rows of each version."""
+        """A log that draws a control group (a quarter of the targets: one company, whichever the draw takes
+        first, leaving at least two contacts for the two versions) and tests two versions on all the others:
+        control rows, and rows of each version."""
         segment = self.staff_segment(self.template, campaign_id=self.campaign.id, campaign_target=True)
         segment.write({"ab_test_share": 100})
         segment.action_add_version()
         segment.version_ids[1].text_ids.subject = "Version B"
-        logged, inserted = self.log(segment, send_attachments=True, missing_email_as_hard_copy=True, control_share=50)
+        logged, inserted = self.log(segment, send_attachments=True, missing_email_as_hard_copy=True, control_share=25)
         rows = list(inserted.values())
         self.assertTrue(any(row["campaign_control"] for row in rows), "a control group")
         self.assertTrue(any(row["version_id"] for row in rows), "versions tested")
@@ -228,7 +229,7 @@ class TestSqlRows(SalesSegmentCommon):
                 )
             elif row["delivery_status"] != "not_applicable":
                 self.assertEqual(row["ab_part"], "test")
-        self.assertEqual(logged.control_share, 50)
+        self.assertEqual(logged.control_share, 25)
         self.assert_interactions_as_orm(inserted, "control group and versions")
 
     def test_logged_without_campaign_or_sending_are_the_orm_rows(self):
