@@ -13,12 +13,23 @@ then the same with a text that only uses ``object`` fields (which Odoo fills wit
 times, the time per e-mail, the ratios module / Email Marketing and 10,000 / 1,000 (10 when linear), and
 the printing of letters (pages a second, size of a page, size of the largest PDF part).
 
-    ./dev bench delivery [--sizes 1000,10000] [--letters 100,1000] [--link]
+From Log to the recipient (``--end-to-end 1000,10000``): Odoo's outgoing mail server points at an SMTP sink
+on 127.0.0.1 (``smtp_sink.py``, aiosmtpd, in a process of its own), and for each size the bench times, from
+the Log request to the last e-mail the sink accepted, the module (its delivery lane queueing and sending,
+called as one cron worker calls it) and Email Marketing sending the same contacts (its mailing put in the
+queue, then Odoo's mail queue cron run until the queue is empty), then profiles both at the smallest size
+and names where the time goes.
+
+    ./dev bench delivery [--sizes 1000,10000] [--letters 100,1000] [--link] [--end-to-end 1000,10000]
 """
 
 import cProfile
+import os
 import pstats
 import re
+import subprocess
+import sys
+import tempfile
 import time
 
 from bench_common import bench_parser, free_port, open_registry
@@ -237,6 +248,188 @@ class DeliveryBench:
                 results[object_fields_only, size] = (log_s, delivery_s, marketing_s)
         return results
 
+    # ------------------------------------------------------------------------------------------------
+    # From Log to the recipient
+
+    def start_sink(self):
+        """The SMTP sink, and Odoo's outgoing mail server pointed at it."""
+        port = free_port()
+        handle, self.sink_file = tempfile.mkstemp(prefix="smtp_sink_", suffix=".log")
+        os.close(handle)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smtp_sink.py")
+        self.sink = subprocess.Popen([sys.executable, script, str(port), self.sink_file], stdout=subprocess.PIPE)
+        assert self.sink.stdout.readline().strip() == b"ready", "the SMTP sink did not start"
+        self.env["ir.mail_server"].search([]).active = False
+        self.env["ir.mail_server"].create(
+            {"name": "SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_encryption": "none"}
+        )
+        self.commit()
+
+    def stop_sink(self):
+        self.sink.terminate()
+        self.sink.wait()
+        os.unlink(self.sink_file)
+
+    def accepted(self):
+        """The times at which the sink accepted its e-mails, so far."""
+        with open(self.sink_file, encoding="ascii") as sink:
+            return [float(line) for line in sink if line.strip()]
+
+    def until_accepted(self, before, size, start, timeout=120):
+        """Seconds from ``start`` (``time.time()``) to the last of ``size`` e-mails accepted after ``before``."""
+        deadline = time.time() + timeout
+        while len(self.accepted()) < before + size:
+            assert time.time() < deadline, f"{len(self.accepted()) - before} e-mails of {size} reached the sink"
+            time.sleep(0.2)
+        times = self.accepted()[before:]
+        assert len(times) == size, (len(times), size)
+        return max(times) - start
+
+    def module_end_to_end(self, partner_ids, template, profiler=None):
+        """Log ``partner_ids``, run the delivery lane (queueing and sending) as one cron worker: (total s, log s)."""
+        self.env["ir.config_parameter"].set_param("sales_campaign.lanes_send_emails", "True")
+        env = self.env(user=self.user)
+        segment = env["sales.segment"].create(
+            {
+                "description": "Benchmark end to end",
+                "template_id": template.id,
+                "correspondence_type": "email",
+                "ignore_contact_correspondence_type": True,
+            }
+        )
+        segment._run_step("add", {"partner_ids": partner_ids})
+        self.commit()
+        before = len(self.accepted())
+        start = time.time()
+        logged = env["sales.logged.segment"]._log_segment(segment, send=True)
+        self.commit()
+        log_seconds = time.time() - start
+        Cron = self.env["sales.logged.segment"]
+        while True:
+            if profiler:
+                profiler.runcall(Cron._cron_deliver)
+            else:
+                Cron._cron_deliver()
+            self.commit()
+            self.env.invalidate_all()
+            if logged.state != "in_progress":
+                break
+        total = self.until_accepted(before, len(partner_ids), start)
+        sent = self.env["sales.interaction.log"].search_count(
+            [("logged_segment_id", "=", logged.id), ("delivery_status", "=", "sent")]
+        )
+        assert sent == len(partner_ids), (sent, len(partner_ids))
+        self.env["ir.config_parameter"].set_param("sales_campaign.lanes_send_emails", "False")
+        self.commit()
+        return total, log_seconds
+
+    def marketing_end_to_end(self, partner_ids, profiler=None):
+        """Email Marketing: one mailing (one language) put in the queue, then Odoo's mail queue cron run until
+        the queue is empty: (total s, queued s)."""
+        env = self.env(user=self.user)
+        mailing = env["mailing.mailing"].create(
+            {
+                "subject": "Thank you",
+                "body_arch": BODIES["en_US"],
+                "body_html": BODIES["en_US"],
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", partner_ids)]),
+                "email_from": self.user.email_formatted,
+                "keep_archives": True,
+            }
+        )
+        self.commit()
+        before = len(self.accepted())
+        Mail = self.env["mail.mail"].with_context(filters=[("mailing_id", "=", mailing.id)])
+
+        def run():
+            mailing.action_send_mail()
+            self.commit()
+            queued = time.time() - start
+            while Mail.search_count([("mailing_id", "=", mailing.id), ("state", "=", "outgoing")]):
+                Mail.process_email_queue()  # as its cron: it commits after each e-mail sent
+                self.commit()
+            return queued
+
+        start = time.time()
+        queued = profiler.runcall(run) if profiler else run()
+        return self.until_accepted(before, len(partner_ids), start), queued
+
+    @staticmethod
+    def where_time_goes(profiler, total, parts):
+        """The profile line: the share of ``total`` in each of ``parts`` ({label: (file end, function)})."""
+        stats = pstats.Stats(profiler).stats
+        shares = []
+        for label, (path, name) in parts.items():
+            seconds = max(
+                (
+                    ct
+                    for (file, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.items()
+                    if file.endswith(path) and func == name
+                ),
+                default=0.0,
+            )
+            shares.append(f"{label} {seconds / total * 100:.0f}%")
+        own = max(stats.items(), key=lambda item: item[1][2])
+        (file, line, func), (_cc, _nc, tt, *_rest) = own
+        top = f"{os.path.basename(file)}:{line}({func}) {tt / total * 100:.0f}%"
+        return ", ".join(shares) + f"; most own time: {top}"
+
+    def profile_end_to_end(self, size, template):
+        """Both at ``size`` again, profiled: the share of queueing, sending and SMTP, and the top function."""
+        parts = {
+            "queueing (_queue_emails)": ("sales_logged_segment_delivery.py", "_queue_emails"),
+            "sending (mail.mail.send)": ("mail/models/mail_mail.py", "send"),
+            "SMTP (smtplib sendmail)": ("smtplib.py", "sendmail"),
+            "building the e-mails (_prepare_outgoing_list)": ("mail_mail.py", "_prepare_outgoing_list"),
+        }
+        profiler = cProfile.Profile()
+        module_s, _log_s = self.module_end_to_end(self.visitors[:size], template, profiler)
+        print(
+            f"profile, module, {size:,} e-mails ({module_s:.1f} s profiled): "
+            f"{self.where_time_goes(profiler, module_s, parts)}",
+            flush=True,
+        )
+        profiler = cProfile.Profile()
+        parts["putting them in the queue (action_send_mail)"] = (
+            "mass_mailing/models/mailing.py",
+            "action_send_mail",
+        )
+        marketing_s, _queued = self.marketing_end_to_end(self.visitors[:size], profiler)
+        print(
+            f"profile, Email Marketing, {size:,} e-mails ({marketing_s:.1f} s profiled): "
+            f"{self.where_time_goes(profiler, marketing_s, parts)}",
+            flush=True,
+        )
+
+    def end_to_end(self, sizes):
+        """From Log to the recipient, module and Email Marketing side by side, then their profiles."""
+        self.start_sink()
+        template = self.template(False)
+        results = {}
+        try:
+            for size in sizes:
+                partner_ids = self.visitors[:size]
+                module_s, log_s = self.module_end_to_end(partner_ids, template)
+                self.say(
+                    f"module: Log to last accepted, {size:,} e-mails",
+                    module_s,
+                    f"{size / module_s:.0f} e-mails a second (request {log_s:.2f} s)",
+                )
+                marketing_s, queued_s = self.marketing_end_to_end(partner_ids)
+                self.say(
+                    f"Email Marketing: same, {size:,} e-mails",
+                    marketing_s,
+                    f"{size / marketing_s:.0f} e-mails a second (queued after {queued_s:.2f} s)",
+                )
+                print(f"{'':<46} module {marketing_s / module_s:5.1f} x faster end to end", flush=True)
+                results[size] = (module_s, marketing_s)
+                if size == min(sizes):  # the profile first, at the smallest size (and before the long runs)
+                    self.profile_end_to_end(size, template)
+        finally:
+            self.stop_sink()
+        return results
+
     def letters(self, sizes):
         results = {}
         template = self.template(False)
@@ -263,11 +456,15 @@ def main():
     parser.add_argument("--letters", default="200,2000", help="numbers of letters, comma separated")
     parser.add_argument("--profile", action="store_true", help="profile the delivery of the largest size")
     parser.add_argument("--link", action="store_true", help="give each text a link (tracked by both)")
+    parser.add_argument(
+        "--end-to-end", default="1000,10000", help="numbers of e-mails timed from Log to the SMTP sink (empty: none)"
+    )
     args = parser.parse_args()
     if args.link:
         BODIES.update(with_link(BODIES))
     sizes = [int(size) for size in args.sizes.split(",") if size]
     letters = [int(size) for size in args.letters.split(",") if size]
+    end_to_end = [int(size) for size in args.end_to_end.split(",") if size]
     registry = open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -291,9 +488,10 @@ def main():
         )
         bench = DeliveryBench(env, user, profile=args.profile)
         start = time.perf_counter()
-        bench.build(max(sizes), max(letters or [0]))
+        bench.build(max(sizes + end_to_end), max(letters or [0]))
         print(f"{'build the contacts':<46} {time.perf_counter() - start:8.2f} s", flush=True)
-        emails = bench.emails(sizes)
+        emails = bench.emails(sizes) if sizes else {}
+        delivered = bench.end_to_end(end_to_end) if end_to_end else {}
         if letters:
             # wkhtmltopdf fetches the report styles from Odoo: serve them, as a production server does.
             port = free_port()
@@ -304,8 +502,13 @@ def main():
             odoo.service.server.ThreadedServer(odoo.http.root).http_spawn()
         printed = bench.letters(letters)
         print()
-        small, large = min(sizes), max(sizes)
-        for object_fields_only in (False, True):
+        for size, (module_s, marketing_s) in delivered.items():
+            print(
+                f"Log to the last e-mail accepted, {size:,} e-mails: module {module_s:.2f} s, Email Marketing "
+                f"{marketing_s:.2f} s: {marketing_s / module_s:.1f} x faster"
+            )
+        small, large = min(sizes or [0]), max(sizes or [0])
+        for object_fields_only in (False, True) if sizes else ():
             kind = "object fields only" if object_fields_only else "user.name in the text"
             log_s, delivery_s, marketing_s = emails[object_fields_only, large]
             print(

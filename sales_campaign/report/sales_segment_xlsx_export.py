@@ -5,12 +5,19 @@ import xlsxwriter
 from odoo import api, models
 from odoo.tools import SQL
 
+# The rows of an Excel sheet, its header included: a segment with more lines goes on in further sheets.
+SHEET_ROWS = 1_048_576
+# Lines read per query: the export holds this many at a time, whatever the size of the segment.
+READ_BATCH = 10_000
+
 
 class SalesSegmentXlsxExport(models.AbstractModel):
     """The Excel export of segment lines: one sheet per segment, one row per line.
 
-    Rows are read with one SQL query per segment, the names of the code lists they refer to through the ORM,
-    and written in xlsxwriter's constant-memory mode: a 100,000-line segment exports in seconds.
+    Rows are read with one SQL query per batch of lines, the names of the code lists they refer to through the
+    ORM, and written in xlsxwriter's constant-memory mode: a 100,000-line segment exports in seconds, and a
+    segment of any size in bounded memory. A segment past an Excel sheet's 1,048,576 rows goes on in further
+    sheets, each with the header (``SEG0001``, ``SEG0001 (2)``, ...).
     """
 
     _name = "sales.segment.xlsx.export"
@@ -42,20 +49,53 @@ class SalesSegmentXlsxExport(models.AbstractModel):
 
     @api.model
     def _rows(self, segment):
-        """The rows of one segment, in line order.
+        """The rows of one segment, in line order, read ``READ_BATCH`` lines at a time.
 
-        The lines and their contacts are read in one query, which gives the records of the code lists (country,
-        job responsibilities, business relations, industry, campaign) by id; their names, translated into the
-        user's language, are read through the ORM once per segment (a few hundred records for 100,000 lines).
+        The lines and their contacts are read by one query per batch, which gives the records of the code lists
+        (country, job responsibilities, business relations, industry, campaign) by id; their names, translated
+        into the user's language, are read through the ORM once for all the batches (a few hundred records for
+        100,000 lines).
         """
         self.env.flush_all()
-        self.env.cr.execute(
+        readable = self.env["res.partner"].with_context(active_test=False)._search([]).subselect()
+        selection = dict(self.env["sales.segment.line"]._fields["correspondence_type"]._description_selection(self.env))
+        languages = dict(self.env["res.lang"].get_installed())
+        names = {}  # model: {id: name}, for all the batches
+        last_id = 0
+        while True:
+            rows = self._read_batch(segment, readable, last_id)
+            if not rows:
+                return
+            last_id = rows[-1][-1]
+            countries = self._names("res.country", {row[7] for row in rows}, names)
+            responsibilities = self._names(
+                "sales.job.responsibility", {rid for row in rows for rid in row[9] or ()}, names
+            )
+            relations = self._names("sales.business.relation", {rid for row in rows for rid in row[10] or ()}, names)
+            industries = self._names("res.partner.industry", {row[11] for row in rows}, names)
+            campaigns = self._names("sales.campaign", {row[14] for row in rows}, names, "display_name")
+            for row in rows:
+                row = list(row[:-1])
+                row[7] = countries.get(row[7])
+                row[8] = languages.get(row[8], row[8])
+                row[9] = ", ".join(responsibilities[rid] for rid in row[9] or ()) or None
+                row[10] = ", ".join(relations[rid] for rid in row[10] or ()) or None
+                row[11] = industries.get(row[11])
+                row[12] = selection.get(row[12], row[12])
+                row[14] = campaigns.get(row[14])
+                yield row
+
+    @api.model
+    def _read_batch(self, segment, readable, last_id):
+        """The next ``READ_BATCH`` lines of ``segment`` after the line ``last_id``, each ending with its id; the
+        contact's details only for the contacts the user may read (``readable``)."""
+        return self.env.execute_query(
             SQL(
                 """SELECT partner.name, %(visible)s.company, %(visible)s.email, %(visible)s.phone,
                           %(visible)s.street, %(visible)s.zip, %(visible)s.city, %(visible)s.country_id, line.lang,
                           %(visible)s.responsibility_ids, %(visible)s.relation_ids, %(visible)s.industry_id,
                           line.correspondence_type, line.subject, line.campaign_id,
-                          line.campaign_target, line.campaign_response
+                          line.campaign_target, line.campaign_response, line.id
                      FROM sales_segment_line line
                      JOIN res_partner partner ON partner.id = line.partner_id
                      -- the contact's details for the contacts the user may read (record rules), else none
@@ -78,37 +118,25 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                              ON company.id = partner.commercial_partner_id AND company.id != partner.id
                           WHERE partner.id IN %(readable)s
                      ) AS %(visible)s ON TRUE
-                    WHERE line.segment_id = %(segment)s AND line.active
-                    ORDER BY line.id""",
+                    WHERE line.segment_id = %(segment)s AND line.active AND line.id > %(last_id)s
+                    ORDER BY line.id
+                    LIMIT %(limit)s""",
                 segment=segment.id,
                 visible=SQL.identifier("visible"),
-                readable=self.env["res.partner"].with_context(active_test=False)._search([]).subselect(),
+                readable=readable,
+                last_id=last_id,
+                limit=READ_BATCH,
             )
         )
-        rows = self.env.cr.fetchall()
-        countries = self._names("res.country", {row[7] for row in rows})
-        responsibilities = self._names("sales.job.responsibility", {rid for row in rows for rid in row[9] or ()})
-        relations = self._names("sales.business.relation", {rid for row in rows for rid in row[10] or ()})
-        industries = self._names("res.partner.industry", {row[11] for row in rows})
-        campaigns = self._names("sales.campaign", {row[14] for row in rows}, "display_name")
-        selection = dict(self.env["sales.segment.line"]._fields["correspondence_type"]._description_selection(self.env))
-        languages = dict(self.env["res.lang"].get_installed())
-        for row in rows:
-            row = list(row)
-            row[7] = countries.get(row[7])
-            row[8] = languages.get(row[8], row[8])
-            row[9] = ", ".join(responsibilities[rid] for rid in row[9] or ()) or None
-            row[10] = ", ".join(relations[rid] for rid in row[10] or ()) or None
-            row[11] = industries.get(row[11])
-            row[12] = selection.get(row[12], row[12])
-            row[14] = campaigns.get(row[14])
-            yield row
 
     @api.model
-    def _names(self, model, ids, fname="name"):
-        """{id: name} of the records ``ids`` of ``model``, in the user's language, read in one go."""
-        records = self.env[model].browse(sorted(record_id for record_id in ids if record_id))
-        return {record.id: record[fname] for record in records}
+    def _names(self, model, ids, names, fname="name"):
+        """{id: name} of the records of ``model``, in the user's language, with those of ``ids`` it lacked read
+        in one go (``names``: the names read before, per model)."""
+        known = names.setdefault(model, {})
+        records = self.env[model].browse(sorted(record_id for record_id in ids if record_id and record_id not in known))
+        known.update((record.id, record[fname]) for record in records)
+        return known
 
     @api.model
     def _export(self, segments):
@@ -122,17 +150,31 @@ class SalesSegmentXlsxExport(models.AbstractModel):
         )
         columns = self._columns()
         yes, no = self.env._("Yes"), self.env._("No")
-        for segment in segments:
-            sheet = workbook.add_worksheet(segment.name[:31])
+
+        def add_sheet(name):
+            sheet = workbook.add_worksheet(name)
             for col, (title, width) in enumerate(columns):
                 sheet.set_column(col, col, width)
                 sheet.write(0, col, title, header)
             sheet.freeze_panes(1, 0)
-            count = 0
-            for count, row in enumerate(self._rows(segment), start=1):
+            return sheet
+
+        def close_sheet(sheet, count):
+            sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
+
+        for segment in segments:
+            part, count = 1, 0
+            sheet = add_sheet(segment.name[:31])
+            for row in self._rows(segment):
+                if count == SHEET_ROWS - 1:  # the sheet is full: the segment goes on in the next one
+                    close_sheet(sheet, count)
+                    part, count = part + 1, 0
+                    suffix = f" ({part})"
+                    sheet = add_sheet(segment.name[: 31 - len(suffix)] + suffix)
+                count += 1
                 row[-2] = yes if row[-2] else no
                 row[-1] = yes if row[-1] else no
                 sheet.write_row(count, 0, row)
-            sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
+            close_sheet(sheet, count)
         workbook.close()
         return "%s.xlsx" % "-".join(segments.mapped("name"))[:200], output.getvalue()

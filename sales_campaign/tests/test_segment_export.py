@@ -1,10 +1,13 @@
 import io
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo.tests import tagged, users
 
 from .common import SalesSegmentCommon
+
+EXPORT = "odoo.addons.sales_campaign.report.sales_segment_xlsx_export"
 
 
 @tagged("post_install", "-at_install")
@@ -100,3 +103,28 @@ class TestSegmentExport(SalesSegmentCommon):
         )
         english = {row[0]: row for row in exporter.with_context(lang="en_US")._rows(segment)}["Paula Prospect-Buyer"]
         self.assertEqual((english[9], english[10]), ("IT, Purchasing", "Prospect"))
+
+    @users("sc_staff")
+    def test_export_goes_on_in_further_sheets(self):
+        """A segment past a sheet's rows (Excel's 1,048,576, lowered here to a header and 2 lines) goes on in
+        further sheets, each with the header, read a line at a time: every line once, in order."""
+        segment = self.new_segment()
+        self.add(segment, job_responsibility_ids=self.resp_purchase | self.resp_it)
+        other = self.new_segment()
+        self.add(other, job_responsibility_ids=self.resp_purchase)
+        lines = segment.line_ids.sorted("id")
+        self.assertGreaterEqual(len(lines), 3)
+        with patch(f"{EXPORT}.SHEET_ROWS", 3), patch(f"{EXPORT}.READ_BATCH", 1):
+            _filename, workbook = self.read_back((segment | other).action_export_xlsx())
+        parts = -(-len(lines) // 2)
+        names = [segment.name] + [f"{segment.name} ({part})" for part in range(2, parts + 1)]
+        self.assertEqual(workbook.sheetnames, [*names, other.name])
+        exported = []
+        for name in names:
+            rows = list(workbook[name].iter_rows(values_only=True))
+            self.assertEqual(rows[0][:2], ("Contact", "Company"))
+            self.assertLessEqual(len(rows), 3)
+            self.assertEqual(workbook[name].auto_filter.ref, f"A1:Q{len(rows)}")
+            exported += [row[0] for row in rows[1:]]
+        self.assertEqual(exported, lines.partner_id.mapped("name"))
+        self.assertEqual(workbook[other.name].max_row, 3)
