@@ -6,6 +6,8 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from ..models import sales_logged_segment_delivery
 from .features_common import SalesFeaturesCommon
 
@@ -14,7 +16,7 @@ DELIVERY = datetime(2031, 3, 5, 8, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon):
+class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon, MockEmail):
     """Deliver Later: the log takes a date and time; until then its interactions wait, dated then, and the log
     can be cancelled with nothing sent; the log cron, as the cron worker runs it, delivers them at that time."""
 
@@ -55,8 +57,8 @@ class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon):
         self.assertEqual(set(entries.mapped("delivery_status")), {"pending"}, "nothing before its time")
         self.assertFalse(self.mails_of(entries))
 
-        with freeze_time("2031-03-05 08:00:30"):
-            self.run_cron_job()
+        with freeze_time("2031-03-05 08:00:30"), self.mock_mail_gateway():
+            self.run_cron_job()  # the lane sends what it queued (through Odoo's mail gateway, mocked)
         self.assertEqual(logged.state, "done")
         emails = entries.filtered(lambda entry: entry.correspondence_type == "email")
         self.assertEqual(set(emails.mapped("delivery_status")), {"sent"}, "everything after it, sent by the lane")
@@ -118,7 +120,7 @@ class TestSegmentLogSchedule(HttpCase, SalesFeaturesCommon):
         self.assertEqual(logged.state, "scheduled", "written, then waiting for its date")
         self.assertEqual(len(logged.interaction_ids), 7)
         self.assertFalse(self.mails_of(logged.interaction_ids))
-        with freeze_time("2031-03-05 08:01:00"):
+        with freeze_time("2031-03-05 08:01:00"), self.mock_mail_gateway():
             self.run_cron_job()  # the wake-up and four batches of two e-mails, in one run of the job
         self.assertEqual(logged.state, "done")
         self.assertEqual(len(self.mails_of(logged.interaction_ids)), 7)

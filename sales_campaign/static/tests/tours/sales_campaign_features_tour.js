@@ -38,8 +38,12 @@ registry.category("web_tour.tours").add("sales_campaign_features_nl", {
         click(".modal footer button[name=action_log]", "Log"),
         { content: "the logged segment opens", trigger: ".o_form_view .o_field_widget[name=name]:contains(LS)" },
         {
-            content: "it says when it is delivered",
-            trigger: ".o_form_view .o_sales_logged_segment_scheduled .o_field_widget[name=scheduled_date]",
+            content: "it says it is scheduled",
+            trigger: ".o_form_view .o_sales_logged_segment_scheduled",
+        },
+        {
+            content: "and when it is delivered",
+            trigger: ".o_form_view .o_field_widget[name=scheduled_date]:contains(20)",
         },
         { content: "its control group", trigger: ".o_form_view .o_sales_logged_segment_control:contains(3):contains(20)" },
     ],
