@@ -157,11 +157,17 @@ class SalesSegmentVersion(models.Model):
             taken[segment.id] = taken.get(segment.id, 0) + 1
             if "text_ids" not in vals and segment:
                 vals["text_ids"] = segment._version_texts_values()
-        return super().create(vals_list)
+        versions = super().create(vals_list)
+        # the segment the versions got, whichever way (a default_segment_id key is added after the vals above)
+        versions.segment_id._check_draft()
+        return versions
 
     def write(self, vals):
         self.segment_id._check_draft()
-        return super().write(vals)
+        result = super().write(vals)
+        if "segment_id" in vals:
+            self.segment_id._check_draft()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_logged(self):

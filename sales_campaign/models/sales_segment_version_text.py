@@ -39,6 +39,8 @@ class SalesSegmentVersionText(models.Model):
             {vals["version_id"] for vals in vals_list if vals.get("version_id")}
         ).segment_id._check_draft()
         texts = super().create(vals_list)
+        # the version the texts got, whichever way (a default_version_id key is added after the vals above)
+        texts.segment_id._check_draft()
         texts._check_body_expressions()
         return texts
 
@@ -46,6 +48,8 @@ class SalesSegmentVersionText(models.Model):
         """The texts of a logged segment are what was sent: they no longer change."""
         self.segment_id._check_draft()
         result = super().write(vals)
+        if "version_id" in vals:
+            self.segment_id._check_draft()
         if "body_html" in vals:
             self._check_body_expressions()
         return result

@@ -331,6 +331,44 @@ class TestSecurityTrust(JsonRpcClient, HttpCase, SalesSegmentCommon):
         self.assertDone(self.call(self.staff, "sales.segment", "action_go_back", segment.ids))
         self.assertFalse(segment.with_context(active_test=False).line_ids)
 
+    def test_d4_versions_of_a_logged_segment_hold_against_default_context(self):
+        """What a logged segment sent (its A/B versions and their texts) no longer changes: a version or a text
+        put on it through a default_* key, which Odoo adds after the create's own values, is refused too."""
+        segment = (
+            self.env["sales.segment"]
+            .with_user(self.staff)
+            .create({"description": "Versions", "template_id": self.template.id})
+        )
+        segment._run_step("add", {"partner_ids": self.prospect_buyer.ids})
+        segment.action_add_version()
+        version = segment.version_ids[:1]
+        self.env["sales.logged.segment"].with_user(self.staff)._log_segment(segment, send=False)
+        self.assertEqual(segment.state, "logged")
+        versions, texts = segment.version_ids, version.text_ids
+        self.assertRefused(
+            self.call(
+                self.staff, "sales.segment.version", "create", {"name": "C"}, context={"default_segment_id": segment.id}
+            ),
+            error=REFUSED,
+        )
+        self.assertRefused(
+            self.call(
+                self.staff,
+                "sales.segment.version.text",
+                "create",
+                {"lang": "fr_FR", "subject": "Autre chose"},
+                context={"default_version_id": version.id},
+            ),
+            error=REFUSED,
+        )
+        draft = self.env["sales.segment"].with_user(self.staff).create({"description": "Draft"})
+        self.assertRefused(
+            self.call(self.staff, "sales.segment.version", "write", versions[1:].ids, {"segment_id": draft.id}),
+            error=REFUSED,
+        )
+        self.assertEqual(segment.version_ids, versions)
+        self.assertEqual(version.text_ids, texts)
+
     # ------------------------------------------------------------------------------------------------
     # D6: cancel and restore act on the whole log
     # ------------------------------------------------------------------------------------------------
