@@ -273,7 +273,7 @@ class DeliveryBench:
     def accepted(self):
         """The times at which the sink accepted its e-mails, so far."""
         with open(self.sink_file, encoding="ascii") as sink:
-            return [float(line) for line in sink if line.strip()]
+            return [float(line.split("\t", 1)[0]) for line in sink if line.strip()]
 
     def until_accepted(self, before, size, start, timeout=120):
         """Seconds from ``start`` (``time.time()``) to the last of ``size`` e-mails accepted after ``before``."""

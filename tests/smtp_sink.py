@@ -1,9 +1,11 @@
 """An SMTP server on 127.0.0.1 that accepts every e-mail and writes down when: ``smtp_sink.py PORT FILE``.
 
-``bench_delivery.py`` runs it in a process of its own (so that it takes nothing from the process it times) and
-reads FILE: one line per e-mail accepted, the time it was accepted (``time.time()``).
+The benchmarks run it in a process of its own (so that it takes nothing from the process they time) and read
+FILE: one line per e-mail accepted, the time it was accepted (``time.time()``), its recipients and its
+Message-Id, separated by tabs (an e-mail sent twice shows as its Message-Id twice).
 """
 
+import re
 import sys
 import threading
 import time
@@ -16,7 +18,9 @@ class Handler:
         self.out = out
 
     async def handle_DATA(self, server, session, envelope):
-        self.out.write(f"{time.time()}\n")
+        found = re.search(rb"^Message-Id:\s*(\S+)", envelope.content, re.IGNORECASE | re.MULTILINE)
+        message_id = found.group(1).decode("ascii", "replace") if found else ""
+        self.out.write(f"{time.time()}\t{','.join(envelope.rcpt_tos)}\t{message_id}\n")
         self.out.flush()
         return "250 OK"
 

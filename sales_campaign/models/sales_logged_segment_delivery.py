@@ -1,6 +1,7 @@
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from datetime import timedelta
 
@@ -19,6 +20,8 @@ _logger = logging.getLogger(__name__)
 # per PDF. A batch of e-mails takes a few seconds, so that a lane's ten calls in a row (Odoo's cron runner) stay
 # well within the cron worker's time limits, even when one worker runs two lanes one after the other.
 EMAIL_BATCH_SIZE = 250
+# When the lanes send their e-mails too: at most this many a batch (sending takes ten times as long as queueing).
+EMAIL_SEND_BATCH_SIZE = 100
 LETTER_BATCH_SIZE = 100
 # Logs of at most this many lines are processed at once, in the request, by the same batches.
 IMMEDIATE_DELIVERY_LIMIT = 200
@@ -32,6 +35,12 @@ SEND_LEASE = timedelta(minutes=10)
 # it queued them, so that it is done with them long before its lease is over.
 SEND_DEADLINE = timedelta(minutes=3)
 SEND_CHUNK_SIZE = 100
+# A run of a lane (the runner's calls of its job, up to ten) ends after this many seconds. The cron worker of an
+# Odoo server with workers runs every job due in one go, within ``limit_time_real_cron`` (or ``limit_time_real``)
+# and ``limit_time_cpu`` (60 s by default) for all of them, both lanes included; past them it is killed.
+LANE_RUN_SECONDS = 15
+# The run of a lane the cron thread is in: the runner's cursor of that run, and when the run began.
+_lane_run = threading.local()
 # The server action every lane runs: a scheduled action of the logged segments running it is a lane.
 LANE_CODE = "model._cron_deliver()"
 # System parameter: "False" leaves the e-mails to Odoo's mail queue (its cron sends them), for an outgoing mail
@@ -158,6 +167,7 @@ class SalesLoggedSegment(models.Model):
         a change of its log by a user (a cancel) or by another lane starts again in a new transaction, which
         sees the change.
         """
+        self._lane_run_begins()
         logged, mails = self.browse(), self.env["mail.mail"]
         for attempt in range(1, CONCURRENCY_TRIES + 1):
             try:
@@ -177,7 +187,21 @@ class SalesLoggedSegment(models.Model):
         if logged and remaining and lane:
             # sudo: the lane's own scheduled action, triggered as the runner triggers it
             lane.sudo()._trigger()
+            if self._lane_run_is_over():
+                # Nothing left for this run, as far as the runner knows: it ends the run here, and the trigger
+                # above starts the next one as soon as the cron worker is back (its time limits counted anew).
+                remaining = 0
         self.env["ir.cron"]._notify_progress(done=len(logged), remaining=remaining)
+
+    def _lane_run_begins(self):
+        """Note when the run of the lane this call belongs to began (the runner's calls of a job share its
+        cursor), if this is its first call."""
+        if getattr(_lane_run, "cr", None) is not self.env.cr:
+            _lane_run.cr, _lane_run.start = self.env.cr, time.monotonic()
+
+    def _lane_run_is_over(self):
+        """Whether the run of the lane this call belongs to has lasted ``LANE_RUN_SECONDS``."""
+        return getattr(_lane_run, "cr", None) is self.env.cr and time.monotonic() - _lane_run.start >= LANE_RUN_SECONDS
 
     @api.model
     def _deliver_next_batch(self):
@@ -293,7 +317,9 @@ class SalesLoggedSegment(models.Model):
         if exclusive and self.create_followup and not self.followup_segment_id:
             self._write_ledger({"followup_segment_id": self._create_followup_segment().id})
             return 1, mails
-        entries = self._take_waiting("email", EMAIL_BATCH_SIZE)
+        entries = self._take_waiting(
+            "email", min(EMAIL_BATCH_SIZE, EMAIL_SEND_BATCH_SIZE) if lease else EMAIL_BATCH_SIZE
+        )
         if entries:
             queued = self._queue_emails(entries, lease=lease)
             if lease:

@@ -187,6 +187,28 @@ class TestSegmentLogDelivery(SmtpSinkCase, HttpCase, SalesSegmentCommon):
         self.assertEqual(calls.mapped("remaining"), [1] * 6 + [0], "one log in progress, then none")
         self.assertEqual(self.cron.failure_count, 0)
 
+    def test_a_run_of_a_lane_ends_after_its_time_and_the_lane_runs_again(self):
+        """The cron worker of an Odoo server with workers runs every job due in one go, within its time limits
+        for all of them: a lane's run ends after ``LANE_RUN_SECONDS`` (here at once: one call a run) and its
+        trigger starts the next run, until the log is done, each e-mail once."""
+        self.startPatcher(patch.object(sales_logged_segment_delivery, "LANE_RUN_SECONDS", 0))
+        logged = self.log_large()
+        Trigger, Progress = self.env["ir.cron.trigger"], self.env["ir.cron.progress"]
+        progress_before = Progress.search([("cron_id", "=", self.cron.id)])
+        triggers = Trigger.search_count([("cron_id", "=", self.cron.id)])
+        self.run_cron_job()
+        calls = Progress.search([("cron_id", "=", self.cron.id)], order="id") - progress_before
+        self.assertEqual(len(calls), 1, "the run ended after its first call")
+        self.assertEqual((calls.done, calls.remaining), (1, 0), "the runner is told the run is over")
+        self.assertEqual(Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers + 1, "the next run")
+        self.assertEqual((logged.state, len(logged.interaction_ids), logged.email_queued_count), ("in_progress", 8, 0))
+        for _run in range(6):
+            self.run_cron_job()
+        self.assertEqual(logged.state, "done")
+        self.assertEqual((logged.email_queued_count, logged.letter_printed_count), (5, 3))
+        self.assertEqual(len(self.emails_of(self.mailed)), 5, "each e-mail once")
+        self.assertEqual(self.cron.failure_count, 0)
+
     def test_a_small_log_is_done_while_a_large_one_is_in_progress(self):
         """Logs in progress take turns batch by batch: a log made while a large one is being delivered is done
         within the next run of the job, the large one going on after it, and nothing is delivered twice."""
