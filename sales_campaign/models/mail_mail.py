@@ -16,9 +16,10 @@ class MailMail(models.Model):
                 mail_entries = entries_of.get(mail)
                 if not mail_entries:
                     continue
-                if mail.state == "sent":
-                    mail_entries._set_delivery_status("sent")
-                    mail_entries._write_process({"message_id": mail.message_id})
+                if mail.state == "sent":  # one write for both: this runs once per e-mail sent
+                    mail_entries._write_process(
+                        {"delivery_status": "sent", "delivery_failure_reason": False, "message_id": mail.message_id}
+                    )
                 elif failure_type == "mail_smtp":
                     mail_entries._set_delivery_status(
                         "error",
