@@ -162,8 +162,9 @@ class SalesLoggedSegment(models.Model):
 
         Odoo's cron runner calls the lane again while work remains (up to ten times in a row), committing after
         each call: each batch is one transaction, so a worker killed in the middle loses nothing and sends
-        nothing twice. A lane with work left asks to run again at once (``ir.cron._trigger``), as the runner
-        would otherwise leave it until a cron worker next polls the database, a minute later. A batch that meets
+        nothing twice. A lane with work left asks every lane to run again at once (``ir.cron._trigger``), as the
+        runner would otherwise leave them until a cron worker next polls the database, an hour later for a lane
+        that found nothing to do. A batch that meets
         a change of its log by a user (a cancel) or by another lane starts again in a new transaction, which
         sees the change.
         """
@@ -185,8 +186,10 @@ class SalesLoggedSegment(models.Model):
         remaining = self.search_count([("state", "=", "in_progress")])
         lane = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
         if logged and remaining and lane:
-            # sudo: the lane's own scheduled action, triggered as the runner triggers it
-            lane.sudo()._trigger()
+            # Every lane, not only this one: a lane that found nothing to share (the interactions of a new log
+            # not written yet by the lane holding it) stopped asking to run, and has work again now.
+            for each_lane in self._lanes():
+                each_lane._trigger()
             if self._lane_run_is_over():
                 # Nothing left for this run, as far as the runner knows: it ends the run here, and the trigger
                 # above starts the next one as soon as the cron worker is back (its time limits counted anew).

@@ -196,11 +196,18 @@ class TestSegmentLogDelivery(SmtpSinkCase, HttpCase, SalesSegmentCommon):
         Trigger, Progress = self.env["ir.cron.trigger"], self.env["ir.cron.progress"]
         progress_before = Progress.search([("cron_id", "=", self.cron.id)])
         triggers = Trigger.search_count([("cron_id", "=", self.cron.id)])
+        other_triggers = Trigger.search_count([("cron_id.code", "=", "model._cron_deliver()")]) - triggers
         self.run_cron_job()
         calls = Progress.search([("cron_id", "=", self.cron.id)], order="id") - progress_before
         self.assertEqual(len(calls), 1, "the run ended after its first call")
         self.assertEqual((calls.done, calls.remaining), (1, 0), "the runner is told the run is over")
         self.assertEqual(Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers + 1, "the next run")
+        other_lane = self.env["ir.cron"].search([("code", "=", "model._cron_deliver()"), ("id", "!=", self.cron.id)])
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", other_lane.id)]),
+            other_triggers + 1,
+            "the other lane, which had nothing to share while the interactions were not written, runs again too",
+        )
         self.assertEqual((logged.state, len(logged.interaction_ids), logged.email_queued_count), ("in_progress", 8, 0))
         for _run in range(6):
             self.run_cron_job()
