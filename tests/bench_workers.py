@@ -407,7 +407,7 @@ def run(args, dsn, setup, servers, sink):
     print(
         f"{'delivery in the background':<44} {delivery_seconds:8.2f} s  "
         f"({entries / delivery_seconds:.0f} e-mails {kind} a second"
-        f"{', the kill and restart included' if killed else ''})",
+        f"{', the kill included' if killed else ''})",
         flush=True,
     )
     print(f"{'... from the first e-mail queued':<44} {working_seconds:8.2f} s", flush=True)
