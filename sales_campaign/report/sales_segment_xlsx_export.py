@@ -1,4 +1,4 @@
-import io
+import tempfile
 
 import xlsxwriter
 
@@ -140,10 +140,30 @@ class SalesSegmentXlsxExport(models.AbstractModel):
 
     @api.model
     def _export(self, segments):
-        """The workbook of ``segments``: (file name, content), for the user who asks (nothing is stored)."""
+        """The workbook of ``segments``: (file name, content), in memory (``_export_file`` for a download)."""
+        filename, output = self._export_file(segments)
+        with output:
+            return filename, output.read()
+
+    @api.model
+    def _export_file(self, segments):
+        """The workbook of ``segments``, for the user who asks: (file name, file). The file is a temporary one,
+        read from its start, that the caller closes (the system then deletes it): a download streams it from
+        the disk, so that a workbook of any size is exported in bounded memory (nothing is stored)."""
         segments.check_access("read")
-        output = io.BytesIO()
-        # Rows go to a temporary file as they are written (xlsxwriter's "in_memory" would turn this off).
+        output = tempfile.TemporaryFile()  # returned open: the caller closes it
+        try:
+            return self._write_workbook(segments, output), output
+        except BaseException:
+            output.close()
+            raise
+
+    @api.model
+    def _write_workbook(self, segments, output):
+        """Write the workbook of ``segments`` into the binary file ``output``, left at its start; returns its
+        file name."""
+        # Rows go to temporary files as they are written (xlsxwriter's "in_memory" would turn this off), and the
+        # workbook, zipped from them, into ``output``.
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         header = workbook.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"}
@@ -177,4 +197,5 @@ class SalesSegmentXlsxExport(models.AbstractModel):
                 sheet.write_row(count, 0, row)
             close_sheet(sheet, count)
         workbook.close()
-        return "%s.xlsx" % "-".join(segments.mapped("name"))[:200], output.getvalue()
+        output.seek(0)
+        return "%s.xlsx" % "-".join(segments.mapped("name"))[:200]
