@@ -224,7 +224,7 @@ class Bench:
         cr.execute("ANALYZE")
         env.invalidate_all()
 
-    def segment_operations(self, user, group=None, size=None):
+    def segment_operations(self, user, group=None, size=None, export=True):
         """Add (the contacts of ``group``, default all), reduce, go back, refine, go back, export and open the
         form of one segment; with ``size``, each label ends with it (several sizes in one run)."""
         env = self.env(user=user)
@@ -252,7 +252,7 @@ class Bench:
         # to a temporary file, then streamed from it (read here in werkzeug's blocks of 8 KiB)
         exporter = segment.env["sales.segment.xlsx.export"]
 
-        def export():
+        def run_export():
             filename, output = exporter._export_file(segment)
             size = 0
             with output:
@@ -260,13 +260,14 @@ class Bench:
                     size += len(block)
             return filename, size
 
-        with PeakMemory() as memory:
-            filename, size = timed("export", export)
-        self.results["export MB" + suffix] = size / 1e6
-        self.results["export peak RSS" + suffix] = memory.peak_rss / MIB
-        self.results["export RSS growth" + suffix] = (memory.peak_rss - memory.rss_before) / MIB
-        self.results["export peak VMS" + suffix] = memory.peak_vms / MIB
-        print(f"{'':<28} {size / 1e6:8.1f} MB ({filename}), {memory.summary()}", flush=True)
+        if export:
+            with PeakMemory() as memory:
+                filename, length = timed("export", run_export)
+            self.results["export MB" + suffix] = length / 1e6
+            self.results["export peak RSS" + suffix] = memory.peak_rss / MIB
+            self.results["export RSS growth" + suffix] = (memory.peak_rss - memory.rss_before) / MIB
+            self.results["export peak VMS" + suffix] = memory.peak_vms / MIB
+            print(f"{'':<28} {length / 1e6:8.1f} MB ({filename}), {memory.summary()}", flush=True)
         timed("form", lambda: self.open_form(segment))
         return segment
 
@@ -810,7 +811,13 @@ def main():
         help="only queue e-mails of logs of these sizes (e.g. 20000,100000) through the delivery lane and print"
         " the memory of the process",
     )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="parts left out, comma-separated: export, naive (the naive add), steps (among others)",
+    )
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     sizes = [int(size) for size in args.step_sizes.split(",")]
     op_sizes = [int(size) for size in args.sizes.split(",") if size]
     email_sizes = [int(size) for size in args.email_memory.split(",") if size]
@@ -850,21 +857,24 @@ def main():
                 size: bench.group if size >= args.contacts else bench.mailing_group_of_sample(size) for size in op_sizes
             }
             for size, group in groups.items():
-                bench.segment_operations(manager, group, size)
+                bench.segment_operations(manager, group, size, export="export" not in skip)
         else:
-            bench.segment_operations(manager)
+            bench.segment_operations(manager, export="export" not in skip)
         bench.raw_insert()
-        bench.naive_add(manager, args.naive_sample or bench.added)
+        if "naive" not in skip:
+            bench.naive_add(manager, args.naive_sample or bench.added)
         bench.logging(manager, groups)
         if op_sizes:
             bench.print_size_table(op_sizes)
-        bench.steps_among_other_segments(manager, sizes, args)
+        if "steps" not in skip:
+            bench.steps_among_other_segments(manager, sizes, args)
         results = bench.results
         if op_sizes:  # the largest size's add
             results["add"] = results[f"add {op_sizes[-1]:,}"]
         print()
         print(f"add vs raw INSERT ... SELECT: {results['add'] / results['raw INSERT ... SELECT']:6.1f} x slower")
-        print(f"naive add vs add:             {results['naive add'] / results['add']:6.1f} x slower")
+        if "naive add" in results:
+            print(f"naive add vs add:             {results['naive add'] / results['add']:6.1f} x slower")
         queries = bench.log_query_counts
         if 1_000 in queries and 10_000 in queries:
             verdict = "constant" if queries[1_000] == queries[10_000] else "GROWS with the lines"
