@@ -26,8 +26,11 @@ does), and the SQL queries of logging 1,000 and 10,000 lines, which must not gro
 
 import os
 import platform
+import resource
+import threading
 import time
 
+import psutil
 import psycopg2
 from bench_common import bench_parser, open_registry
 
@@ -48,7 +51,62 @@ TARGETS = {  # seconds, from the segments issue
     "log (background)": 20.0,
     "queue e-mails (background)": 30.0,
 }
+# targets past 100,000 contacts (issue 22): each step <= 20 s up to 1,000,000, the form and the request as before
+LARGE_TARGETS = {
+    "add": 20.0,
+    "reduce": 20.0,
+    "refine": 20.0,
+    "go back": 20.0,
+    "go back (refine)": 20.0,
+    "form": 1.0,
+    "log (request)": 5.0,
+}
 EMAILS = 10_000  # contacts of the segment whose e-mails are queued
+MIB = 1024 * 1024
+
+
+class PeakMemory:
+    """The peak memory of this process while the block runs, sampled every ``interval`` seconds (psutil), as
+    resident set (RSS) and as address space (VMS: what Odoo's ``limit_memory_soft`` compares on Linux, and what
+    ``limit_memory_hard`` caps, through ``RLIMIT_AS``). ``ru_maxrss`` before and after is kept as a check."""
+
+    def __init__(self, interval=0.01):
+        self.interval = interval
+        self.process = psutil.Process()
+        self._stop = threading.Event()
+
+    def sample(self):
+        info = self.process.memory_info()
+        self.peak_rss = max(self.peak_rss, info.rss)
+        self.peak_vms = max(self.peak_vms, info.vms)
+        return info
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self):
+        info = self.process.memory_info()
+        self.rss_before, self.vms_before = info.rss, info.vms
+        self.peak_rss, self.peak_vms = info.rss, info.vms
+        self.maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+        self.maxrss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def summary(self):
+        return (
+            f"RSS {self.rss_before / MIB:.0f} -> peak {self.peak_rss / MIB:.0f} MiB"
+            f" (+{(self.peak_rss - self.rss_before) / MIB:.0f}), VMS {self.vms_before / MIB:.0f} -> peak"
+            f" {self.peak_vms / MIB:.0f} MiB, ru_maxrss {self.maxrss_before / MIB:.0f}"
+            f" -> {self.maxrss_after / MIB:.0f} MiB"
+        )
 
 
 def machine():
@@ -74,14 +132,17 @@ class Bench:
         self.contacts = contacts
         self.results = {}
 
-    def timed(self, label, func):
+    def timed(self, label, func, key=None, size=None):
+        """Run ``func`` in a committed transaction of its own and print its time against the target of ``key``
+        (default: ``label``) for a segment of ``size`` lines (past 100,000: the targets of 1,000,000)."""
         self.env.cr.commit()
         start = time.perf_counter()
         result = func()
         self.env.cr.commit()  # flushes, as the end of a request does
         elapsed = time.perf_counter() - start
         self.results[label] = elapsed
-        target = TARGETS.get(label)
+        targets = LARGE_TARGETS if size and size > 100_000 else TARGETS
+        target = targets.get(key or label)
         verdict = f"  (target <= {target:.0f} s: {'ok' if elapsed <= target else 'OVER'})" if target else ""
         print(f"{label:<28} {elapsed:8.2f} s{verdict}", flush=True)
         return result
@@ -125,14 +186,18 @@ class Bench:
                 companies,
             )
         )
-        cr.execute("SELECT id FROM res_partner WHERE name ~ '^(Company|Person) [0-9]+$'")
+        cr.execute("SELECT id FROM res_partner WHERE name ~ '^(Company|Person) [0-9]+$' ORDER BY id")
         self.partner_ids = [row[0] for row in cr.fetchall()]
+        self.added = len(self.partner_ids)  # all of them are in the mailing group
+        # the contacts were inserted in one go: their ids are a range, cheaper to query than a list of a million
+        self.id_range = SQL("id BETWEEN %s AND %s", self.partner_ids[0], self.partner_ids[-1])
+        assert self.partner_ids[-1] - self.partner_ids[0] + 1 == len(self.partner_ids), "contiguous ids"
         cr.execute(
             SQL(
                 """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
-                   SELECT id, %s FROM res_partner WHERE id IN %s""",
+                   SELECT id, %s FROM res_partner WHERE %s""",
                 self.group.id,
-                tuple(self.partner_ids),
+                self.id_range,
             )
         )
         # Half the companies are customers, the others prospects; persons carry their company's relations.
@@ -142,45 +207,68 @@ class Bench:
                    SELECT partner.id, CASE WHEN mod(company.id, 2) = 0 THEN %s ELSE %s END
                      FROM res_partner AS partner
                      JOIN res_partner AS company ON company.id = partner.commercial_partner_id
-                    WHERE partner.id IN %s""",
+                    WHERE partner.%s""",
                 self.customer.id,
                 self.prospect.id,
-                tuple(self.partner_ids),
+                self.id_range,
             )
         )
         cr.execute(
             SQL(
                 """INSERT INTO res_partner_sales_job_responsibility_rel (partner_id, job_responsibility_id)
-                   SELECT id, %s FROM res_partner WHERE id IN %s AND NOT is_company AND mod(id, 3) = 0""",
+                   SELECT id, %s FROM res_partner WHERE %s AND NOT is_company AND mod(id, 3) = 0""",
                 self.purchase.id,
-                tuple(self.partner_ids),
+                self.id_range,
             )
         )
         cr.execute("ANALYZE")
         env.invalidate_all()
 
-    def segment_operations(self, user):
+    def segment_operations(self, user, group=None, size=None, export=True):
+        """Add (the contacts of ``group``, default all), reduce, go back, refine, go back, export and open the
+        form of one segment; with ``size``, each label ends with it (several sizes in one run)."""
         env = self.env(user=user)
-        segment = env["sales.segment"].create({"description": "Benchmark"})
-        step = self.timed("add", lambda: segment._run_step("add", {"mailing_group_ids": self.group.ids}))
+        group = group or self.group
+        suffix = f" {size:,}" if size else ""
+
+        def timed(label, func):
+            return self.timed(label + suffix, func, key=label, size=size)
+
+        segment = env["sales.segment"].create({"description": f"Benchmark{suffix}"})
+        step = timed("add", lambda: segment._run_step("add", {"mailing_group_ids": group.ids}))
         print(f"{'':<28} {step.added_count:8d} lines added")
-        self.added = step.added_count
-        step = self.timed("reduce", lambda: segment._run_step("reduce", {"business_relation_ids": self.customer.ids}))
+        added = step.added_count
+        if group == self.group:
+            self.added = added
+        step = timed("reduce", lambda: segment._run_step("reduce", {"business_relation_ids": self.customer.ids}))
         print(f"{'':<28} {step.removed_count:8d} lines removed")
-        self.timed("go back", segment.action_go_back)
-        step = self.timed(
-            "refine",
-            lambda: segment._run_step("refine", {"job_responsibility_ids": self.purchase.ids}),
-        )
+        timed("go back", segment.action_go_back)
+        step = timed("refine", lambda: segment._run_step("refine", {"job_responsibility_ids": self.purchase.ids}))
         print(f"{'':<28} {step.removed_count:8d} lines removed")
-        self.timed("go back (refine)", segment.action_go_back)
+        timed("go back (refine)", segment.action_go_back)
         segment.invalidate_recordset()
-        assert segment.line_count == self.added, (segment.line_count, self.added)
-        # what the download route (/sales_campaign/export/segments) streams: the workbook of the segment
+        assert segment.line_count == added, (segment.line_count, added)
+        # what the download route (/sales_campaign/export/segments) does: the workbook of the segment written
+        # to a temporary file, then streamed from it (read here in werkzeug's blocks of 8 KiB)
         exporter = segment.env["sales.segment.xlsx.export"]
-        filename, content = self.timed("export", lambda: exporter._export(segment))
-        print(f"{'':<28} {len(content) / 1e6:8.1f} MB ({filename})")
-        self.timed("form", lambda: self.open_form(segment))
+
+        def run_export():
+            filename, output = exporter._export_file(segment)
+            size = 0
+            with output:
+                while block := output.read(8192):
+                    size += len(block)
+            return filename, size
+
+        if export:
+            with PeakMemory() as memory:
+                filename, length = timed("export", run_export)
+            self.results["export MB" + suffix] = length / 1e6
+            self.results["export peak RSS" + suffix] = memory.peak_rss / MIB
+            self.results["export RSS growth" + suffix] = (memory.peak_rss - memory.rss_before) / MIB
+            self.results["export peak VMS" + suffix] = memory.peak_vms / MIB
+            print(f"{'':<28} {length / 1e6:8.1f} MB ({filename}), {memory.summary()}", flush=True)
+        timed("form", lambda: self.open_form(segment))
         return segment
 
     def open_form(self, segment):
@@ -284,10 +372,10 @@ class Bench:
             SQL(
                 """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
                    SELECT id, %s
-                     FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner WHERE id IN %s) AS p
+                     FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner WHERE %s) AS p
                     WHERE mod(n, %s) = 0 ORDER BY id LIMIT %s""",
                 group.id,
-                tuple(self.partner_ids),
+                self.id_range,
                 step,
                 count,
             )
@@ -503,9 +591,9 @@ class Bench:
         env.cr.execute(
             SQL(
                 """INSERT INTO res_partner_sales_mailing_group_rel (partner_id, mailing_group_id)
-                   SELECT id, %s FROM res_partner WHERE id IN %s ORDER BY id LIMIT %s""",
+                   SELECT id, %s FROM res_partner WHERE %s ORDER BY id LIMIT %s""",
                 group.id,
-                tuple(self.partner_ids),
+                self.id_range,
                 count,
             )
         )
@@ -563,16 +651,22 @@ class Bench:
         logged.invalidate_recordset()
         return batches
 
-    def logging(self, user):
-        """Log all the contacts without documents, queue 10,000 e-mails, count the queries of logging."""
+    def logging(self, user, groups=None):
+        """Log the contacts of each of ``groups`` ({size: mailing group}, default all the contacts) without
+        documents, queue 10,000 e-mails, count the queries of logging."""
         env = self.env(user=user)
         Logged = env["sales.logged.segment"]
-        everyone = self.logging_segment(user, self.group, "Benchmark log")
-        logged = self.timed("log (request)", lambda: Logged._log_segment(everyone, send=False))
-        print(f"{'':<28} {logged.state} ({'in the background' if logged.in_background else 'at once'})")
-        batches = self.timed("log (background)", lambda: self.deliver(logged))
-        print(f"{'':<28} {logged.interaction_count:8d} interactions written in {batches} batches, {logged.state}")
-        assert logged.interaction_count == self.added, (logged.interaction_count, self.added)
+        for size, group in (groups or {None: self.group}).items():
+            suffix = f" {size:,}" if size else ""
+            segment = self.logging_segment(user, group, f"Benchmark log{suffix}")
+            logged = self.timed(
+                "log (request)" + suffix, lambda: Logged._log_segment(segment, send=False), "log (request)", size
+            )
+            print(f"{'':<28} {logged.state} ({'in the background' if logged.in_background else 'at once'})")
+            batches = self.timed("log (background)" + suffix, lambda: self.deliver(logged), "log (background)", size)
+            print(f"{'':<28} {logged.interaction_count:8d} interactions written in {batches} batches, {logged.state}")
+            expected = size or self.added
+            assert logged.interaction_count == expected, (logged.interaction_count, expected)
 
         emails = min(EMAILS, len(self.partner_ids))
         mailing = self.mailing_group_of_first(emails)
@@ -603,6 +697,89 @@ class Bench:
             print(f"{'log queries, ' + format(count, ',') + ' lines':<28} {queries[count]:8d} queries", flush=True)
         self.log_query_counts = queries
 
+    def email_memory(self, user, sizes):
+        """Queue the e-mails of a log of ``size`` contacts for each of ``sizes`` through the delivery lane, called
+        as Odoo's cron runner calls it (``_cron_deliver``, committed after each call, as superuser), and print
+        the memory of this process (the cron worker's part) at every tenth of the batches: it must stay flat,
+        far under Odoo's ``limit_memory_soft`` / ``limit_memory_hard``, whatever the size of the log.
+
+        The lanes only queue here (``sales_campaign.lanes_send_emails`` off): the memory of sending is Odoo's
+        mail queue's, one e-mail at a time."""
+        env = self.env(user=user)
+        env["ir.config_parameter"].sudo().set_param("sales_campaign.lanes_send_emails", "False")
+        config = odoo.tools.config
+        print(
+            f"Odoo limit_memory_soft {config['limit_memory_soft'] / MIB:.0f} MiB, limit_memory_hard"
+            f" {config['limit_memory_hard'] / MIB:.0f} MiB (compared with the address space, VMS, on Linux)"
+        )
+        Cron = self.env["sales.logged.segment"]  # the cron runs as superuser
+        for size in sizes:
+            segment = self.logging_segment(user, self.mailing_group_of_first(size), f"E-mails {size}", email=True)
+            logged = self.timed(
+                f"log e-mails (request) {size:,}",
+                lambda: env["sales.logged.segment"]._log_segment(segment, send=True),
+                "log e-mails (request)",
+            )
+            batches, step, start = 0, max(1, size // 250 // 10), time.perf_counter()
+            with PeakMemory() as memory:
+                while True:
+                    Cron._cron_deliver()
+                    self.env.cr.commit()  # as Odoo's cron runner commits after each call (one batch)
+                    self.env.invalidate_all()
+                    batches += 1
+                    logged.invalidate_recordset()
+                    done = logged.state != "in_progress"
+                    if done or batches % step == 0:
+                        info = memory.sample()
+                        queued = self.env["sales.interaction.log"].search_count(
+                            [("logged_segment_id", "=", logged.id), ("delivery_status", "=", "queued")]
+                        )
+                        print(
+                            f"  {size:,} e-mails: batch {batches:4d}, {queued:7d} queued,"
+                            f" {time.perf_counter() - start:7.1f} s, RSS {info.rss / MIB:6.0f} MiB"
+                            f" (peak {memory.peak_rss / MIB:.0f}), VMS {info.vms / MIB:6.0f} MiB"
+                            f" (peak {memory.peak_vms / MIB:.0f})",
+                            flush=True,
+                        )
+                    if done:
+                        break
+            assert queued == size, (queued, size)
+            self.results[f"e-mails {size:,}"] = time.perf_counter() - start
+            print(
+                f"{'queue e-mails ' + format(size, ','):<28} {self.results[f'e-mails {size:,}']:8.2f} s, "
+                f"{batches} batches, {memory.summary()}",
+                flush=True,
+            )
+
+    def print_size_table(self, sizes):
+        """Each operation for each segment size, and the ratio of the largest to the smallest."""
+        small, large = sizes[0], sizes[-1]
+        labels = [
+            ("add", "s"),
+            ("reduce", "s"),
+            ("go back", "s"),
+            ("refine", "s"),
+            ("go back (refine)", "s"),
+            ("form", "s"),
+            ("export", "s"),
+            ("export MB", "MB"),
+            ("export peak RSS", "MiB"),
+            ("export RSS growth", "MiB"),
+            ("export peak VMS", "MiB"),
+            ("log (request)", "s"),
+            ("log (background)", "s"),
+        ]
+        print()
+        print(f"| Operation | {small:,} | {large:,} | ratio |")
+        print("|---|---:|---:|---:|")
+        for label, unit in labels:
+            values = [self.results.get(f"{label} {size:,}") for size in (small, large)]
+            if None in values:
+                continue
+            ratio = f"{values[1] / values[0]:.1f}" if values[0] else "n/a"
+            print(f"| {label} | {values[0]:.2f} {unit} | {values[1]:.2f} {unit} | {ratio} |")
+        print(flush=True)
+
 
 def main():
     parser = bench_parser(__doc__)
@@ -621,8 +798,29 @@ def main():
     parser.add_argument("--step-timeout", type=float, default=120, help="seconds after which a timed step is cancelled")
     parser.add_argument("--step-sizes", default="10000,100000", help="sizes of the fresh segments, smallest first")
     parser.add_argument("--steps-only", action="store_true", help="only the steps among other segments")
+    parser.add_argument(
+        "--sizes",
+        default="",
+        help="segment sizes (e.g. 100000,1000000) whose add, reduce, refine, go back, export, form and log are"
+        " timed in the same run, in a lines table that already holds the other segments (default: all contacts,"
+        " in an empty table)",
+    )
+    parser.add_argument(
+        "--email-memory",
+        default="",
+        help="only queue e-mails of logs of these sizes (e.g. 20000,100000) through the delivery lane and print"
+        " the memory of the process",
+    )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="parts left out, comma-separated: export, naive (the naive add), steps (among others)",
+    )
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     sizes = [int(size) for size in args.step_sizes.split(",")]
+    op_sizes = [int(size) for size in args.sizes.split(",") if size]
+    email_sizes = [int(size) for size in args.email_memory.split(",") if size]
     registry = open_registry(args)
     print(f"Machine: {machine()}")
     with registry.cursor() as cr:
@@ -644,15 +842,39 @@ def main():
             bench.steps_among_other_segments(manager, sizes, args)
             cr.commit()
             return
-        bench.segment_operations(manager)
+        if email_sizes:
+            bench.email_memory(manager, email_sizes)
+            cr.commit()
+            return
+        groups = None
+        if op_sizes:
+            total = bench.timed(
+                "fill other segments",
+                lambda: bench.fill_other_segments(manager, args.other_segments, args.other_lines, args.other_contacts),
+            )
+            print(f"{'':<28} {total:8d} lines of {args.other_segments} other segments", flush=True)
+            groups = {
+                size: bench.group if size >= args.contacts else bench.mailing_group_of_sample(size) for size in op_sizes
+            }
+            for size, group in groups.items():
+                bench.segment_operations(manager, group, size, export="export" not in skip)
+        else:
+            bench.segment_operations(manager, export="export" not in skip)
         bench.raw_insert()
-        bench.naive_add(manager, args.naive_sample or bench.added)
-        bench.logging(manager)
-        bench.steps_among_other_segments(manager, sizes, args)
+        if "naive" not in skip:
+            bench.naive_add(manager, args.naive_sample or bench.added)
+        bench.logging(manager, groups)
+        if op_sizes:
+            bench.print_size_table(op_sizes)
+        if "steps" not in skip:
+            bench.steps_among_other_segments(manager, sizes, args)
         results = bench.results
+        if op_sizes:  # the largest size's add
+            results["add"] = results[f"add {op_sizes[-1]:,}"]
         print()
         print(f"add vs raw INSERT ... SELECT: {results['add'] / results['raw INSERT ... SELECT']:6.1f} x slower")
-        print(f"naive add vs add:             {results['naive add'] / results['add']:6.1f} x slower")
+        if "naive add" in results:
+            print(f"naive add vs add:             {results['naive add'] / results['add']:6.1f} x slower")
         queries = bench.log_query_counts
         if 1_000 in queries and 10_000 in queries:
             verdict = "constant" if queries[1_000] == queries[10_000] else "GROWS with the lines"

@@ -1,7 +1,8 @@
 from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.utils import send_file
 
 from odoo import http
-from odoo.http import content_disposition, request
+from odoo.http import Response, content_disposition, request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +33,18 @@ class SalesCampaignExport(http.Controller):
         segments = request.env["sales.segment"].browse(self._ids(ids))
         if len(segments.exists()) != len(segments):
             raise NotFound()
-        return self._xlsx_response(*request.env["sales.segment.xlsx.export"]._export(segments))
+        filename, output = request.env["sales.segment.xlsx.export"]._export_file(segments)
+        # Streamed from its temporary file, which werkzeug closes once sent (the system then deletes it): a
+        # segment of a million lines is downloaded in bounded memory.
+        return send_file(
+            output,
+            request.httprequest.environ,
+            mimetype=XLSX,
+            as_attachment=True,
+            download_name=filename,
+            conditional=False,
+            response_class=Response,
+        )
 
     @http.route("/sales_campaign/export/statistics/<int:campaign_id>", type="http", auth="user", methods=["GET"])
     def export_statistics(self, campaign_id, **kwargs):

@@ -232,12 +232,20 @@ class SalesLoggedSegment(models.Model):
         (A segment may hold them when a colleague with wider rights built it; the lines show their names.)
         """
         segment.ensure_one()
+        Line = self.env["sales.segment.line"]
+        query = Line._search([("segment_id", "=", segment.id)], order="id", limit=LISTED_CONTACTS + 1)
+        # Each line's contact is checked on its own through its id (``OFFSET 0``: never a join), not against the
+        # list of every contact the user sees: the statistics do not know a fresh segment and expect a single
+        # line, for which PostgreSQL scanned that list once per line (issue 22: minutes for 100,000 lines among
+        # a million contacts).
         visible = self.env["res.partner"].with_context(active_test=False)._search([])
-        hidden = self.env["sales.segment.line"].search(
-            [("segment_id", "=", segment.id), ("partner_id", "not in", visible)],
-            order="id",
-            limit=LISTED_CONTACTS + 1,
+        visible.add_where(
+            SQL("%s = %s", SQL.identifier(visible.table, "id"), SQL.identifier(query.table, "partner_id"))
         )
+        query.add_where(
+            SQL("NOT EXISTS (SELECT 1 FROM %s WHERE %s OFFSET 0)", visible.from_clause, visible.where_clause)
+        )
+        hidden = Line.browse(query)
         if not hidden:
             return
         # sudo: the names are those the segment's lines show already

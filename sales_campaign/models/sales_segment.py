@@ -1,7 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import clean_context
+from odoo.tools import clean_context, formatLang
 
+from ..report import sales_segment_xlsx_export as xlsx_export
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
 from .sales_segment_language import lang_selection
@@ -427,4 +428,23 @@ class SalesSegment(models.Model):
         if not self:
             raise UserError(self.env._("Select the segments to export."))
         self.check_access("read")
-        return self._action_download("/sales_campaign/export/segments?ids=%s" % ",".join(map(str, self.ids)))
+        download = self._action_download("/sales_campaign/export/segments?ids=%s" % ",".join(map(str, self.ids)))
+        # An Excel sheet holds 1,048,576 rows, its header included: say where the lines past them go.
+        longer = self.filtered(lambda segment: segment.line_count > xlsx_export.SHEET_ROWS - 1)
+        if not longer:
+            return download
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Export in several sheets"),
+                "message": self.env._(
+                    "%(segments)s: more lines than an Excel sheet holds (%(rows)s): the lines go on in further "
+                    "sheets, each with the header.",
+                    segments=", ".join(longer.mapped("name")),
+                    rows=formatLang(self.env, xlsx_export.SHEET_ROWS - 1, digits=0),
+                ),
+                "next": download,
+            },
+        }

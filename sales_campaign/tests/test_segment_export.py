@@ -115,7 +115,13 @@ class TestSegmentExport(SalesSegmentCommon):
         lines = segment.line_ids.sorted("id")
         self.assertGreaterEqual(len(lines), 3)
         with patch(f"{EXPORT}.SHEET_ROWS", 3), patch(f"{EXPORT}.READ_BATCH", 1):
-            _filename, workbook = self.read_back((segment | other).action_export_xlsx())
+            action = (segment | other).action_export_xlsx()
+            # the user is told, before the download, that the segment goes on in further sheets
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertIn(segment.name, action["params"]["message"])
+            self.assertNotIn(other.name, action["params"]["message"])
+            self.assertIn("further sheets", action["params"]["message"])
+            _filename, workbook = self.read_back(action["params"]["next"])
         parts = -(-len(lines) // 2)
         names = [segment.name] + [f"{segment.name} ({part})" for part in range(2, parts + 1)]
         self.assertEqual(workbook.sheetnames, [*names, other.name])

@@ -504,6 +504,22 @@ class TestSegmentLog(SalesSegmentCommon):
         segment.line_ids.invalidate_recordset(["in_other_campaign"])
         self.assertFalse(segment.line_ids.filtered("in_other_campaign"))
 
+    def test_log_refuses_a_segment_holding_contacts_the_user_may_not_see(self):
+        """A colleague with wider rights put a contact of another company in the segment: the staff may not log
+        it, told which contact; without that line the same segment logs."""
+        segment = self.staff_segment()
+        nordic = self.env["res.partner"].create({"name": "Nils Nordic", "company_id": self.company_2.id})
+        self.assertFalse(self.env["res.partner"].with_user(self.staff).search([("id", "=", nordic.id)]))
+        # sudo: the line a colleague of both companies added
+        hidden = self.env["sales.segment.line"].sudo().create({"segment_id": segment.id, "partner_id": nordic.id})
+        with self.assertRaisesRegex(UserError, f"Segment {segment.name} holds contacts you may not see.*Nils Nordic"):
+            self.log(segment, send_attachments=False)
+        self.assertFalse(self.env["sales.logged.segment"].search([("segment_id", "=", segment.id)]))
+        hidden.unlink()
+        logged = self.log(segment, send_attachments=False)
+        self.assertEqual(logged.interaction_count, len(segment.line_ids))
+        self.assertNotIn(nordic, logged.interaction_ids.partner_id)
+
     def test_other_company_sees_nothing(self):
         logged = self.log(self.staff_segment(), send_attachments=False)
         for model in ("sales.logged.segment", "sales.interaction.log", "sales.campaign.entry"):
