@@ -164,9 +164,9 @@ class SalesLoggedSegment(models.Model):
         each call: each batch is one transaction, so a worker killed in the middle loses nothing and sends
         nothing twice. A lane with work left asks every lane to run again at once (``ir.cron._trigger``), as the
         runner would otherwise leave them until a cron worker next polls the database, an hour later for a lane
-        that found nothing to do. A batch that meets
-        a change of its log by a user (a cancel) or by another lane starts again in a new transaction, which
-        sees the change.
+        that found nothing to do. A batch that meets a change of its log by a user (a cancel) or by another lane
+        starts again in a new transaction, which sees the change. A run of the lane ends after
+        ``LANE_RUN_SECONDS``, within the cron worker's time limits.
         """
         self._lane_run_begins()
         logged, mails = self.browse(), self.env["mail.mail"]
