@@ -2,7 +2,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import clean_context, formatLang
 
-from ..report import sales_segment_xlsx_export as xlsx_export
 from .res_partner import CORRESPONDENCE_TYPES
 from .sales_interaction_template import INFORMATION_FLOWS, INITIATORS
 from .sales_segment_language import lang_selection
@@ -430,6 +429,9 @@ class SalesSegment(models.Model):
         self.check_access("read")
         download = self._action_download("/sales_campaign/export/segments?ids=%s" % ",".join(map(str, self.ids)))
         # An Excel sheet holds 1,048,576 rows, its header included: say where the lines past them go.
+        # Imported here, not with the models: the report's models load after these, as the module lists them.
+        from ..report import sales_segment_xlsx_export as xlsx_export  # pylint: disable=import-outside-toplevel
+
         longer = self.filtered(lambda segment: segment.line_count > xlsx_export.SHEET_ROWS - 1)
         if not longer:
             return download
