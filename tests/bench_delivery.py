@@ -27,12 +27,9 @@ import cProfile
 import os
 import pstats
 import re
-import subprocess
-import sys
-import tempfile
 import time
 
-from bench_common import bench_parser, free_port, open_registry
+from bench_common import Sink, bench_parser, free_port, open_registry
 
 import odoo
 from odoo.tools import SQL
@@ -253,27 +250,16 @@ class DeliveryBench:
 
     def start_sink(self):
         """The SMTP sink, and Odoo's outgoing mail server pointed at it."""
-        port = free_port()
-        handle, self.sink_file = tempfile.mkstemp(prefix="smtp_sink_", suffix=".log")
-        os.close(handle)
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smtp_sink.py")
-        self.sink = subprocess.Popen([sys.executable, script, str(port), self.sink_file], stdout=subprocess.PIPE)
-        assert self.sink.stdout.readline().strip() == b"ready", "the SMTP sink did not start"
-        self.env["ir.mail_server"].search([]).active = False
-        self.env["ir.mail_server"].create(
-            {"name": "SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_encryption": "none"}
-        )
+        self.sink = Sink()
+        self.sink.use_in(self.env)
         self.commit()
 
     def stop_sink(self):
-        self.sink.terminate()
-        self.sink.wait()
-        os.unlink(self.sink_file)
+        self.sink.stop()
 
     def accepted(self):
         """The times at which the sink accepted its e-mails, so far."""
-        with open(self.sink_file, encoding="ascii") as sink:
-            return [float(line.split("\t", 1)[0]) for line in sink if line.strip()]
+        return [float(line[0]) for line in self.sink.lines()]
 
     def until_accepted(self, before, size, start, timeout=120):
         """Seconds from ``start`` (``time.time()``) to the last of ``size`` e-mails accepted after ``before``."""

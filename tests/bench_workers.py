@@ -33,14 +33,13 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from http.cookiejar import CookieJar
 
 import psutil
 import psycopg2
-from bench_common import bench_parser, free_port, open_registry
+from bench_common import Sink, bench_parser, free_port, open_registry
 from bench_delivery import BODIES
 
 import odoo
@@ -68,28 +67,6 @@ class Client:
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
-
-
-class Sink:
-    """The SMTP sink (``smtp_sink.py``, a process of its own) and what it accepted."""
-
-    def __init__(self):
-        self.port = free_port()
-        handle, self.path = tempfile.mkstemp(prefix="smtp_sink_", suffix=".log")
-        os.close(handle)
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smtp_sink.py")
-        self.process = subprocess.Popen([sys.executable, script, str(self.port), self.path], stdout=subprocess.PIPE)
-        assert self.process.stdout.readline().strip() == b"ready", "the SMTP sink did not start"
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-        os.unlink(self.path)
-
-    def lines(self):
-        """(time, recipients, Message-Id) of each e-mail accepted so far."""
-        with open(self.path, encoding="utf-8") as sink:
-            return [line.rstrip("\n").split("\t") for line in sink if line.strip()]
 
 
 class Servers:
@@ -274,10 +251,7 @@ def main():
             start = time.perf_counter()
             group, user, template = build(env, args.contacts, args.send)
             if sink:
-                env["ir.mail_server"].search([]).active = False
-                env["ir.mail_server"].create(
-                    {"name": "SMTP sink", "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_encryption": "none"}
-                )
+                sink.use_in(env)
                 cr.commit()
             setup = {"group_id": group.id, "login": user.login, "template_id": template.id, "user_id": user.id}
             print(

@@ -242,9 +242,7 @@ class SalesLoggedSegment(models.Model):
         visible.add_where(
             SQL("%s = %s", SQL.identifier(visible.table, "id"), SQL.identifier(query.table, "partner_id"))
         )
-        query.add_where(
-            SQL("NOT EXISTS (SELECT 1 FROM %s WHERE %s OFFSET 0)", visible.from_clause, visible.where_clause)
-        )
+        query.add_where(SQL("NOT %s", self.env["sales.segment"]._exists_each(visible)))
         hidden = Line.browse(query)
         if not hidden:
             return

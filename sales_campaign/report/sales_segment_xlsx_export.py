@@ -63,7 +63,7 @@ class SalesSegmentXlsxExport(models.AbstractModel):
         # (issue 22: 100,000 lines among a million contacts took minutes a batch).
         readable = self.env["res.partner"].with_context(active_test=False)._search([])
         readable.add_where(SQL("%s = partner.id", SQL.identifier(readable.table, "id")))
-        readable = SQL("EXISTS (SELECT 1 FROM %s WHERE %s OFFSET 0)", readable.from_clause, readable.where_clause)
+        readable = self.env["sales.segment"]._exists_each(readable)
         selection = dict(self.env["sales.segment.line"]._fields["correspondence_type"]._description_selection(self.env))
         languages = dict(self.env["res.lang"].get_installed())
         names = {}  # model: {id: name}, for all the batches
