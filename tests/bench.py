@@ -24,8 +24,10 @@ does), and the SQL queries of logging 1,000 and 10,000 lines, which must not gro
                 [--step-sizes 10000,100000] [--steps-only]
 """
 
+import cProfile
 import os
 import platform
+import pstats
 import resource
 import threading
 import time
@@ -47,6 +49,7 @@ TARGETS = {  # seconds, from the segments issue
     "log (request)": 5.0,
     "log e-mails (request)": 5.0,
     "form": 1.0,
+    "form change": 1.0,
     # the whole log of the issue's targets, now in the background: the request above stays under 5 s
     "log (background)": 20.0,
     "queue e-mails (background)": 30.0,
@@ -59,6 +62,7 @@ LARGE_TARGETS = {
     "go back": 20.0,
     "go back (refine)": 20.0,
     "form": 1.0,
+    "form change": 1.0,
     "log (request)": 5.0,
 }
 EMAILS = 10_000  # contacts of the segment whose e-mails are queued
@@ -131,15 +135,23 @@ class Bench:
         self.env = env
         self.contacts = contacts
         self.results = {}
+        self.profile = set()  # labels (keys) of the operations profiled
 
     def timed(self, label, func, key=None, size=None):
         """Run ``func`` in a committed transaction of its own and print its time against the target of ``key``
         (default: ``label``) for a segment of ``size`` lines (past 100,000: the targets of 1,000,000)."""
         self.env.cr.commit()
+        profiler = cProfile.Profile() if (key or label) in self.profile else None
         start = time.perf_counter()
+        if profiler:
+            profiler.enable()
         result = func()
         self.env.cr.commit()  # flushes, as the end of a request does
         elapsed = time.perf_counter() - start
+        if profiler:
+            profiler.disable()
+            print(f"profile of {label}, the 25 calls of most cumulative time:")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         self.results[label] = elapsed
         targets = LARGE_TARGETS if size and size > 100_000 else TARGETS
         target = targets.get(key or label)
@@ -268,43 +280,62 @@ class Bench:
             self.results["export RSS growth" + suffix] = (memory.peak_rss - memory.rss_before) / MIB
             self.results["export peak VMS" + suffix] = memory.peak_vms / MIB
             print(f"{'':<28} {length / 1e6:8.1f} MB ({filename}), {memory.summary()}", flush=True)
-        timed("form", lambda: self.open_form(segment))
+        values = timed("form", lambda: self.open_form(segment))[0]
+        print(f"{'':<28} {len(values['form_line_ids']):8d} lines held by the form", flush=True)
+        timed("form change", lambda: self.change_form(segment))
         return segment
 
     def open_form(self, segment):
-        """What the web client reads to open the segment form: the header, counts and the first page of lines.
+        """What the web client reads to open the segment form: every field of the form view, many2ones with
+        their names, embedded lists with the columns of their list and the first page of lines.
 
-        Like the web client, no ``order`` is sent for the lines (their list has no default_order): Odoo then
-        returns every line id for the pager and reads the fields of the first page only.
+        Like the web client, no ``order`` is sent for an embedded list without a default_order: Odoo then
+        returns every id the field holds for the pager and reads the columns of the first page only.
         """
         segment.env.invalidate_all()
-        view = segment.get_views([(False, "form")])["views"]["form"]
-        assert view["arch"]
-        spec = {
-            "name": {},
-            "description": {},
-            "state": {},
-            "line_count": {},
-            "history_count": {},
-            "pending_line_update": {},
-            "campaign_id": {"fields": {"display_name": {}}},
-            "template_id": {"fields": {"display_name": {}}},
-            "line_ids": {
-                "limit": 80,
-                "fields": {
-                    "partner_id": {"fields": {"display_name": {}}},
-                    "company_partner_id": {"fields": {"display_name": {}}},
-                    "email": {},
-                    "is_blacklisted": {},
-                    "in_other_campaign": {},
-                    "lang": {},
-                    "correspondence_type": {},
-                    "campaign_target": {},
-                },
-            },
-            "history_ids": {"fields": {"sequence": {}, "action": {}, "description": {}, "added_count": {}}},
-        }
-        return segment.web_read(spec)
+        return segment.web_read(self.form_spec(segment))
+
+    def change_form(self, segment):
+        """What the web client asks when the user picks another template in the form: Odoo's onchange, which
+        reads every line the form holds (twice: before and after the change) to tell what changed."""
+        segment.env.invalidate_all()
+        template = segment.env["sales.interaction.template"].search([], limit=1)
+        return segment.onchange({"template_id": template.id}, ["template_id"], self.form_spec(segment))
+
+    @staticmethod
+    def form_spec(record):
+        """The web client's specification of the record's form view, taken from the view itself."""
+        from lxml import etree
+
+        views = record.get_views([(False, "form")])
+        models = views["models"]
+
+        def fields_of(node):
+            """The fields of ``node`` itself: those of an embedded list belong to the list."""
+            for child in node:
+                if child.tag == "field":
+                    yield child
+                elif isinstance(child.tag, str):
+                    yield from fields_of(child)
+
+        def spec_of(node, model):
+            spec = {}
+            for field in fields_of(node):
+                name = field.get("name")
+                info = models[model]["fields"].get(name) or {}
+                if info.get("type") == "many2one":
+                    spec[name] = {"fields": {"display_name": {}}}
+                elif info.get("type") in ("one2many", "many2many"):
+                    sub = field.find("list")
+                    if sub is None:
+                        spec[name] = {"fields": {"display_name": {}}}
+                    else:
+                        spec[name] = {"limit": int(sub.get("limit", 40)), "fields": spec_of(sub, info["relation"])}
+                else:
+                    spec[name] = {}
+            return spec
+
+        return spec_of(etree.fromstring(views["views"]["form"]["arch"]), record._name)
 
     def naive_add(self, user, sample):
         """One ORM create per contact, as a loop over a search would do it."""
@@ -761,6 +792,7 @@ class Bench:
             ("refine", "s"),
             ("go back (refine)", "s"),
             ("form", "s"),
+            ("form change", "s"),
             ("export", "s"),
             ("export MB", "MB"),
             ("export peak RSS", "MiB"),
@@ -812,6 +844,11 @@ def main():
         " the memory of the process",
     )
     parser.add_argument(
+        "--profile",
+        default="",
+        help="operations profiled with cProfile, comma-separated (e.g. 'log (request),form')",
+    )
+    parser.add_argument(
         "--skip",
         default="",
         help="parts left out, comma-separated: export, naive (the naive add), steps (among others)",
@@ -835,6 +872,7 @@ def main():
             }
         )
         bench = Bench(env, args.contacts)
+        bench.profile = set(filter(None, args.profile.split(",")))
         start = time.perf_counter()
         bench.build_contacts()
         print(f"{'build ' + format(args.contacts, ',') + ' contacts':<28} {time.perf_counter() - start:8.2f} s")

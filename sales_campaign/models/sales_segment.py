@@ -18,6 +18,11 @@ LINE_DEFAULT_FIELDS = (
     "lang_default",
 )
 
+# The lines the segment form holds. The web client reads every id of an embedded list, and an onchange reads
+# every line it holds with all its columns: a form embedding all lines of a million-contact segment took 12 s
+# to open, and each change of a header field longer still. Up to this many, the form holds all of them.
+FORM_LINES = 1000
+
 
 class SalesSegment(models.Model):
     """A target segment: the contacts one interaction goes to, mined step by step.
@@ -124,6 +129,15 @@ class SalesSegment(models.Model):
     # Lines and history
     line_ids = fields.One2many("sales.segment.line", "segment_id", string="Lines")
     line_count = fields.Integer(string="No. of Lines", compute="_compute_line_count", store=True)
+    form_line_ids = fields.One2many(
+        "sales.segment.line",
+        "segment_id",
+        string="Contacts",
+        compute="_compute_form_line_ids",
+        readonly=False,
+        help="The segment's lines as its form shows them: all of them, or the first ones of a large segment.",
+    )
+    form_line_note = fields.Char(compute="_compute_form_line_ids")
     history_ids = fields.One2many("sales.segment.history", "segment_id")
     history_count = fields.Integer(string="No. of Steps", compute="_compute_history_count")
     pending_line_update = fields.Json(
@@ -210,6 +224,48 @@ class SalesSegment(models.Model):
         for segment in self:
             segment.line_count = counts.get(segment, 0)
 
+    @api.depends("line_ids", "line_count")
+    def _compute_form_line_ids(self):
+        """The first ``FORM_LINES`` lines, read with a limit: the form never loads a large segment whole.
+
+        What the form sends for them is written to ``line_ids`` (``_vals_with_form_lines``)."""
+        Line = self.env["sales.segment.line"]
+        for segment in self:
+            origin = segment._origin
+            lines = Line.search([("segment_id", "=", origin.id)], limit=FORM_LINES) if origin.id else Line
+            segment.form_line_ids = lines
+            segment.form_line_note = (
+                self.env._(
+                    "The form shows the first %(shown)s of the %(count)s lines: No. of Lines opens all of them.",
+                    shown=formatLang(self.env, len(lines), digits=0),
+                    count=formatLang(self.env, origin.line_count, digits=0),
+                )
+                if origin.line_count > len(lines)
+                else False
+            )
+
+    @api.model
+    def _vals_with_form_lines(self, vals):
+        """The form's commands for its lines (``form_line_ids``) are commands for ``line_ids``: the same lines.
+
+        Only commands for one line each: setting or clearing the lines the form shows is not setting or
+        clearing the segment's lines, and the web client sends neither for a list of lines."""
+        if "form_line_ids" not in vals:
+            return vals
+        vals = dict(vals)
+        commands = vals.pop("form_line_ids") or []
+        if not isinstance(commands, list | tuple) or any(
+            not isinstance(command, list | tuple) or command[0] in (Command.SET, Command.CLEAR) for command in commands
+        ):
+            raise UserError(
+                self.env._(
+                    "The lines of a segment change one by one or by its steps (Add Contacts, Reduce Contacts, Refine "
+                    "Contacts, Remove Lines), not all at once."
+                )
+            )
+        vals["line_ids"] = [*(vals.get("line_ids") or []), *commands]
+        return vals
+
     @api.depends("logged_segment_ids")
     def _compute_logged_segment_id(self):
         for segment in self:
@@ -257,6 +313,7 @@ class SalesSegment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         new_label = self.env._("New")
+        vals_list = [self._vals_with_form_lines(vals) for vals in vals_list]
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == new_label:
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.segment") or new_label
@@ -268,6 +325,7 @@ class SalesSegment(models.Model):
     _protected_fields = ("state",)
 
     def write(self, vals):
+        vals = self._vals_with_form_lines(vals)
         # The chatter keeps working on logged segments: posting a message with files may set the main attachment.
         if (
             not self.env.su

@@ -26,7 +26,8 @@ class CampaignPricesCommon(SalesSegmentCommon):
             company_id=cls.company.id,
             company_ids=[cls.company.id],
         )
-        cls.today = fields.Date.context_today(cls.env["sales.campaign"])
+        # The salesperson's day: an order's day is its user's (time zone), not the superuser's
+        cls.today = fields.Date.context_today(cls.env["sales.campaign"].with_user(cls.salesperson))
         cls.chair = cls.env["product.product"].create(
             {"name": "Test Guest Chair", "list_price": 189.0, "type": "consu"}
         )

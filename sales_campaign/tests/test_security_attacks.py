@@ -564,6 +564,39 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
         self.assertDone(self.call(self.staff, "sales.segment.line", "write", line.ids, {"subject": "Hello"}))
         self.assertEqual(line.subject, "Hello")
 
+    def test_m3_the_lines_of_the_form_are_the_segments_own(self):
+        """The form's lines (``form_line_ids``) are written as ``line_ids``: no way around the lines' checks."""
+        lines = self.draft.line_ids
+        other_line = self.logged_segment.line_ids[:1]
+        for commands in (
+            [Command.clear()],  # all lines at once
+            [Command.set([])],
+            [Command.link(other_line.id)],  # a line of another segment moved here
+            [Command.create({"partner_id": self.secret.id})],  # a contact the staff may not see
+            [Command.update(other_line.id, {"subject": "Forged"})],  # a line of a logged segment
+        ):
+            with self.subTest(commands=commands):
+                self.assertRefused(
+                    self.call(self.staff, "sales.segment", "write", self.draft.ids, {"form_line_ids": commands})
+                )
+        delete = {"form_line_ids": [Command.delete(other_line.id)]}
+        self.assertRefused(self.call(self.staff, "sales.segment", "write", self.logged_segment.ids, delete))
+        self.assertEqual(self.draft.line_ids, lines)
+        self.assertEqual(other_line.segment_id, self.logged_segment)
+        self.assertNotEqual(other_line.subject, "Forged")
+        # A line added by hand in the form is one more line, with its step
+        self.assertDone(
+            self.call(
+                self.staff,
+                "sales.segment",
+                "write",
+                self.draft.ids,
+                {"form_line_ids": [Command.create({"partner_id": self.customer_buyer.id})]},
+            )
+        )
+        self.assertEqual(self.draft.line_ids.partner_id, lines.partner_id | self.customer_buyer)
+        self.assertEqual(self.draft.history_ids[0].action, "manual_add")
+
     def test_m4_campaign_prices_refuse_odd_values(self):
         rule = {"sales_campaign_id": self.campaign.id, "applied_on": "3_global"}
         for values, message in (

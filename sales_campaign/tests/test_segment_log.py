@@ -500,7 +500,8 @@ class TestSegmentLog(SalesSegmentCommon):
             self.customer_it,
         )
         # A change not written to the database yet counts: the other campaign ended yesterday.
-        self.campaign.date_end = fields.Date.add(fields.Date.context_today(self.campaign), days=-1)
+        # (yesterday of the staff, whose day the lines' flag takes, not of the superuser in another time zone)
+        self.campaign.date_end = fields.Date.add(fields.Date.context_today(segment), days=-1)
         segment.line_ids.invalidate_recordset(["in_other_campaign"])
         self.assertFalse(segment.line_ids.filtered("in_other_campaign"))
 

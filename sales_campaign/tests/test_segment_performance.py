@@ -1,8 +1,12 @@
 from contextlib import contextmanager
+from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
 
+from ..models import sales_segment
 from .common import SalesSegmentCommon
 
 
@@ -144,3 +148,82 @@ class TestSegmentPlans(SalesSegmentCommon):
                 self.assertLess(self.lines_read() - before, 10 * size)
         segment.invalidate_recordset()
         self.assertEqual(segment.line_count, size)
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentFormOfALargeSegment(SalesSegmentCommon):
+    """The segment form holds at most ``FORM_LINES`` lines (issue 22): the web client reads every id of an
+    embedded list and an onchange every line it holds, which took 12 s for a form of a million contacts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.persons = cls.env["res.partner"].create(
+            [{"name": f"Form Person {i:03d}", "parent_id": cls.customer_co.id} for i in range(30)]
+        )
+
+    def lines_read(self):
+        """Rows of the lines table read by this transaction so far (sequential and index scans)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
+                 FROM pg_stat_xact_user_tables WHERE relname = 'sales_segment_line'"""
+        )
+        return self.env.cr.fetchone()[0]
+
+    @users("sc_staff")
+    def test_the_form_holds_the_first_lines_of_a_large_segment(self):
+        segment = self.new_segment()
+        segment._run_step("add", {"partner_ids": self.persons.ids})
+        spec = {
+            "line_count": {},
+            "unit_cost": {},
+            "form_line_note": {},
+            "template_id": {"fields": {"display_name": {}}},
+            "form_line_ids": {
+                "limit": 80,
+                "fields": {"partner_id": {"fields": {"display_name": {}}}, "lang": {}, "in_other_campaign": {}},
+            },
+        }
+        with patch.object(sales_segment, "FORM_LINES", 10):
+            segment.invalidate_recordset()
+            [values] = segment.web_read(spec)
+            self.assertEqual(values["line_count"], 30)
+            self.assertEqual([line["id"] for line in values["form_line_ids"]], segment.line_ids[:10].ids)
+            self.assertEqual(
+                values["form_line_note"], "The form shows the first 10 of the 30 lines: No. of Lines opens all of them."
+            )
+
+            # A change of the header reads the lines the form holds, not the segment's
+            before = self.lines_read()
+            result = segment.onchange({"template_id": self.template.id}, ["template_id"], spec)
+            self.assertLess(self.lines_read() - before, 30, "fewer rows read than the segment has lines")
+            self.assertEqual(result["value"]["unit_cost"], 1.5, "the template's defaults")
+            self.assertNotIn("form_line_ids", result["value"], "the lines are as they were")
+
+            # A line added by hand in the form is the segment's 31st; none of the 20 lines it did not show goes
+            form = Form(segment)
+            with form.form_line_ids.new() as line:
+                line.partner_id = self.customer_it
+            form.description = "Renamed with the form"
+            form.save()
+        self.assertEqual(segment.line_count, 31)
+        self.assertEqual(segment.line_ids.partner_id, self.persons | self.customer_it)
+        self.assertEqual(segment.history_ids[0].action, "manual_add")
+
+        [values] = segment.web_read(spec)
+        self.assertEqual(len(values["form_line_ids"]), 31, "up to FORM_LINES, the form holds every line")
+        self.assertFalse(values["form_line_note"])
+
+    @users("sc_staff")
+    def test_a_new_segment_keeps_the_lines_typed_in_its_form(self):
+        form = Form(self.env["sales.segment"])
+        form.description = "Typed by hand"
+        with form.form_line_ids.new() as line:
+            line.partner_id = self.customer_it
+        segment = form.save()
+        self.assertEqual(segment.line_ids.partner_id, self.customer_it)
+        self.assertEqual(segment.form_line_ids, segment.line_ids)
+        with self.assertRaisesRegex(UserError, "not all at once"):
+            segment.write({"form_line_ids": [Command.clear()]})
+        self.assertEqual(segment.line_count, 1)

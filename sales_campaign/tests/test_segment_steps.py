@@ -135,7 +135,7 @@ class TestSegmentSteps(SalesSegmentCommon):
         segment = self.new_segment(template_id=self.template.id)
         self.add(segment, job_responsibility_ids=self.resp_purchase)
         form = Form(segment)
-        with form.line_ids.new() as line:
+        with form.form_line_ids.new() as line:
             line.partner_id = self.customer_it
         form.save()
         added = segment.line_ids.filtered(lambda line: line.partner_id == self.customer_it)

@@ -150,7 +150,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_manager", {
         { content: "description", trigger: ".o_field_widget[name=description] input", run: `edit ${SEGMENT}` },
         { content: "the button reads Contacten toevoegen", trigger: ".o_sales_segment_add:contains(Contacten toevoegen)" },
         ...contactsWizard("o_sales_segment_add", "job_responsibility_ids", "PURCHASE", "Inkoop"),
-        { content: "contacts listed", trigger: ".o_field_widget[name=line_ids] .o_data_row" },
+        { content: "contacts listed", trigger: ".o_field_widget[name=form_line_ids] .o_data_row" },
         readLines((count) => {
             if (!(count >= 10)) {
                 throw new Error(`Add Contacts found ${count} purchasers`);
@@ -369,7 +369,7 @@ registry.category("web_tour.tours").add("sales_campaign_walkthrough_norway", {
         ...contactsWizard("o_sales_segment_add", "job_responsibility_ids", "PURCHASE", "Kjøp"),
         {
             content: "languages named in Norwegian",
-            trigger: ".o_field_widget[name=line_ids] .o_data_row td[name=lang]:contains(Norsk bokmål (Norge))",
+            trigger: ".o_field_widget[name=form_line_ids] .o_data_row td[name=lang]:contains(Norsk bokmål (Norge))",
         },
         readLines((count) => sessionStorage.setItem(LINES, count)),
         ...contactsWizard("o_sales_segment_reduce", "business_relation_ids", "CUST", "Kunde (KUNDE)"),
