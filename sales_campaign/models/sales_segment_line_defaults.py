@@ -36,7 +36,7 @@ class SalesSegment(models.Model):
         )
         paragraphs = [self.env._("You changed %(changes)s.", changes=changes)]
         Line = self.env["sales.segment.line"]
-        lines = Line.search_count([("segment_id", "=", segment.id)]) if segment.id else 0
+        lines = segment.line_count if segment.id else 0  # stored: no count of a large segment's lines
         old_template = self.env["sales.interaction.template"].browse(changed.get("template_id", self.template_id.id))
         if "template_id" in changed:
             paragraphs.append(
