@@ -272,6 +272,34 @@ def segment_after_reduce(browser, odoo, base_url):
     open_segment(browser, base_url, segment_id)
 
 
+@shot("segment-large")
+def segment_large(browser, odoo, base_url):
+    """A segment of 1,500 contacts: its form holds 1,000 of the lines and says so (issue 22)."""
+    company_ids = odoo.call("res.partner", "search", [("name", "=", "Beursbezoekers Groep BV")], limit=1)
+    if company_ids:
+        company_id = company_ids[0]
+    else:
+        company_id = odoo.call("res.partner", "create", {"name": "Beursbezoekers Groep BV", "is_company": True})
+        first = ["Anouk", "Bram", "Carla", "Daan", "Eva", "Fleur", "Gijs", "Hanna", "Iris", "Jeroen"]
+        last = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer", "Bos", "Vos"]
+        odoo.call(
+            "res.partner",
+            "create",
+            [
+                {
+                    "name": f"{first[i % 10]} {last[(i // 10) % 10]} {i:04d}",
+                    "parent_id": company_id,
+                    "email": f"bezoeker{i:04d}@beursgroep.example",
+                }
+                for i in range(1500)
+            ],
+        )
+    segment_id = story_segment(
+        odoo, "Office Futurus visitors (large)", [("add", {"partner_domain": f"[('parent_id', '=', {company_id})]"})]
+    )
+    open_segment(browser, base_url, segment_id)
+
+
 @shot("segment-history")
 def segment_history(browser, odoo, base_url):
     purchase, customer = purchase_and_customer(odoo)
