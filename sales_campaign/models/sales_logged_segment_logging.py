@@ -109,7 +109,9 @@ class SalesLoggedSegment(models.Model):
                 self.env._("Segment %(segment)s is empty: add contacts before logging it.", segment=segment.name)
             )
         self._check_segment_contacts_readable(segment)
-        Line = self.env["sales.segment.line"]
+        # sudo: the user may write the segment (``_log_segment`` checked it), and the lines' record rule is their
+        # segment's company: as the user, PostgreSQL checked that rule once per line (2 s for 1,000,000 lines)
+        Line = self.env["sales.segment.line"].sudo()
         # The few combinations of language, correspondence type and template of the segment's active lines.
         groups = Line._read_group(
             [("segment_id", "=", segment.id)], ["lang", "correspondence_type", "template_id"], ["__count"]
