@@ -265,7 +265,8 @@ class SalesSegment(models.Model):
         vals = dict(vals)
         commands = vals.pop("form_line_ids") or []
         if not isinstance(commands, list | tuple) or any(
-            not isinstance(command, list | tuple) or command[0] in (Command.SET, Command.CLEAR) for command in commands
+            not isinstance(command, list | tuple) or not command or command[0] in (Command.SET, Command.CLEAR)
+            for command in commands
         ):
             raise UserError(
                 self.env._(

@@ -570,6 +570,8 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
         other_line = self.logged_segment.line_ids[:1]
         for commands in (
             [Command.clear()],  # all lines at once
+            [[]],  # no command at all
+            "all",
             [Command.set([])],
             [Command.link(other_line.id)],  # a line of another segment moved here
             [Command.create({"partner_id": self.secret.id})],  # a contact the staff may not see
