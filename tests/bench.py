@@ -19,9 +19,14 @@ Logging is timed too: a segment of all the contacts logged without documents (in
 segment of 10,000 contacts logged with their e-mails queued (``mail.mail`` records, as the Log wizard
 does), and the SQL queries of logging 1,000 and 10,000 lines, which must not grow with the lines.
 
+The segment form is opened as the web client opens it (the specification of the real form view) and a
+header change is timed through Odoo's onchange. ``--profile 'log (request),form'`` prints a cProfile of the
+operations named.
+
     ./dev bench [--contacts 100000] [--naive-sample 100000] [--keep]
                 [--other-segments 3] [--other-lines 100000] [--other-contacts 300] [--step-timeout 120]
-                [--step-sizes 10000,100000] [--steps-only]
+                [--step-sizes 10000,100000] [--steps-only] [--sizes 100000,1000000] [--skip export,naive,steps]
+                [--email-memory 20000,100000] [--profile 'log (request)']
 """
 
 import cProfile
@@ -35,6 +40,7 @@ import time
 import psutil
 import psycopg2
 from bench_common import bench_parser, open_registry
+from lxml import etree
 
 import odoo
 from odoo.tools import SQL, mute_logger
@@ -305,8 +311,6 @@ class Bench:
     @staticmethod
     def form_spec(record):
         """The web client's specification of the record's form view, taken from the view itself."""
-        from lxml import etree
-
         views = record.get_views([(False, "form")])
         models = views["models"]
 
