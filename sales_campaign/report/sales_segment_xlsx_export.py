@@ -155,13 +155,6 @@ class SalesSegmentXlsxExport(models.AbstractModel):
         return known
 
     @api.model
-    def _export(self, segments):
-        """The workbook of ``segments``: (file name, content), in memory (``_export_file`` for a download)."""
-        filename, output = self._export_file(segments)
-        with output:
-            return filename, output.read()
-
-    @api.model
     def _export_file(self, segments):
         """The workbook of ``segments``, for the user who asks: (file name, file). The file is a temporary one,
         read from its start, that the caller closes (the system then deletes it): a download streams it from

@@ -348,7 +348,9 @@ class TestSecurityAttacks(JsonRpcClient, HttpCase, SalesSegmentCommon):
             self.call(self.staff, "sales.segment.line", "search", [("email", "=", "sandra@secret.example")])
         )
         self.assertEqual(found, [], "no searching the hidden e-mail either")
-        _filename, content = self.env["sales.segment.xlsx.export"].with_user(self.staff)._export(segment)
+        _filename, output = self.env["sales.segment.xlsx.export"].with_user(self.staff)._export_file(segment)
+        with output:
+            content = output.read()
         rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
         self.assertEqual(rows[1][0], "Sandra Secret")
         self.assertEqual(rows[1][2:8], (None,) * 6, "no e-mail, phone or address in the export")

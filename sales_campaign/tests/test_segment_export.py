@@ -18,7 +18,9 @@ class TestSegmentExport(SalesSegmentCommon):
         path, _sep, query = action["url"].partition("?")
         self.assertEqual(path, "/sales_campaign/export/segments")
         ids = [int(part) for part in query.removeprefix("ids=").split(",")]
-        filename, content = self.env["sales.segment.xlsx.export"]._export(self.env["sales.segment"].browse(ids))
+        filename, output = self.env["sales.segment.xlsx.export"]._export_file(self.env["sales.segment"].browse(ids))
+        with output:
+            content = output.read()
         return filename, openpyxl.load_workbook(io.BytesIO(content))
 
     @users("sc_staff")
