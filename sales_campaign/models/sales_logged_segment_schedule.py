@@ -107,10 +107,11 @@ class SalesLoggedSegment(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     @api.model
-    def _cron_deliver(self):
-        """Before its batch, the log cron wakes the logs whose date or whose A/B winner's moment came."""
+    def _deliver_next_batch(self):
+        """Before its batch, a lane wakes the logs whose date or whose A/B winner's moment came: in the same
+        try of ``_cron_deliver``, started again, wake-up included, after a concurrent change."""
         self._wake_up_logs()
-        return super()._cron_deliver()
+        return super()._deliver_next_batch()
 
     @api.model
     def _wake_up_logs(self):
@@ -118,7 +119,7 @@ class SalesLoggedSegment(models.Model):
         winner to the rest of the segment. Each log is taken by one worker (the others skip it), once."""
         self.flush_model(["state", "cancelled", "scheduled_date", "ab_winner_selection", "ab_decision_date"])
         now = fields.Datetime.now()
-        rows = self.env.execute_query(
+        rows = self._lock_rows(
             SQL(
                 """SELECT id FROM sales_logged_segment
                     WHERE NOT cancelled

@@ -669,6 +669,24 @@ class TestSegmentLogDeliveryConcurrency(BaseCase):
         self.assertIn("the batch starts again", logs.output[0])
         self.assertEqual(self.state(), (("done", True), (0, 5)))
 
+    def test_a_lane_whose_transaction_predates_another_lanes_turn_starts_again_without_an_error(self):
+        """Two lanes: the second one's transaction began before the first took its turn on the log and
+        committed. Its lock of the log fails with a serialization failure (REPEATABLE READ, as the cron runs):
+        its batch starts again in a new transaction and goes on with the log, and the server log shows no
+        error (Odoo's "bad query")."""
+        with closing(self.db.cursor()) as lane_a, closing(self.db.cursor()) as lane_b:
+            lane_b.execute("SELECT 1")  # the second lane's transaction: its snapshot is taken now
+            self.cron(lane_a)  # the entries, the first lane's turn on the log
+            lane_a.commit()  # pylint: disable=invalid-commit
+            with (
+                self.assertLogs(DELIVERY_LOGGER, logging.INFO) as logs,
+                self.assertNoLogs("odoo.sql_db", logging.ERROR),
+            ):
+                self.cron(lane_b)
+            lane_b.commit()  # pylint: disable=invalid-commit
+        self.assertIn("the batch starts again", logs.output[0])
+        self.assertEqual(self.state(), (("in_progress", False), (2, 0)), "the second lane's batch: two e-mails")
+
     def test_a_cancel_during_a_batch_waits_for_it_and_the_log_ends_cancelled(self):
         """The user's cancel waits for the batch at work, then is retried and done; the next call of the cron
         ends the log, cancelled, without sending the rest."""
