@@ -190,7 +190,19 @@ class SalesCampaign(models.Model):
         return super().create(vals_list)
 
     def unlink(self):
-        """Remove the delegated UTM campaigns too: they exist only for this campaign."""
+        """Remove the campaign entries first, then the campaigns, then their delegated UTM campaigns (they exist
+        only for these campaigns).
+
+        The entries (all cancelled: ``_unlink_except_logged``) go with their interactions, and the campaign's
+        other interactions lose their campaign. Left to PostgreSQL's cascades in one statement, the two run in
+        the order their foreign keys were created, and in one of them clearing the campaign of an interaction
+        whose entry is already gone fails.
+        """
+        self.check_access("unlink")
+        self._unlink_except_logged()
+        # sudo: the entries are a ledger no user deletes; these are cancelled (checked above) and would go with
+        # their campaign anyway (``ondelete="cascade"``), now in a statement of their own
+        self.env["sales.campaign.entry"].sudo().search([("campaign_id", "in", self.ids)]).unlink()
         utm_campaigns = self.utm_campaign_id
         result = super().unlink()
         # sudo: the UTM campaign is this card's own record, created with it (``_check_own_numbering``), and

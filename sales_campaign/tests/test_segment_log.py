@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
-from odoo.tools import formataddr, mute_logger
+from odoo.tools import SQL, formataddr, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -424,6 +424,47 @@ class TestSegmentLog(SalesSegmentCommon):
         logged.with_user(self.staff).action_cancel()
         logged.with_user(self.manager).action_delete()
         self.assertFalse(logged.exists())
+
+    def reorder_campaign_foreign_keys(self, reverse):
+        """Re-create the foreign keys that point at campaigns, in their name's order or the reverse: PostgreSQL
+        fires the actions of a deleted row's references (cascade, set null) in the order their constraints were
+        created, which on a real database is the order the modules' tables happened to be made in."""
+        self.env.cr.execute(
+            """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE confrelid = 'sales_campaign'::regclass AND contype = 'f' ORDER BY conname"""
+        )
+        constraints = self.env.cr.fetchall()
+        for table, name, definition in reversed(constraints) if reverse else constraints:
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s %s",
+                    SQL.identifier(table),
+                    SQL.identifier(name),
+                    SQL.identifier(name),
+                    SQL(definition),
+                )
+            )
+        return [name for _table, name, _definition in constraints]
+
+    def assert_cancelled_campaign_deleted(self, reverse):
+        """Deleting a campaign deletes its (cancelled) campaign entries with their interactions, in the
+        transaction that logged and cancelled them, whatever the order of PostgreSQL's cascades
+        (``sales.campaign.unlink`` does them in an order of its own)."""
+        names = self.reorder_campaign_foreign_keys(reverse)
+        self.assertIn("sales_interaction_log_campaign_id_fkey", names)
+        logged = self.log(self.staff_segment(), send_attachments=False)
+        entries, campaign_entries = logged.interaction_ids, logged.campaign_entry_ids
+        self.assertTrue(entries and campaign_entries and entries.campaign_id == self.campaign)
+        logged.with_user(self.staff).action_cancel()
+        self.campaign.with_user(self.manager).unlink()
+        self.assertFalse(self.campaign.exists() or campaign_entries.exists() or entries.exists())
+        self.assertTrue(logged.exists(), "the logged segment stays, cancelled")
+
+    def test_a_cancelled_campaign_is_deleted_with_cascades_in_one_order(self):
+        self.assert_cancelled_campaign_deleted(reverse=False)
+
+    def test_a_cancelled_campaign_is_deleted_with_cascades_in_the_other_order(self):
+        self.assert_cancelled_campaign_deleted(reverse=True)
 
     def test_ledger_is_read_only_but_results_can_be_recorded(self):
         entry = self.log(self.staff_segment(), send_attachments=False).interaction_ids[0].with_user(self.staff)
