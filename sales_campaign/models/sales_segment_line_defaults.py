@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from .sales_segment import LINE_DEFAULT_FIELDS
 
@@ -43,7 +43,7 @@ class SalesSegment(models.Model):
                 self.env._(
                     "Update Lines gives all %(count)s lines the new template with its language, subject and "
                     "correspondence type, and the other values you changed.",
-                    count=lines,
+                    count=formatLang(self.env, lines, digits=0),
                 )
             )
         else:
@@ -57,7 +57,7 @@ class SalesSegment(models.Model):
                     self.env._(
                         "Update Lines writes these values to the %(count)s lines with interaction template "
                         "%(template)s.",
-                        count=with_template,
+                        count=formatLang(self.env, with_template, digits=0),
                         template=old_template.display_name,
                     )
                 )
@@ -65,14 +65,14 @@ class SalesSegment(models.Model):
                 paragraphs.append(
                     self.env._(
                         "Update Lines writes these values to the %(count)s lines without an interaction template.",
-                        count=with_template,
+                        count=formatLang(self.env, with_template, digits=0),
                     )
                 )
             if lines > with_template:
                 paragraphs.append(
                     self.env._(
                         "The %(count)s lines with another interaction template keep their values.",
-                        count=lines - with_template,
+                        count=formatLang(self.env, lines - with_template, digits=0),
                     )
                 )
         if "correspondence_type" in changed and not self.ignore_contact_correspondence_type:

@@ -200,6 +200,21 @@ class TestSegmentDefaults(SalesSegmentCommon):
     # ------------------------------------------------------------------------------------------------
 
     @users("sc_staff")
+    def test_banner_counts_in_the_users_language(self):
+        """Counts of a large segment come grouped as the user's language writes numbers: 1,200 or 1.200."""
+        self.env["res.lang"]._activate_lang("nl_NL")
+        persons = self.env["res.partner"].sudo().create([{"name": f"Visitor {n}"} for n in range(1200)])
+        segment = self.new_segment(template_id=self.template.id)
+        segment._run_step("add", {"partner_ids": persons.ids})
+        segment.campaign_id = self.campaign
+        self.assertIn("to the 1,200 lines with interaction template", segment.pending_line_update_message)
+        self.env.user.lang = "nl_NL"
+        segment = segment.with_context(lang="nl_NL")
+        segment.template_id = self.letter
+        self.assertIn("1.200", segment.pending_line_update_message)
+        self.assertNotIn("1200", segment.pending_line_update_message)
+
+    @users("sc_staff")
     def test_banner_names_the_change_and_the_lines_it_updates(self):
         segment = self.segment_with_lines()
         segment.line_ids.filtered(lambda line: line.partner_id == self.prospect_buyer).template_id = self.letter
