@@ -26,7 +26,7 @@ operations named.
     ./dev bench [--contacts 100000] [--naive-sample 100000] [--keep]
                 [--other-segments 3] [--other-lines 100000] [--other-contacts 300] [--step-timeout 120]
                 [--step-sizes 10000,100000] [--steps-only] [--sizes 100000,1000000] [--skip export,naive,steps]
-                [--email-memory 20000,100000] [--profile 'log (request)']
+                [--email-memory 20000,100000] [--email-request-only] [--profile 'log (request)']
 """
 
 import cProfile
@@ -732,14 +732,14 @@ class Bench:
             print(f"{'log queries, ' + format(count, ',') + ' lines':<28} {queries[count]:8d} queries", flush=True)
         self.log_query_counts = queries
 
-    def email_memory(self, user, sizes):
+    def email_memory(self, user, sizes, request_only=False):
         """Queue the e-mails of a log of ``size`` contacts for each of ``sizes`` through the delivery lane, called
         as Odoo's cron runner calls it (``_cron_deliver``, committed after each call, as superuser), and print
         the memory of this process (the cron worker's part) at every tenth of the batches: it must stay flat,
         far under Odoo's ``limit_memory_soft`` / ``limit_memory_hard``, whatever the size of the log.
 
         The lanes only queue here (``sales_campaign.lanes_send_emails`` off): the memory of sending is Odoo's
-        mail queue's, one e-mail at a time."""
+        mail queue's, one e-mail at a time. ``request_only``: only the log requests are timed, nothing queued."""
         env = self.env(user=user)
         env["ir.config_parameter"].sudo().set_param("sales_campaign.lanes_send_emails", "False")
         config = odoo.tools.config
@@ -755,6 +755,8 @@ class Bench:
                 lambda: env["sales.logged.segment"]._log_segment(segment, send=True),
                 "log e-mails (request)",
             )
+            if request_only:
+                continue
             batches, step, start = 0, max(1, size // 250 // 10), time.perf_counter()
             with PeakMemory() as memory:
                 while True:
@@ -848,6 +850,11 @@ def main():
         " the memory of the process",
     )
     parser.add_argument(
+        "--email-request-only",
+        action="store_true",
+        help="with --email-memory: only time the log requests (the checks of the e-mails included), queue nothing",
+    )
+    parser.add_argument(
         "--profile",
         default="",
         help="operations profiled with cProfile, comma-separated (e.g. 'log (request),form')",
@@ -885,7 +892,7 @@ def main():
             cr.commit()
             return
         if email_sizes:
-            bench.email_memory(manager, email_sizes)
+            bench.email_memory(manager, email_sizes, request_only=args.email_request_only)
             cr.commit()
             return
         groups = None
