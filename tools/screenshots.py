@@ -36,7 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Browser:
     """A headless Chromium driven through the DevTools protocol: just what screenshots need."""
 
-    def __init__(self, width=1440, height=900):
+    def __init__(self, width=1440, height=900, tz=None):
         self.profile = tempfile.mkdtemp(prefix="sc-chromium-")
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -63,6 +63,8 @@ class Browser:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # the web client shows dates in the browser's time zone: that of the user's office, as in real use
+            env={**os.environ, "TZ": tz} if tz else None,
         )
         deadline = time.time() + 30
         while True:
@@ -873,6 +875,9 @@ def main():
     parser.add_argument("--admin-password", default="admin", help="to find demo records by XML id as another user")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--lang", help="the language of the user for these shots, e.g. nl_NL (default: as it is)")
+    parser.add_argument(
+        "--tz", default="Europe/Amsterdam", help="the browser's time zone (default: that of the demo's office)"
+    )
     parser.add_argument("shots", nargs="*", help=f"which shots to take (default: all of {', '.join(SHOTS)})")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -882,7 +887,7 @@ def main():
     if args.lang:
         odoo.call("res.users", "write", [odoo.uid], {"lang": args.lang})
         odoo.context["lang"] = args.lang
-    browser = Browser()
+    browser = Browser(tz=args.tz)
     try:
         browser.send("Network.setCookie", name="session_id", value=odoo.session_id, url=args.base_url, httpOnly=True)
         for name in args.shots or SHOTS:
