@@ -10,6 +10,17 @@ from ..models import sales_segment
 from .common import SalesSegmentCommon
 
 
+def lines_read(env):
+    """Rows of the lines table read by this transaction so far (sequential and index scans), pending writes
+    flushed first."""
+    env.flush_all()
+    env.cr.execute(
+        """SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
+             FROM pg_stat_xact_user_tables WHERE relname = 'sales_segment_line'"""
+    )
+    return env.cr.fetchone()[0]
+
+
 @tagged("post_install", "-at_install")
 class TestSegmentQueryCount(SalesSegmentCommon):
     """Add, reduce, refine and go back cost the same number of queries for 10 and for 1,000 contacts."""
@@ -94,14 +105,6 @@ class TestSegmentPlans(SalesSegmentCommon):
     know the segment yet (issue 12): no plan in which the segment's lines are read once per contact.
     """
 
-    def lines_read(self):
-        """Rows of the lines table read by this transaction so far (sequential and index scans)."""
-        self.env.cr.execute(
-            """SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
-                 FROM pg_stat_xact_user_tables WHERE relname = 'sales_segment_line'"""
-        )
-        return self.env.cr.fetchone()[0]
-
     def test_steps_on_a_segment_the_statistics_do_not_know(self):
         size = 400
         persons = self.env["res.partner"].create(
@@ -140,12 +143,12 @@ class TestSegmentPlans(SalesSegmentCommon):
         ]
         for action, criteria in steps:
             with self.subTest(action=action, criteria=criteria):
-                before = self.lines_read()
+                before = lines_read(self.env)
                 segment._run_step(action, criteria)
                 segment.action_go_back()
                 self.env.flush_all()
                 # A linear plan reads each line a few times; a quadratic one about size * size / 2 times.
-                self.assertLess(self.lines_read() - before, 10 * size)
+                self.assertLess(lines_read(self.env) - before, 10 * size)
         segment.invalidate_recordset()
         self.assertEqual(segment.line_count, size)
 
@@ -161,15 +164,6 @@ class TestSegmentFormOfALargeSegment(SalesSegmentCommon):
         cls.persons = cls.env["res.partner"].create(
             [{"name": f"Form Person {i:03d}", "parent_id": cls.customer_co.id} for i in range(30)]
         )
-
-    def lines_read(self):
-        """Rows of the lines table read by this transaction so far (sequential and index scans)."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
-                 FROM pg_stat_xact_user_tables WHERE relname = 'sales_segment_line'"""
-        )
-        return self.env.cr.fetchone()[0]
 
     @users("sc_staff")
     def test_the_form_holds_the_first_lines_of_a_large_segment(self):
@@ -197,9 +191,9 @@ class TestSegmentFormOfALargeSegment(SalesSegmentCommon):
             )
 
             # A change of the header reads the lines the form holds, not the segment's
-            before = self.lines_read()
+            before = lines_read(self.env)
             result = segment.onchange({"template_id": self.template.id}, ["template_id"], spec)
-            self.assertLess(self.lines_read() - before, 30, "fewer rows read than the segment has lines")
+            self.assertLess(lines_read(self.env) - before, 30, "fewer rows read than the segment has lines")
             self.assertEqual(result["value"]["unit_cost"], 1.5, "the template's defaults")
             self.assertNotIn("form_line_ids", result["value"], "the lines are as they were")
 
